@@ -1,0 +1,445 @@
+// Pure builders: window state in, `ktrail.audit/v1` record out. No clock, no I/O.
+// Rules are those of record-v1.md; each builder says which side(s) it has seen.
+
+import type { BrokerAuthFailureEvent, BrokerAuthorizationEvent, BrokerRequestEvent, Endpoint, ProxyAuthorization, Resource } from '../events.js';
+import { apiKeyName } from '../kafka/api-keys.js';
+import { errorName } from '../kafka/error-codes.js';
+import type { DeferredProxyRecord, JoinedPending, PendingBroker, PendingEgress, ProxyUnit, SessionState } from '../window/state.js';
+import { stableId } from './id.js';
+import { brokerPosture } from './posture.js';
+import {
+  SCHEMA,
+  emptyActor,
+  isoMicros,
+  type AuditRecord,
+  type GapKind,
+  type RecordActor,
+  type RecordAuthorization,
+  type RecordBroker,
+  type RecordProxy,
+  type RecordResource,
+} from './record.js';
+
+export interface RecordContext {
+  nodeId: number;
+  observerHost: string;
+  version: string;
+}
+
+const SOURCE_REQUEST = 'kafka-request.log';
+const SOURCE_AUTHORIZER = 'kafka-authorizer.log';
+const SOURCE_SERVER = 'server.log';
+const SOURCE_PROXY = 'proxy-audit.log';
+
+function observer(ctx: RecordContext, sources: string[]): AuditRecord['observer'] {
+  return { host: ctx.observerHost, name: 'ktrail', version: ctx.version, sources };
+}
+
+export function endpointText(e: Endpoint | null | undefined): string | null {
+  if (!e) return null;
+  return e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
+}
+
+/** The broker event's stable identity: node, connection, correlation id, api key and log time. */
+export function brokerEventKey(ctx: RecordContext, ev: BrokerRequestEvent): string {
+  return stableId('broker-request', ctx.nodeId, ev.connection.raw, ev.correlationId, ev.apiKey, ev.logTime);
+}
+
+export function egressEventKey(e: Pick<PendingEgress, 'sessionId' | 'executionId' | 'upstreamCorrelationId' | 'apiKey' | 'time' | 'local' | 'remote'>): string {
+  return stableId('proxy-egress', e.executionId, e.sessionId, endpointText(e.remote), endpointText(e.local), e.upstreamCorrelationId, e.apiKey, e.time);
+}
+
+function sessionActor(session: SessionState | undefined, fallback?: { clientId?: string | null }): RecordActor {
+  const actor = emptyActor();
+  if (session) {
+    const principal = session.principals?.[0] ?? null;
+    actor.principal = principal;
+    actor.principalSource = principal ? 'proxy' : null;
+    actor.address = session.clientAddress?.host ?? null;
+    actor.port = session.clientAddress?.port ?? null;
+    actor.sessionId = session.sessionId;
+  }
+  if (fallback?.clientId !== undefined) actor.clientId = fallback.clientId;
+  return actor;
+}
+
+function proxyAuthz(a: ProxyAuthorization): RecordAuthorization {
+  return { operation: a.operation, resourceType: a.resourceType, resourceName: a.resourceName, decision: a.decision };
+}
+
+function brokerAuthz(a: BrokerAuthorizationEvent): RecordAuthorization {
+  return { operation: a.operation, resourceType: a.resourceType, resourceName: a.resourceName, decision: a.decision, rule: a.rule };
+}
+
+function toRecordResources(list: Resource[]): RecordResource[] {
+  return list.map((r) => {
+    const out: RecordResource = { type: r.type, name: r.name };
+    if (r.topicId !== undefined) out.topicId = r.topicId;
+    if (r.partitions !== undefined) out.partitions = r.partitions;
+    return out;
+  });
+}
+
+/** Broker resources first (what reached the broker), then what only the proxy saw (e.g. topics a filter stripped). */
+function mergeResources(broker: Resource[], proxy: Resource[]): RecordResource[] {
+  const out = toRecordResources(broker);
+  const seen = new Set(out.map((r) => `${r.type}\u0000${r.name}`));
+  for (const r of toRecordResources(proxy)) {
+    const k = `${r.type}\u0000${r.name}`;
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(r);
+    }
+  }
+  return out;
+}
+
+function authorizationResources(list: ProxyAuthorization[]): Resource[] {
+  return list
+    .filter((a) => a.resourceName !== '')
+    .map((a) => ({ type: (a.resourceType as Resource['type']) ?? 'other', name: a.resourceName }));
+}
+
+function brokerSide(ctx: RecordContext, ev: BrokerRequestEvent, authz: BrokerAuthorizationEvent[]): RecordBroker {
+  return {
+    nodeId: ctx.nodeId,
+    time: isoMicros(ev.receiveTime),
+    connection: ev.connection.raw,
+    correlationId: ev.correlationId,
+    apiVersion: ev.apiVersion,
+    principal: ev.principal,
+    listener: ev.listener,
+    securityProtocol: ev.securityProtocol,
+    errors: ev.errors,
+    authorizations: authz.map(brokerAuthz),
+    timing: ev.timing,
+  };
+}
+
+function proxySide(
+  egress: PendingEgress | null,
+  unit: ProxyUnit | undefined,
+  session: SessionState | undefined,
+  decision: RecordProxy['decision'],
+): RecordProxy {
+  const time = unit?.ingressTime ?? egress?.time ?? unit?.shortCircuit?.time ?? null;
+  return {
+    executionId: egress?.executionId ?? session?.executionId ?? null,
+    instance: session?.instance ?? null,
+    virtualCluster: session?.virtualCluster ?? null,
+    time: time === null ? null : isoMicros(time),
+    clientCorrelationId: unit?.clientCorrelationId ?? egress?.clientCorrelationId ?? null,
+    upstreamCorrelationId: egress?.upstreamCorrelationId ?? null,
+    origin: egress ? egress.origin : unit ? 'client' : null,
+    filter: egress?.filter ?? unit?.shortCircuit?.filter ?? null,
+    decision,
+    errorCode: unit?.response?.errorCode ?? unit?.shortCircuit?.errorCode ?? null,
+    authorizations: (unit?.authorizations ?? []).map(proxyAuthz),
+    upstream: egress ? { local: endpointText(egress.local), remote: endpointText(egress.remote) } : null,
+  };
+}
+
+function firstBrokerError(ev: BrokerRequestEvent): string | null {
+  const e = ev.errors.find((x) => x.code !== 0);
+  return e ? e.name : null;
+}
+
+function proxyDenied(unit: ProxyUnit | undefined): boolean {
+  return !!unit && unit.authorizations.some((a) => a.decision === 'deny');
+}
+
+/** A proxy request joined to its broker line (exact, probable or ambiguous). */
+export function joinedRecord(
+  ctx: RecordContext,
+  j: JoinedPending,
+  unit: ProxyUnit | undefined,
+  session: SessionState | undefined,
+): AuditRecord {
+  const ev = j.broker.event;
+  const actor = sessionActor(session);
+  if (!actor.principal) {
+    actor.principal = ev.principal;
+    actor.principalSource = 'broker';
+  }
+  if (actor.address === null) {
+    actor.address = ev.connection.remote.host;
+    actor.port = ev.connection.remote.port;
+  }
+  actor.clientId = unit?.clientId ?? (j.egress.clientId === undefined ? ev.clientId : j.egress.clientId);
+  if (ev.software.name !== 'unknown') actor.software = ev.software;
+
+  const brokerError = firstBrokerError(ev);
+  const denied = proxyDenied(unit);
+  const responseError = unit?.response?.errorCode ?? 0;
+  const failed = ev.failed || denied || (responseError !== null && responseError !== 0);
+  const reason = brokerError ?? (denied ? 'proxy-denied' : responseError ? errorName(responseError) : null);
+  const sources = [SOURCE_REQUEST, SOURCE_PROXY];
+  if (j.broker.authorizations.length) sources.push(SOURCE_AUTHORIZER);
+  const time = unit?.ingressTime ?? j.egress.time;
+  return {
+    schema: SCHEMA,
+    id: stableId('request', j.broker.id, j.egress.id),
+    time: isoMicros(time),
+    kind: 'request',
+    action: ev.apiKeyName,
+    outcome: failed ? 'failure' : 'success',
+    reason,
+    actor,
+    resources: mergeResources(ev.resources, authorizationResources(unit?.authorizations ?? [])),
+    proxy: proxySide(j.egress, unit, session, 'forwarded'),
+    broker: brokerSide(ctx, ev, j.broker.authorizations),
+    correlation: j.quality === 'ambiguous'
+      ? { status: 'joined', quality: 'ambiguous', candidates: j.candidates }
+      : { status: 'joined', quality: j.quality },
+    posture: brokerPosture(ev, false),
+    observer: observer(ctx, sources),
+  };
+}
+
+/** A broker line with no proxy counterpart: `broker-only` (on a proxy connection) or `bypass`, or a plain request record when bypass traffic is allowed by policy. */
+export function brokerOnlyRecord(
+  ctx: RecordContext,
+  b: PendingBroker,
+  gap: 'broker-only' | 'bypass' | null,
+): AuditRecord {
+  const ev = b.event;
+  const actor = emptyActor();
+  actor.principal = ev.principal;
+  actor.principalSource = 'broker';
+  actor.address = ev.connection.remote.host;
+  actor.port = ev.connection.remote.port;
+  actor.clientId = ev.clientId;
+  if (ev.software.name !== 'unknown') actor.software = ev.software;
+  const sources = [SOURCE_REQUEST];
+  if (b.authorizations.length) sources.push(SOURCE_AUTHORIZER);
+  const brokerError = firstBrokerError(ev);
+  return {
+    schema: SCHEMA,
+    id: stableId(gap ?? 'request', b.id),
+    time: isoMicros(ev.receiveTime),
+    kind: gap ? 'gap' : 'request',
+    action: ev.apiKeyName,
+    outcome: gap ? 'unknown' : ev.failed ? 'failure' : 'success',
+    reason: gap ?? brokerError,
+    actor,
+    resources: toRecordResources(ev.resources),
+    broker: brokerSide(ctx, ev, b.authorizations),
+    correlation: { status: 'broker-only', quality: null },
+    posture: brokerPosture(ev, gap === 'bypass' || gap === null),
+    observer: observer(ctx, sources),
+  };
+}
+
+/** A request the proxy sent to this broker that the broker never logged (gap), or a SASL/ApiVersions frame the broker does not log by design (gap = null). */
+export function proxyOnlyRecord(
+  ctx: RecordContext,
+  e: PendingEgress,
+  unit: ProxyUnit | undefined,
+  session: SessionState | undefined,
+  gap: 'proxy-only' | null,
+): AuditRecord {
+  const actor = sessionActor(session);
+  actor.clientId = unit?.clientId ?? e.clientId ?? null;
+  const responseError = unit?.response?.errorCode ?? null;
+  return {
+    schema: SCHEMA,
+    id: stableId(gap ?? 'request-unlogged', e.id),
+    time: isoMicros(unit?.ingressTime ?? e.time),
+    kind: gap ? 'gap' : 'request',
+    action: apiKeyName(e.apiKey),
+    outcome: gap ? 'unknown' : responseError ? 'failure' : responseError === 0 ? 'success' : 'unknown',
+    reason: gap ?? (responseError ? errorName(responseError) : null),
+    actor,
+    resources: toRecordResources([...(unit?.resources ?? []), ...authorizationResources(unit?.authorizations ?? [])]),
+    proxy: proxySide(e, unit, session, 'forwarded'),
+    correlation: { status: 'proxy-only', quality: null },
+    posture: [],
+    observer: observer(ctx, [SOURCE_PROXY]),
+  };
+}
+
+/** A request the proxy answered itself (short-circuit) or denied: not a gap, the proxy's decision is the record. */
+export function shortCircuitRecord(ctx: RecordContext, unit: ProxyUnit, session: SessionState | undefined): AuditRecord {
+  const actor = sessionActor(session);
+  actor.clientId = unit.clientId;
+  const sc = unit.shortCircuit;
+  const code = unit.response?.errorCode ?? sc?.errorCode ?? null;
+  const denied = proxyDenied(unit);
+  const failed = denied || (code !== null && code !== 0) || (sc?.status != null);
+  return {
+    schema: SCHEMA,
+    id: stableId('short-circuit', unit.id),
+    time: isoMicros(unit.ingressTime ?? sc?.time ?? unit.lastTime),
+    kind: 'request',
+    action: unit.apiKey === null ? 'UNKNOWN' : apiKeyName(unit.apiKey),
+    outcome: failed ? 'failure' : 'success',
+    reason: code ? errorName(code) : denied ? 'proxy-denied' : sc?.status ?? null,
+    actor,
+    resources: toRecordResources([...unit.resources, ...authorizationResources(unit.authorizations)]),
+    proxy: proxySide(null, unit, session, denied ? 'denied' : 'short-circuit'),
+    correlation: { status: 'proxy-only', quality: null },
+    posture: [],
+    observer: observer(ctx, [SOURCE_PROXY]),
+  };
+}
+
+/** Connection, authentication and standalone authorization records from the proxy. */
+export function sessionEventRecord(ctx: RecordContext, d: DeferredProxyRecord, session: SessionState | undefined): AuditRecord {
+  const actor = sessionActor(session);
+  if (d.principals && d.principals.length) {
+    actor.principal = d.principals[0] ?? null;
+    actor.principalSource = 'proxy';
+  }
+  const failed = d.status !== null;
+  const proxy: RecordProxy = {
+    executionId: session?.executionId ?? null,
+    instance: session?.instance ?? null,
+    virtualCluster: session?.virtualCluster ?? null,
+    time: isoMicros(d.time),
+    clientCorrelationId: d.clientCorrelationId,
+    upstreamCorrelationId: null,
+    origin: null,
+    decision: d.kind === 'authorization' ? (d.authorization?.decision === 'deny' ? 'denied' : 'forwarded') : null,
+    errorCode: null,
+    authorizations: d.authorization ? [proxyAuthz(d.authorization)] : [],
+    upstream: null,
+  };
+  const record: AuditRecord = {
+    schema: SCHEMA,
+    id: stableId('proxy-event', d.key),
+    time: isoMicros(d.time),
+    kind: d.kind,
+    action: d.action,
+    outcome: failed ? 'failure' : 'success',
+    reason: failed ? d.status : null,
+    actor,
+    resources: toRecordResources(d.resources),
+    proxy,
+    posture: [],
+    observer: observer(ctx, [SOURCE_PROXY]),
+  };
+  if (d.mechanism) proxy.mechanism = d.mechanism;
+  return record;
+}
+
+export function orphanSessionRecord(ctx: RecordContext, session: SessionState): AuditRecord {
+  return {
+    schema: SCHEMA,
+    id: stableId('orphan-session', session.sessionId),
+    time: isoMicros(session.firstRequestTime ?? session.lastTime),
+    kind: 'gap',
+    action: 'SESSION',
+    outcome: 'unknown',
+    reason: 'orphan-session' satisfies GapKind,
+    actor: sessionActor(session),
+    resources: [],
+    proxy: {
+      executionId: session.executionId,
+      instance: session.instance,
+      virtualCluster: session.virtualCluster,
+      time: session.firstRequestTime === null ? null : isoMicros(session.firstRequestTime),
+      clientCorrelationId: null,
+      upstreamCorrelationId: null,
+      origin: null,
+      decision: null,
+      errorCode: null,
+      authorizations: [],
+      upstream: null,
+    },
+    correlation: { status: 'proxy-only', quality: null },
+    posture: [],
+    observer: observer(ctx, [SOURCE_PROXY]),
+  };
+}
+
+/** A broker authorizer line that no request-log line claimed (e.g. a controller-side decision). */
+export function brokerAuthorizationRecord(ctx: RecordContext, ev: BrokerAuthorizationEvent): AuditRecord {
+  const actor = emptyActor();
+  actor.principal = ev.principal;
+  actor.principalSource = 'broker';
+  actor.address = ev.host;
+  return {
+    schema: SCHEMA,
+    id: stableId('broker-authorization', ctx.nodeId, ev.logTime, ev.principal, ev.host, ev.operation, ev.resourceType, ev.resourceName, ev.api),
+    time: isoMicros(ev.logTime),
+    kind: 'authorization',
+    action: ev.operation,
+    outcome: ev.decision === 'deny' ? 'failure' : 'success',
+    reason: ev.decision === 'deny' ? 'broker-denied' : null,
+    actor,
+    resources: [{ type: ev.resourceType, name: ev.resourceName }],
+    broker: {
+      nodeId: ctx.nodeId,
+      time: isoMicros(ev.logTime),
+      connection: null,
+      correlationId: null,
+      apiVersion: null,
+      principal: ev.principal,
+      listener: null,
+      securityProtocol: null,
+      errors: [],
+      authorizations: [brokerAuthz(ev)],
+      timing: null,
+    },
+    correlation: { status: 'broker-only', quality: null },
+    posture: [],
+    observer: observer(ctx, [SOURCE_AUTHORIZER]),
+  };
+}
+
+export function brokerAuthFailureRecord(ctx: RecordContext, ev: BrokerAuthFailureEvent): AuditRecord {
+  const actor = emptyActor();
+  actor.address = ev.peerHost;
+  actor.port = ev.connection?.remote.port ?? null;
+  return {
+    schema: SCHEMA,
+    id: stableId('broker-auth-failure', ctx.nodeId, ev.logTime, ev.peerHost, ev.connection?.raw ?? null, ev.message),
+    time: isoMicros(ev.logTime),
+    kind: 'authentication',
+    action: ev.reauthentication ? 'REAUTHENTICATE' : 'AUTHENTICATE',
+    outcome: 'failure',
+    reason: ev.message,
+    actor,
+    resources: [],
+    broker: {
+      nodeId: ctx.nodeId,
+      time: isoMicros(ev.logTime),
+      connection: ev.connection?.raw ?? null,
+      correlationId: null,
+      apiVersion: null,
+      principal: null,
+      listener: ev.listenerType,
+      securityProtocol: null,
+      errors: [],
+      authorizations: [],
+      timing: null,
+    },
+    correlation: { status: 'broker-only', quality: null },
+    posture: [],
+    observer: observer(ctx, [SOURCE_SERVER]),
+  };
+}
+
+export function healthRecord(
+  ctx: RecordContext,
+  time: number,
+  action: string,
+  outcome: 'success' | 'failure',
+  health: Record<string, string | number | boolean | null>,
+  keyParts: unknown[],
+): AuditRecord {
+  return {
+    schema: SCHEMA,
+    id: stableId('health', action, ...keyParts),
+    time: isoMicros(time),
+    kind: 'health',
+    action,
+    outcome,
+    reason: outcome === 'failure' ? action : null,
+    actor: emptyActor(),
+    resources: [],
+    posture: [],
+    health,
+    observer: observer(ctx, []),
+  };
+}

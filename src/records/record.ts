@@ -1,0 +1,114 @@
+// The `ktrail.audit/v1` record: the public contract (../../../shared/spec/record-v1.md).
+// Every other output format (ECS, OCSF, CloudEvents, OTLP) is a pure mapping of this shape.
+
+export const SCHEMA = 'ktrail.audit/v1';
+
+export type RecordKind = 'request' | 'authentication' | 'authorization' | 'connection' | 'gap' | 'health';
+export type Outcome = 'success' | 'failure' | 'unknown';
+export type GapKind = 'proxy-only' | 'broker-only' | 'bypass' | 'orphan-session';
+export type MatchQuality = 'exact' | 'probable' | 'ambiguous';
+
+export interface RecordActor {
+  principal: string | null;
+  principalSource: 'proxy' | 'broker' | null;
+  address: string | null;
+  port: number | null;
+  clientId: string | null;
+  software: { name: string; version: string } | null;
+  sessionId: string | null;
+}
+
+export interface RecordResource {
+  type: string;
+  name: string;
+  topicId?: string;
+  partitions?: number[];
+}
+
+export interface RecordAuthorization {
+  operation: string;
+  resourceType: string;
+  resourceName: string;
+  decision: 'allow' | 'deny';
+  /** Broker side only: the authorizer rule (DefaultDeny, MatchingAcl(...)). */
+  rule?: string | null;
+}
+
+export interface RecordProxy {
+  executionId: string | null;
+  instance: string | null;
+  virtualCluster: string | null;
+  time: string | null;
+  clientCorrelationId: number | null;
+  upstreamCorrelationId: number | null;
+  origin: 'client' | 'filter' | null;
+  filter?: string | null;
+  /** Authentication records: the SASL mechanism the proxy saw. */
+  mechanism?: string;
+  decision: 'forwarded' | 'denied' | 'short-circuit' | null;
+  errorCode: number | null;
+  authorizations: RecordAuthorization[];
+  upstream: { local: string | null; remote: string | null } | null;
+}
+
+export interface RecordBroker {
+  nodeId: number;
+  time: string;
+  connection: string | null;
+  correlationId: number | null;
+  apiVersion: number | null;
+  principal: string | null;
+  listener: string | null;
+  securityProtocol: string | null;
+  errors: { resource: string; code: number; name: string }[];
+  authorizations: RecordAuthorization[];
+  timing: {
+    totalMs: number;
+    requestQueueMs: number;
+    localMs: number;
+    remoteMs: number;
+    throttleMs: number;
+    responseQueueMs: number;
+    sendMs: number;
+  } | null;
+}
+
+export interface RecordCorrelation {
+  status: 'joined' | 'proxy-only' | 'broker-only';
+  quality: MatchQuality | null;
+  /** Ambiguous joins: ids of the broker lines that could have matched. */
+  candidates?: string[];
+}
+
+export interface AuditRecord {
+  schema: typeof SCHEMA;
+  id: string;
+  time: string;
+  kind: RecordKind;
+  action: string;
+  outcome: Outcome;
+  reason: string | null;
+  actor: RecordActor;
+  resources: RecordResource[];
+  proxy?: RecordProxy;
+  broker?: RecordBroker;
+  correlation?: RecordCorrelation;
+  posture: string[];
+  /** Health records: what the sidecar reports about itself. */
+  health?: Record<string, string | number | boolean | null>;
+  observer: { host: string; name: 'ktrail'; version: string; sources: string[] };
+  /** Lists cut to keep the record under 16 KiB (see records/native.ts); absent when nothing was cut. */
+  truncated?: string[];
+}
+
+export function emptyActor(): RecordActor {
+  return { principal: null, principalSource: null, address: null, port: null, clientId: null, software: null, sessionId: null };
+}
+
+/** µs since epoch → ISO 8601 UTC with microseconds (`2026-11-22T10:00:00.123456Z`). */
+export function isoMicros(micros: number): string {
+  const ms = Math.floor(micros / 1000);
+  const frac = Math.round(micros - ms * 1000);
+  const base = new Date(ms).toISOString(); // 2026-11-22T10:00:00.123Z
+  return `${base.slice(0, 23)}${String(frac).padStart(3, '0')}Z`;
+}

@@ -1,0 +1,76 @@
+// Records as JSON lines on a stream (stdout for Splunk/Elastic collectors reading container logs).
+//
+// When stdout is a pipe Node writes asynchronously (nodejs.org/api/process.html#a-note-on-process-io):
+// ignoring write()'s `false` would buffer without bound while the kubelet's log pipe is slow. Each
+// batch is written as one chunk and the promise resolves only after 'drain' when the stream asked
+// us to slow down; the pipeline awaits it before reading more or moving a checkpoint.
+
+import type { Writable } from 'node:stream';
+import { SinkClosedError, type Sink } from './sink.js';
+
+export class StreamSink implements Sink {
+  private failed: unknown = null;
+  private closed = false;
+
+  constructor(
+    private readonly stream: Writable,
+    private readonly name = 'stdout',
+  ) {
+    // EPIPE and friends arrive as 'error' events; record them and fail the next write.
+    stream.on('error', (err) => {
+      this.failed = err;
+    });
+  }
+
+  write(lines: string[]): Promise<void> {
+    if (lines.length === 0) return Promise.resolve();
+    if (this.failed || this.closed || this.stream.destroyed) return Promise.reject(new SinkClosedError(this.name, this.failed));
+    const chunk = lines.join('\n') + '\n';
+    return new Promise<void>((resolve, reject) => {
+      const onError = (err: unknown) => {
+        cleanup();
+        reject(new SinkClosedError(this.name, err));
+      };
+      const onDrain = () => {
+        cleanup();
+        resolve();
+      };
+      const onClose = () => {
+        cleanup();
+        reject(new SinkClosedError(this.name, this.failed));
+      };
+      const cleanup = () => {
+        this.stream.off('error', onError);
+        this.stream.off('drain', onDrain);
+        this.stream.off('close', onClose);
+      };
+      this.stream.on('error', onError);
+      this.stream.on('close', onClose);
+      const ok = this.stream.write(chunk, (err) => {
+        if (err) onError(err);
+      });
+      if (ok) {
+        cleanup();
+        resolve();
+      } else {
+        this.stream.on('drain', onDrain);
+      }
+    });
+  }
+
+  async flush(): Promise<void> {
+    if (this.failed) throw new SinkClosedError(this.name, this.failed);
+    if (this.stream.writableNeedDrain) {
+      await new Promise<void>((resolve, reject) => {
+        this.stream.once('drain', resolve);
+        this.stream.once('error', reject);
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Never end process.stdout itself: other writers (the summary, pino) may still need it.
+  }
+}

@@ -1,0 +1,886 @@
+// The join of ../../../shared/spec/join.md. See DESIGN.md beside this file for the steps, the cases
+// handled and the trade-offs.
+//
+// Matching runs in memory (hash maps keyed by the join keys), so an event that finds its partner
+// never costs a SQLite round trip; the window's durable copy is written in batches by WindowStore
+// from the dirty set kept here.
+
+import type {
+  BrokerAuthFailureEvent,
+  BrokerAuthorizationEvent,
+  BrokerRequestEvent,
+  Endpoint,
+  ProxyEvent,
+} from '../events.js';
+import {
+  brokerAuthFailureRecord,
+  brokerAuthorizationRecord,
+  brokerEventKey,
+  brokerOnlyRecord,
+  egressEventKey,
+  healthRecord,
+  joinedRecord,
+  orphanSessionRecord,
+  proxyOnlyRecord,
+  sessionEventRecord,
+  shortCircuitRecord,
+  type RecordContext,
+} from '../records/build.js';
+import type { AuditRecord } from '../records/record.js';
+import { stableId } from '../records/id.js';
+import type {
+  DeferredProxyRecord,
+  JoinedPending,
+  PendingAuthorization,
+  PendingBroker,
+  PendingEgress,
+  ProxyUnit,
+  SessionState,
+} from './state.js';
+
+export interface JoinOptions {
+  brokerNodeId: number;
+  /** IP literals of the proxy hosts, as the broker writes them in connection ids. */
+  proxyAddresses: string[];
+  /** How far apart the two sides' clocks and logging points may be, µs. */
+  toleranceMicros: number;
+  /** `report`: broker requests from non-proxy peers are `bypass` gaps; `allow`: plain request records. */
+  bypassPolicy: 'report' | 'allow';
+  /** Proxy events of sessions that cannot be tied to any broker: emit them here, or leave them to another sidecar. */
+  unattributedSessions: 'emit' | 'drop';
+  /** Upper bound of events held in the window; past it the oldest are evicted and reported. */
+  maxWindowEvents: number;
+  /** Listener endpoints (`ip:port`) of this broker, when known up front; others are learned from the request log. */
+  brokerEndpoints?: string[];
+}
+
+export interface Watermarks {
+  proxy: number;
+  brokerRequest: number;
+  brokerAuthorizer: number;
+}
+
+export interface JoinStats {
+  joined: { exact: number; probable: number; ambiguous: number };
+  gaps: { 'proxy-only': number; 'broker-only': number; bypass: number; 'orphan-session': number };
+  shortCircuited: number;
+  unloggedByDesign: number;
+  otherBrokerIgnored: number;
+  unroutedProxyRequests: number;
+  evicted: number;
+  records: Record<string, number>;
+}
+
+/** One change to the durable window: `value` null means delete. */
+export interface WindowChange {
+  key: string;
+  time: number;
+  value: unknown | null;
+}
+
+// SASL frames exchanged during authentication are handled by the broker's network thread and never
+// reach kafka.request.logger (broker-log-formats §2.5); ApiVersions sent before them neither.
+const API_VERSIONS = 18;
+const SASL_HANDSHAKE = 17;
+const SASL_AUTHENTICATE = 36;
+
+interface PairState {
+  key: string;
+  epoch: number;
+  lastCorr: number;
+  saslEpochs: number[];
+  /** epoch number → broker connection id it was bound to by an exact match. */
+  bindings: Record<string, string>;
+}
+
+const INT32_MAX = 2147483647;
+
+function ep(e: Endpoint): string {
+  return `${e.host}:${e.port}`;
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}
+
+function remove<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (!list) return;
+  const i = list.indexOf(v);
+  if (i >= 0) list.splice(i, 1);
+  if (list.length === 0) m.delete(k);
+}
+
+export class Joiner {
+  readonly stats: JoinStats = {
+    joined: { exact: 0, probable: 0, ambiguous: 0 },
+    gaps: { 'proxy-only': 0, 'broker-only': 0, bypass: 0, 'orphan-session': 0 },
+    shortCircuited: 0,
+    unloggedByDesign: 0,
+    otherBrokerIgnored: 0,
+    unroutedProxyRequests: 0,
+    evicted: 0,
+    records: {},
+  };
+
+  private out: AuditRecord[] = [];
+  private dirty = new Map<string, WindowChange>();
+  private readonly proxyAddresses: Set<string>;
+  private readonly brokerEndpoints = new Set<string>();
+
+  private sessions = new Map<string, SessionState>();
+  private units = new Map<string, ProxyUnit>();
+  private egress = new Map<string, PendingEgress>();
+  private egressFull = new Map<string, PendingEgress[]>();
+  private egressPartial = new Map<string, PendingEgress[]>();
+  private broker = new Map<string, PendingBroker>();
+  private brokerFull = new Map<string, PendingBroker[]>();
+  private brokerPartial = new Map<string, PendingBroker[]>();
+  private joinedByUnit = new Map<string, JoinedPending>();
+  private joined = new Map<string, JoinedPending>();
+  private authz = new Map<string, PendingAuthorization>();
+  private authzByKey = new Map<string, PendingAuthorization[]>();
+  private pairs = new Map<string, PairState>();
+  private connToEpoch = new Map<string, string>();
+  private evictedSinceReport = 0;
+
+  constructor(
+    private readonly opts: JoinOptions,
+    private readonly ctx: RecordContext,
+  ) {
+    this.proxyAddresses = new Set(opts.proxyAddresses);
+    for (const e of opts.brokerEndpoints ?? []) this.brokerEndpoints.add(e);
+  }
+
+  /** Records finalized since the last call, in finalization order. */
+  takeRecords(): AuditRecord[] {
+    const r = this.out;
+    this.out = [];
+    return r;
+  }
+
+  /** Window changes since the last call, for the durable store. */
+  takeChanges(): WindowChange[] {
+    const c = [...this.dirty.values()];
+    this.dirty.clear();
+    return c;
+  }
+
+  get windowSize(): number {
+    return this.egress.size + this.broker.size + this.units.size + this.joined.size + this.authz.size + this.sessions.size;
+  }
+
+  private emit(r: AuditRecord): void {
+    this.stats.records[r.kind] = (this.stats.records[r.kind] ?? 0) + 1;
+    this.out.push(r);
+  }
+
+  private touch(key: string, time: number, value: unknown): void {
+    this.dirty.set(key, { key, time, value });
+  }
+
+  private drop(key: string, time: number): void {
+    this.dirty.set(key, { key, time, value: null });
+  }
+
+  // ---------------------------------------------------------------- proxy side
+
+  addProxy(ev: ProxyEvent): void {
+    const time = ev.time;
+    if (time === null) return; // unanchored P3 events are held upstream of the join
+    const session = ev.sessionId ? this.session(ev, time) : undefined;
+    switch (ev.kind) {
+      case 'client-connect':
+        if (session) {
+          session.connectSeen = true;
+          this.sessionRecord(session, ev, time, 'connection');
+        }
+        return;
+      case 'client-authenticate':
+        if (session) {
+          session.authSeen = true;
+          if (ev.status === null && ev.principals?.length) session.principals = ev.principals;
+          if (ev.mechanism) session.mechanism = ev.mechanism;
+          this.sessionRecord(session, ev, time, 'authentication');
+        }
+        return;
+      case 'client-close':
+        if (session) {
+          session.closedTime = time;
+          this.sessionRecord(session, ev, time, 'connection');
+        }
+        return;
+      case 'server-connect':
+        if (ev.upstream?.local && ev.upstream.remote) this.newEpoch(ev.upstream.remote, ev.upstream.local);
+        return;
+      case 'authorization':
+        if (ev.clientCorrelationId !== undefined && session) {
+          const unit = this.unit(session.sessionId, ev.clientCorrelationId, time);
+          if (ev.authorization) unit.authorizations.push(ev.authorization);
+          if (ev.apiKey !== undefined && unit.apiKey === null) unit.apiKey = ev.apiKey;
+          this.touch(`u:${unit.id}`, unit.lastTime, unit);
+        } else if (session) {
+          this.sessionRecord(session, ev, time, 'authorization');
+        }
+        return;
+      case 'request-ingress':
+        if (session && ev.clientCorrelationId !== undefined) {
+          const unit = this.unit(session.sessionId, ev.clientCorrelationId, time);
+          unit.ingressTime = time;
+          unit.apiKey = ev.apiKey ?? unit.apiKey;
+          unit.apiVersion = ev.apiVersion ?? unit.apiVersion;
+          if (ev.clientId !== undefined) unit.clientId = ev.clientId;
+          if (ev.resources) unit.resources = ev.resources;
+          this.markRequest(session, time);
+          this.touch(`u:${unit.id}`, unit.lastTime, unit);
+        }
+        return;
+      case 'short-circuit':
+        if (session && ev.clientCorrelationId !== undefined) {
+          const unit = this.unit(session.sessionId, ev.clientCorrelationId, time);
+          unit.shortCircuit = { time, errorCode: ev.errorCode ?? null, filter: ev.filter ?? null, status: ev.status };
+          unit.apiKey = unit.apiKey ?? ev.apiKey ?? null;
+          this.markRequest(session, time);
+          if (unit.response) this.finishShortCircuit(unit);
+          else this.touch(`u:${unit.id}`, unit.lastTime, unit);
+        }
+        return;
+      case 'response-egress':
+        if (session && ev.clientCorrelationId !== undefined) {
+          const unit = this.unit(session.sessionId, ev.clientCorrelationId, time);
+          unit.response = { time, errorCode: ev.errorCode ?? null };
+          const j = this.joinedByUnit.get(unit.id);
+          if (j) this.finishJoined(j);
+          else if (unit.shortCircuit) this.finishShortCircuit(unit);
+          else this.touch(`u:${unit.id}`, unit.lastTime, unit);
+        }
+        return;
+      case 'request-egress':
+      case 'request-inject':
+        this.addEgress(ev, time, session);
+        return;
+      default:
+        return; // proxy-start/stop, server-close, data-access, other: no record of their own (see DESIGN.md)
+    }
+  }
+
+  private session(ev: ProxyEvent, time: number): SessionState {
+    const id = ev.sessionId as string;
+    let s = this.sessions.get(id);
+    if (!s) {
+      s = {
+        sessionId: id,
+        executionId: null,
+        instance: null,
+        virtualCluster: null,
+        clientAddress: null,
+        principals: null,
+        mechanism: null,
+        nodeId: null,
+        connectSeen: false,
+        authSeen: false,
+        firstRequestTime: null,
+        closedTime: null,
+        lastTime: time,
+        hasOwnedTraffic: false,
+        orphanReported: false,
+        deferred: [],
+      };
+      this.sessions.set(id, s);
+    }
+    // Every P1/P2 event carries the full actor; keep the latest view of it.
+    if (ev.executionId) s.executionId = ev.executionId;
+    if (ev.instance) s.instance = ev.instance;
+    if (ev.virtualCluster) s.virtualCluster = ev.virtualCluster;
+    if (ev.clientAddress) s.clientAddress = ev.clientAddress;
+    if (ev.principals?.length && ev.kind !== 'client-authenticate') s.principals = ev.principals;
+    if (ev.nodeId !== undefined && (ev.kind === 'client-connect' || s.nodeId === null)) s.nodeId = ev.nodeId;
+    if (time > s.lastTime) s.lastTime = time;
+    this.touch(`s:${id}`, s.lastTime, s);
+    return s;
+  }
+
+  private markRequest(s: SessionState, time: number): void {
+    if (s.firstRequestTime === null) s.firstRequestTime = time;
+  }
+
+  /** Is this session one this sidecar speaks for? true / false / null (not known yet). */
+  private owns(s: SessionState): boolean | null {
+    if (s.nodeId !== null) return s.nodeId === this.opts.brokerNodeId;
+    if (s.hasOwnedTraffic) return true;
+    return null;
+  }
+
+  private sessionRecord(s: SessionState, ev: ProxyEvent, time: number, kind: DeferredProxyRecord['kind']): void {
+    const d: DeferredProxyRecord = {
+      kind,
+      action: ev.action,
+      time,
+      status: ev.status,
+      reason: ev.reason,
+      principals: ev.principals ?? null,
+      mechanism: ev.mechanism ?? null,
+      authorization: ev.authorization ?? null,
+      resources: ev.resources ?? [],
+      clientCorrelationId: ev.clientCorrelationId ?? null,
+      key: stableId(s.sessionId, ev.action, time, ev.status, ev.authorization ?? null, ev.resources ?? null),
+    };
+    const owned = this.owns(s);
+    if (owned === true) this.emit(sessionEventRecord(this.ctx, d, s));
+    else if (owned === null) {
+      s.deferred.push(d);
+      this.touch(`s:${s.sessionId}`, s.lastTime, s);
+    }
+  }
+
+  private releaseDeferred(s: SessionState): void {
+    if (!s.deferred.length) return;
+    if (this.owns(s) === true) for (const d of s.deferred) this.emit(sessionEventRecord(this.ctx, d, s));
+    s.deferred = [];
+    this.touch(`s:${s.sessionId}`, s.lastTime, s);
+  }
+
+  private setOwned(s: SessionState | undefined): void {
+    if (!s || s.hasOwnedTraffic) return;
+    s.hasOwnedTraffic = true;
+    this.releaseDeferred(s);
+  }
+
+  private unit(sessionId: string, clientCorr: number, time: number): ProxyUnit {
+    const id = `${sessionId}|${clientCorr}`;
+    let u = this.units.get(id);
+    if (!u) {
+      u = {
+        id,
+        sessionId,
+        clientCorrelationId: clientCorr,
+        apiKey: null,
+        apiVersion: null,
+        clientId: null,
+        ingressTime: null,
+        authorizations: [],
+        resources: [],
+        shortCircuit: null,
+        response: null,
+        forwarded: false,
+        lastTime: time,
+      };
+      this.units.set(id, u);
+    }
+    if (time > u.lastTime) u.lastTime = time;
+    return u;
+  }
+
+  private deleteUnit(u: ProxyUnit): void {
+    this.units.delete(u.id);
+    this.drop(`u:${u.id}`, u.lastTime);
+  }
+
+  private pairState(remote: Endpoint, local: Endpoint): PairState {
+    const key = `${ep(remote)}|${ep(local)}`;
+    let p = this.pairs.get(key);
+    if (!p) {
+      p = { key, epoch: 0, lastCorr: -1, saslEpochs: [], bindings: {} };
+      this.pairs.set(key, p);
+    }
+    return p;
+  }
+
+  private newEpoch(remote: Endpoint, local: Endpoint): void {
+    const p = this.pairState(remote, local);
+    p.epoch += 1;
+    p.lastCorr = -1;
+    this.prunePair(p);
+    this.touch(`p:${p.key}`, 0, p);
+  }
+
+  /** Keep bindings of the last few epochs only: older connections on this port are long closed. */
+  private prunePair(p: PairState): void {
+    for (const k of Object.keys(p.bindings)) {
+      if (Number(k) < p.epoch - 2) {
+        const conn = p.bindings[k] as string;
+        this.connToEpoch.delete(conn);
+        delete p.bindings[k];
+      }
+    }
+    p.saslEpochs = p.saslEpochs.filter((e) => e >= p.epoch - 2);
+  }
+
+  private addEgress(ev: ProxyEvent, time: number, session: SessionState | undefined): void {
+    const remote = ev.upstream?.remote;
+    if (!remote || ev.upstreamCorrelationId === undefined || ev.apiKey === undefined) return; // parsers reject these
+    const local = ev.upstream?.local ?? null;
+    const corr = ev.upstreamCorrelationId;
+    let epoch: string | null = null;
+    if (local) {
+      // Upstream ids count up from 0 per connection (CorrelationManager); a step back means the
+      // ephemeral port now belongs to a new connection, unless the int32 counter wrapped.
+      const p = this.pairState(remote, local);
+      const wrapped = p.lastCorr > INT32_MAX - 100_000 && corr < -INT32_MAX + 100_000;
+      if (corr <= p.lastCorr && !wrapped) {
+        p.epoch += 1;
+        this.prunePair(p);
+      }
+      p.lastCorr = corr;
+      if (ev.apiKey === SASL_HANDSHAKE || ev.apiKey === SASL_AUTHENTICATE) {
+        if (!p.saslEpochs.includes(p.epoch)) p.saslEpochs.push(p.epoch);
+      }
+      epoch = `${p.key}#${p.epoch}`;
+      this.touch(`p:${p.key}`, 0, p);
+    }
+    const e: PendingEgress = {
+      id: '',
+      time,
+      sessionId: ev.sessionId ?? null,
+      executionId: ev.executionId ?? null,
+      clientCorrelationId: ev.kind === 'request-inject' ? null : ev.clientCorrelationId ?? null,
+      upstreamCorrelationId: corr,
+      apiKey: ev.apiKey,
+      apiVersion: ev.apiVersion ?? null,
+      clientId: ev.clientId,
+      origin: ev.kind === 'request-inject' ? 'filter' : 'client',
+      filter: ev.filter ?? null,
+      local,
+      remote,
+      nodeId: ev.nodeId ?? null,
+      epoch,
+      fullKey: local ? `${ep(remote)}|${ep(local)}|${corr}|${ev.apiKey}` : null,
+      partialKey: `${ep(remote)}|${corr}|${ev.apiKey}`,
+      owned: null,
+    };
+    e.id = egressEventKey(e);
+    if (session) this.markRequest(session, time);
+    if (e.clientCorrelationId !== null && session) {
+      const unit = this.unit(session.sessionId, e.clientCorrelationId, time);
+      unit.forwarded = true;
+      if (unit.apiKey === null) unit.apiKey = e.apiKey;
+      if (e.clientId === undefined && unit.clientId !== null) e.clientId = unit.clientId;
+      this.touch(`u:${unit.id}`, unit.lastTime, unit);
+    }
+
+    if (e.nodeId !== null) e.owned = e.nodeId === this.opts.brokerNodeId;
+    else if (this.brokerEndpoints.has(ep(remote))) e.owned = true;
+    if (e.owned === false) {
+      this.foreign(e, session);
+      return;
+    }
+    if (e.owned) this.setOwned(session);
+
+    const candidates = (e.fullKey ? this.brokerFull.get(e.fullKey) : this.brokerPartial.get(e.partialKey)) ?? [];
+    const ok = candidates.filter((b) => this.compatible(e, b, e.fullKey === null));
+    if (ok.length === 0) {
+      this.egress.set(e.id, e);
+      if (e.fullKey) push(this.egressFull, e.fullKey, e);
+      else push(this.egressPartial, e.partialKey, e);
+      this.touch(`e:${e.id}`, e.time, e);
+      return;
+    }
+    const quality = ok.length > 1 ? 'ambiguous' : e.fullKey ? 'exact' : 'probable';
+    const b = ok[0] as PendingBroker;
+    this.join(e, b, quality, ok.length > 1 ? ok.map((x) => x.id) : []);
+    if (ok.length > 1) for (const other of ok.slice(1)) this.removeBroker(other);
+  }
+
+  /** Traffic to another broker: that broker's sidecar reports it. */
+  private foreign(e: PendingEgress, session: SessionState | undefined): void {
+    this.stats.otherBrokerIgnored += 1;
+    if (e.clientCorrelationId !== null && session) {
+      const u = this.units.get(`${session.sessionId}|${e.clientCorrelationId}`);
+      if (u) this.deleteUnit(u);
+    }
+  }
+
+  private compatible(e: PendingEgress, b: PendingBroker, partial: boolean): boolean {
+    const ev = b.event;
+    if (Math.abs(e.time - ev.receiveTime) > this.opts.toleranceMicros) return false;
+    if (e.clientId !== undefined && e.clientId !== null && ev.clientId !== null && e.clientId !== ev.clientId) {
+      // Injected requests set no clientId; the broker may render the header default as "" or null.
+      if (!(e.clientId === '' && ev.clientId === '')) return false;
+    }
+    if (e.apiVersion !== null && e.apiVersion !== ev.apiVersion) return false;
+    if (partial) return this.proxyAddresses.has(ev.connection.remote.host);
+    const bound = this.connToEpoch.get(ev.connection.raw);
+    if (bound !== undefined && bound !== e.epoch) return false;
+    if (e.epoch) {
+      const [pairKey, n] = e.epoch.split('#') as [string, string];
+      const conn = this.pairs.get(pairKey)?.bindings[n];
+      if (conn !== undefined && conn !== ev.connection.raw) return false;
+    }
+    return true;
+  }
+
+  // ---------------------------------------------------------------- broker side
+
+  addBrokerRequest(ev: BrokerRequestEvent): void {
+    const remoteHost = ev.connection.remote.host;
+    const b: PendingBroker = {
+      id: brokerEventKey(this.ctx, ev),
+      event: ev,
+      fullKey: `${ep(ev.connection.local)}|${ep(ev.connection.remote)}|${ev.correlationId}|${ev.apiKey}`,
+      partialKey: `${ep(ev.connection.local)}|${ev.correlationId}|${ev.apiKey}`,
+      authorizations: this.claimAuthorizations(ev),
+    };
+    if (!this.proxyAddresses.has(remoteHost)) {
+      // Not a proxy connection: a client that goes around the proxy (or, by policy, allowed direct traffic).
+      if (this.opts.bypassPolicy === 'report') {
+        this.stats.gaps.bypass += 1;
+        this.emit(brokerOnlyRecord(this.ctx, b, 'bypass'));
+      } else {
+        this.emit(brokerOnlyRecord(this.ctx, b, null));
+      }
+      return;
+    }
+    this.learnEndpoint(ep(ev.connection.local));
+
+    let ok = (this.egressFull.get(b.fullKey) ?? []).filter((e) => this.compatible(e, b, false));
+    let quality: JoinedPending['quality'] = 'exact';
+    if (ok.length === 0) {
+      ok = (this.egressPartial.get(b.partialKey) ?? []).filter((e) => this.compatible(e, b, true));
+      quality = 'probable';
+    }
+    if (ok.length === 0) {
+      this.broker.set(b.id, b);
+      push(this.brokerFull, b.fullKey, b);
+      push(this.brokerPartial, b.partialKey, b);
+      this.touch(`b:${b.id}`, ev.logTime, b);
+      return;
+    }
+    if (ok.length > 1) {
+      quality = 'ambiguous';
+      for (const other of ok.slice(1)) this.removeEgress(other);
+    }
+    this.join(ok[0] as PendingEgress, b, quality, ok.length > 1 ? ok.map((e) => e.id) : []);
+  }
+
+  private learnEndpoint(endpoint: string): void {
+    if (this.brokerEndpoints.has(endpoint)) return;
+    this.brokerEndpoints.add(endpoint);
+    this.touch('m:endpoints', 0, [...this.brokerEndpoints]);
+    // Egress waiting with unknown ownership to this endpoint is now known to be ours.
+    for (const e of this.egress.values()) {
+      if (e.owned === null && ep(e.remote) === endpoint) {
+        e.owned = true;
+        this.setOwned(e.sessionId ? this.sessions.get(e.sessionId) : undefined);
+      }
+    }
+  }
+
+  private join(e: PendingEgress, b: PendingBroker, quality: JoinedPending['quality'], candidates: string[]): void {
+    this.removeEgress(e);
+    this.removeBroker(b);
+    e.owned = true;
+    const session = e.sessionId ? this.sessions.get(e.sessionId) : undefined;
+    this.setOwned(session);
+    if (quality === 'exact' && e.epoch) {
+      const [pairKey, n] = e.epoch.split('#') as [string, string];
+      const p = this.pairs.get(pairKey);
+      if (p && p.bindings[n] === undefined) {
+        p.bindings[n] = b.event.connection.raw;
+        this.connToEpoch.set(b.event.connection.raw, e.epoch);
+        this.touch(`p:${p.key}`, 0, p);
+      }
+    }
+    this.stats.joined[quality] += 1;
+    const j: JoinedPending = {
+      id: stableId('joined', b.id, e.id),
+      egress: e,
+      broker: b,
+      quality,
+      candidates,
+      readyAt: b.event.logTime + this.opts.toleranceMicros,
+    };
+    const unitId = e.sessionId !== null && e.clientCorrelationId !== null ? `${e.sessionId}|${e.clientCorrelationId}` : null;
+    const unit = unitId ? this.units.get(unitId) : undefined;
+    // Final now unless the proxy's answer to the client is still to come.
+    if (!unit || unit.response || b.event.noResponse) {
+      this.finishJoined(j);
+      return;
+    }
+    this.joined.set(j.id, j);
+    this.joinedByUnit.set(unit.id, j);
+    this.touch(`j:${j.id}`, b.event.logTime, j);
+  }
+
+  private finishJoined(j: JoinedPending): void {
+    const e = j.egress;
+    const unitId = e.sessionId !== null && e.clientCorrelationId !== null ? `${e.sessionId}|${e.clientCorrelationId}` : null;
+    const unit = unitId ? this.units.get(unitId) : undefined;
+    const session = e.sessionId ? this.sessions.get(e.sessionId) : undefined;
+    this.emit(joinedRecord(this.ctx, j, unit, session));
+    if (this.joined.delete(j.id)) this.drop(`j:${j.id}`, j.broker.event.logTime);
+    if (unit) {
+      this.joinedByUnit.delete(unit.id);
+      this.deleteUnit(unit);
+    }
+  }
+
+  private finishShortCircuit(u: ProxyUnit): void {
+    const s = this.sessions.get(u.sessionId);
+    const owned = s ? this.owns(s) : null;
+    if (owned === true || (owned === null && this.opts.unattributedSessions === 'emit')) {
+      this.stats.shortCircuited += 1;
+      this.emit(shortCircuitRecord(this.ctx, u, s));
+    }
+    this.deleteUnit(u);
+  }
+
+  private removeEgress(e: PendingEgress): void {
+    if (!this.egress.delete(e.id)) return;
+    if (e.fullKey) remove(this.egressFull, e.fullKey, e);
+    else remove(this.egressPartial, e.partialKey, e);
+    this.drop(`e:${e.id}`, e.time);
+  }
+
+  private removeBroker(b: PendingBroker): void {
+    if (!this.broker.delete(b.id)) return;
+    remove(this.brokerFull, b.fullKey, b);
+    remove(this.brokerPartial, b.partialKey, b);
+    this.drop(`b:${b.id}`, b.event.logTime);
+  }
+
+  // ------------------------------------------------------ authorizer and auth failures
+
+  private authzKey(principal: string, host: string, api: string | null): string {
+    return `${principal}|${host}|${api ?? ''}`;
+  }
+
+  addBrokerAuthorization(ev: BrokerAuthorizationEvent): void {
+    const a: PendingAuthorization = {
+      id: stableId('authz', ev.logTime, ev.principal, ev.host, ev.operation, ev.resourceType, ev.resourceName, ev.api, ev.decision),
+      key: this.authzKey(ev.principal, ev.host, ev.api),
+      event: ev,
+    };
+    this.authz.set(a.id, a);
+    push(this.authzByKey, a.key, a);
+    this.touch(`a:${a.id}`, ev.logTime, a);
+  }
+
+  /**
+   * The authorizer line has no request id: claim the lines of the same principal, client host and API
+   * logged while this request was being handled, that name one of its resources (broker-log-formats §8.8).
+   */
+  private claimAuthorizations(ev: BrokerRequestEvent): BrokerAuthorizationEvent[] {
+    const key = this.authzKey(ev.principal, ev.connection.remote.host, ev.apiKeyName);
+    const list = this.authzByKey.get(key);
+    if (!list) return [];
+    const names = new Set(ev.resources.map((r) => r.name));
+    const claimed: BrokerAuthorizationEvent[] = [];
+    // Authorizer timestamps are whole milliseconds; allow one either side.
+    const from = ev.receiveTime - 1000;
+    const to = ev.logTime + 1000;
+    for (const a of [...list]) {
+      const t = a.event.logTime;
+      if (t < from || t > to) continue;
+      if (names.size && a.event.resourceType !== 'cluster' && !names.has(a.event.resourceName)) continue;
+      claimed.push(a.event);
+      this.authz.delete(a.id);
+      remove(this.authzByKey, a.key, a);
+      this.drop(`a:${a.id}`, t);
+    }
+    return claimed;
+  }
+
+  addBrokerAuthFailure(ev: BrokerAuthFailureEvent): void {
+    this.emit(brokerAuthFailureRecord(this.ctx, ev));
+  }
+
+  // ---------------------------------------------------------------- watermarks
+
+  /**
+   * Finalize everything the watermarks make certain: an event becomes a gap only when every source
+   * it could match has delivered events past its time plus the tolerance.
+   */
+  advance(w: Watermarks): void {
+    const tol = this.opts.toleranceMicros;
+
+    for (const e of this.egress.values()) {
+      if (w.brokerRequest <= e.time + tol) break; // insertion order is proxy log order, i.e. time order
+      this.resolveEgress(e);
+    }
+    for (const b of this.broker.values()) {
+      if (w.proxy <= b.event.logTime + tol) break;
+      this.removeBroker(b);
+      this.stats.gaps['broker-only'] += 1;
+      this.emit(brokerOnlyRecord(this.ctx, b, 'broker-only'));
+    }
+    for (const j of this.joined.values()) {
+      if (w.proxy <= j.readyAt) continue;
+      this.finishJoined(j);
+    }
+    for (const u of this.units.values()) {
+      if (w.proxy <= u.lastTime + tol) continue;
+      if (this.joinedByUnit.has(u.id)) continue;
+      if (u.shortCircuit) this.finishShortCircuit(u);
+      else if (!u.forwarded) {
+        // Neither forwarded nor answered by the proxy: its egress line was lost, or only a late response remains.
+        this.stats.unroutedProxyRequests += 1;
+        this.deleteUnit(u);
+      } else if (w.proxy > u.lastTime + 4 * tol && w.brokerRequest > u.lastTime + 4 * tol) {
+        this.deleteUnit(u); // its upstream request was evicted; nothing will finalize it
+      }
+    }
+    for (const a of this.authz.values()) {
+      if (w.brokerRequest <= a.event.logTime + tol) break;
+      this.authz.delete(a.id);
+      remove(this.authzByKey, a.key, a);
+      this.drop(`a:${a.id}`, a.event.logTime);
+      this.emit(brokerAuthorizationRecord(this.ctx, a.event));
+    }
+    for (const s of this.sessions.values()) this.checkSession(s, w);
+    this.enforceBound(w);
+  }
+
+  private resolveEgress(e: PendingEgress): void {
+    this.removeEgress(e);
+    const owned = e.owned ?? this.brokerEndpoints.has(ep(e.remote));
+    const session = e.sessionId ? this.sessions.get(e.sessionId) : undefined;
+    const unitId = e.sessionId !== null && e.clientCorrelationId !== null ? `${e.sessionId}|${e.clientCorrelationId}` : null;
+    const unit = unitId ? this.units.get(unitId) : undefined;
+    if (!owned) {
+      this.foreign(e, session);
+      return;
+    }
+    this.setOwned(session);
+    let unlogged = e.apiKey === SASL_HANDSHAKE || e.apiKey === SASL_AUTHENTICATE;
+    if (e.apiKey === API_VERSIONS && e.epoch) {
+      const [pairKey, n] = e.epoch.split('#') as [string, string];
+      unlogged = this.pairs.get(pairKey)?.saslEpochs.includes(Number(n)) ?? false;
+    }
+    if (unlogged) {
+      this.stats.unloggedByDesign += 1;
+      this.emit(proxyOnlyRecord(this.ctx, e, unit, session, null));
+    } else {
+      this.stats.gaps['proxy-only'] += 1;
+      this.emit(proxyOnlyRecord(this.ctx, e, unit, session, 'proxy-only'));
+    }
+    if (unit) this.deleteUnit(unit);
+  }
+
+  private checkSession(s: SessionState, w: Watermarks): void {
+    const tol = this.opts.toleranceMicros;
+    const final = w.proxy === Infinity && w.brokerRequest === Infinity;
+    if (!s.orphanReported && !s.connectSeen && !s.authSeen && s.firstRequestTime !== null && w.proxy > s.firstRequestTime + tol) {
+      const owned = this.owns(s);
+      if (owned === true || (final && owned === null && this.opts.unattributedSessions === 'emit')) {
+        s.orphanReported = true;
+        this.stats.gaps['orphan-session'] += 1;
+        this.emit(orphanSessionRecord(this.ctx, s));
+        this.touch(`s:${s.sessionId}`, s.lastTime, s);
+      }
+    }
+    const closedLongAgo = s.closedTime !== null && w.proxy > s.closedTime + 2 * tol;
+    if (closedLongAgo || final) {
+      if (s.deferred.length && this.owns(s) === null && this.opts.unattributedSessions === 'emit') {
+        for (const d of s.deferred) this.emit(sessionEventRecord(this.ctx, d, s));
+      }
+      s.deferred = [];
+      if (closedLongAgo) {
+        this.sessions.delete(s.sessionId);
+        this.drop(`s:${s.sessionId}`, s.lastTime);
+      }
+    }
+  }
+
+  /** Past the bound, evict the oldest waiting events: counted and reported, never passed off as gaps. */
+  private enforceBound(w: Watermarks): void {
+    let excess = this.windowSize - this.opts.maxWindowEvents;
+    if (excess <= 0) {
+      this.reportEvictions(w);
+      return;
+    }
+    const evictFrom = <T extends { id: string }>(m: Map<string, T>, dropKey: (x: T) => void) => {
+      for (const x of m.values()) {
+        if (excess <= 0) return;
+        dropKey(x);
+        excess -= 1;
+        this.evictedSinceReport += 1;
+      }
+    };
+    evictFrom(this.egress, (e) => this.removeEgress(e));
+    evictFrom(this.broker, (b) => this.removeBroker(b));
+    evictFrom(this.units, (u) => this.deleteUnit(u));
+    evictFrom(this.authz, (a) => {
+      this.authz.delete(a.id);
+      remove(this.authzByKey, a.key, a);
+      this.drop(`a:${a.id}`, a.event.logTime);
+    });
+    this.reportEvictions(w);
+  }
+
+  private reportEvictions(w: Watermarks): void {
+    if (this.evictedSinceReport === 0) return;
+    this.stats.evicted += this.evictedSinceReport;
+    const t = Number.isFinite(w.proxy) ? w.proxy : Number.isFinite(w.brokerRequest) ? w.brokerRequest : 0;
+    this.emit(
+      healthRecord(this.ctx, t, 'window-evicted', 'failure', { evicted: this.evictedSinceReport, maxWindowEvents: this.opts.maxWindowEvents }, [t, this.stats.evicted]),
+    );
+    this.evictedSinceReport = 0;
+  }
+
+  /** End of input: every source is done, so everything still waiting is decided now. */
+  finish(): void {
+    this.advance({ proxy: Infinity, brokerRequest: Infinity, brokerAuthorizer: Infinity });
+  }
+
+  // ---------------------------------------------------------------- durability
+
+  /** Rebuild the in-memory window from the durable copy (restart). Values come from takeChanges(). */
+  load(entries: { key: string; value: unknown }[]): void {
+    for (const { key, value } of entries) {
+      const kind = key.slice(0, 2);
+      switch (kind) {
+        case 's:': {
+          const s = value as SessionState;
+          this.sessions.set(s.sessionId, s);
+          break;
+        }
+        case 'u:': {
+          const u = value as ProxyUnit;
+          this.units.set(u.id, u);
+          break;
+        }
+        case 'e:': {
+          const e = value as PendingEgress;
+          this.egress.set(e.id, e);
+          if (e.fullKey) push(this.egressFull, e.fullKey, e);
+          else push(this.egressPartial, e.partialKey, e);
+          break;
+        }
+        case 'b:': {
+          const b = value as PendingBroker;
+          this.broker.set(b.id, b);
+          push(this.brokerFull, b.fullKey, b);
+          push(this.brokerPartial, b.partialKey, b);
+          break;
+        }
+        case 'a:': {
+          const a = value as PendingAuthorization;
+          this.authz.set(a.id, a);
+          push(this.authzByKey, a.key, a);
+          break;
+        }
+        case 'p:': {
+          const p = value as PairState;
+          this.pairs.set(p.key, p);
+          for (const [n, conn] of Object.entries(p.bindings)) this.connToEpoch.set(conn, `${p.key}#${n}`);
+          break;
+        }
+        case 'm:':
+          for (const e of value as string[]) this.brokerEndpoints.add(e);
+          break;
+        default:
+          break;
+      }
+    }
+    // Joined entries reference units; restore them after units exist.
+    for (const { key, value } of entries) {
+      if (!key.startsWith('j:')) continue;
+      const j = value as JoinedPending;
+      this.joined.set(j.id, j);
+      const e = j.egress;
+      if (e.sessionId !== null && e.clientCorrelationId !== null) this.joinedByUnit.set(`${e.sessionId}|${e.clientCorrelationId}`, j);
+    }
+  }
+}

@@ -1,0 +1,119 @@
+// What the window holds between events. Everything here is plain data (JSON-serializable), so the
+// same objects live in memory on the hot path and in SQLite as the durable window.
+
+import type {
+  BrokerAuthFailureEvent,
+  BrokerAuthorizationEvent,
+  BrokerRequestEvent,
+  Endpoint,
+  ProxyAuthorization,
+  Resource,
+} from '../events.js';
+
+/** What ktrail knows about one proxy client connection (a Kroxylicious session). */
+export interface SessionState {
+  sessionId: string;
+  executionId: string | null;
+  instance: string | null;
+  virtualCluster: string | null;
+  clientAddress: Endpoint | null;
+  principals: string[] | null;
+  mechanism: string | null;
+  /** Broker node the session's proxy endpoint routes to (port-per-broker), when the proxy said. */
+  nodeId: number | null;
+  connectSeen: boolean;
+  authSeen: boolean;
+  /** First request-scoped event of the session (for orphan detection), µs. */
+  firstRequestTime: number | null;
+  closedTime: number | null;
+  lastTime: number;
+  /** True once any upstream request of this session went to this sidecar's broker. */
+  hasOwnedTraffic: boolean;
+  orphanReported: boolean;
+  /** Session-level records (connect, authenticate, standalone authorizations) waiting until we know the session is ours. */
+  deferred: DeferredProxyRecord[];
+}
+
+export interface DeferredProxyRecord {
+  kind: 'connection' | 'authentication' | 'authorization';
+  action: string;
+  time: number;
+  status: string | null;
+  reason: string | null;
+  principals: string[] | null;
+  mechanism: string | null;
+  authorization: ProxyAuthorization | null;
+  resources: Resource[];
+  clientCorrelationId: number | null;
+  /** Stable identity of the source event. */
+  key: string;
+}
+
+/** One client request as the proxy saw it downstream: keyed by (sessionId, client correlation id). */
+export interface ProxyUnit {
+  id: string;
+  sessionId: string;
+  clientCorrelationId: number;
+  apiKey: number | null;
+  apiVersion: number | null;
+  clientId: string | null;
+  ingressTime: number | null;
+  authorizations: ProxyAuthorization[];
+  resources: Resource[];
+  shortCircuit: { time: number; errorCode: number | null; filter: string | null; status: string | null } | null;
+  response: { time: number; errorCode: number | null } | null;
+  /** An upstream request carried this unit (it is then finalized with that request). */
+  forwarded: boolean;
+  lastTime: number;
+}
+
+/** A request the proxy sent upstream (RequestEgress / RequestInject / ServerRequest). */
+export interface PendingEgress {
+  id: string;
+  time: number;
+  sessionId: string | null;
+  executionId: string | null;
+  clientCorrelationId: number | null;
+  upstreamCorrelationId: number;
+  apiKey: number;
+  apiVersion: number | null;
+  clientId: string | null | undefined;
+  origin: 'client' | 'filter';
+  filter: string | null;
+  local: Endpoint | null;
+  remote: Endpoint;
+  nodeId: number | null;
+  /** `remote|local#n`: which proxy-side connection epoch (port reuse) this request belongs to. */
+  epoch: string | null;
+  fullKey: string | null;
+  partialKey: string;
+  /** Set once ktrail knows this request went to its broker. */
+  owned: boolean | null;
+}
+
+/** A broker request-log line waiting for its proxy counterpart. */
+export interface PendingBroker {
+  id: string;
+  event: BrokerRequestEvent;
+  fullKey: string;
+  partialKey: string;
+  authorizations: BrokerAuthorizationEvent[];
+}
+
+/** A proxy request joined to its broker line, waiting for the proxy's response to the client. */
+export interface JoinedPending {
+  id: string;
+  egress: PendingEgress;
+  broker: PendingBroker;
+  quality: 'exact' | 'probable' | 'ambiguous';
+  candidates: string[];
+  readyAt: number;
+}
+
+export interface PendingAuthorization {
+  id: string;
+  key: string;
+  event: BrokerAuthorizationEvent;
+}
+
+export type PendingAuthFailure = BrokerAuthFailureEvent;
