@@ -61,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (e instanceof SinkClosedError) {
-      process.stderr.write(`ktrail: ${e.message}; stopping without losing state (records not yet written will be produced again by the next run)\n`);
+      process.stderr.write(`ktrail: ${e.message}; stopped. The state database holds everything up to the last batch the output accepted.\n`);
       return 3;
     }
     process.stderr.write(`ktrail: ${(e as Error).stack ?? String(e)}\n`);
