@@ -24,9 +24,10 @@
 // partial, triggeredBy, commitId…), P3 `hostName` and `offsets`, objectRef `tc`/`addr`.
 // Pure: never throws, never logs; one line in, one ParseResult out. Reject reasons: README.md.
 
+import { isIP } from 'node:net';
 import type { Endpoint, ParseResult, ProxyEvent, ProxyEventKind, Resource } from '../../src/events.js';
 import { apiKeyId, pascalToUpperSnake } from '../../src/kafka/api-keys.js';
-import { isIP } from 'node:net';
+import { parseEndpoint } from '../connection-id.js';
 import { unwrapProxyLine } from '../../src/sources/log-layout.js';
 import { detectDialect } from './dialect.js';
 
@@ -575,31 +576,18 @@ function resourceUnionType(normalized: string): Resource['type'] {
  */
 export function parseSocketAddress(raw: string): Endpoint | undefined {
   if (raw.length > 300) return undefined;
-  let host: string;
-  let port: string;
-  const unresolved = raw.indexOf('/<unresolved>:');
-  if (unresolved >= 0) {
-    host = raw.slice(0, unresolved);
-    port = raw.slice(unresolved + '/<unresolved>:'.length);
-  } else {
-    const s = raw.slice(raw.lastIndexOf('/') + 1);
-    if (s.startsWith('[')) {
-      const close = s.indexOf(']');
-      if (close < 0 || s.charCodeAt(close + 1) !== 0x3a) return undefined;
-      host = s.slice(1, close);
-      port = s.slice(close + 2);
-    } else {
-      // IPv6 literals contain ':', so the port follows the last one.
-      const colon = s.lastIndexOf(':');
-      if (colon <= 0) return undefined;
-      host = s.slice(0, colon);
-      port = s.slice(colon + 1);
-    }
+  let s: string;
+  const unresolved = raw.indexOf('/<unresolved>');
+  if (unresolved >= 0) s = raw.slice(0, unresolved) + raw.slice(unresolved + '/<unresolved>'.length);
+  else s = raw.slice(raw.lastIndexOf('/') + 1);
+  if (s.startsWith('[')) {
+    const close = s.indexOf(']:');
+    if (close < 0) return undefined;
+    s = s.slice(1, close) + s.slice(close + 1);
   }
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  if (!/^\d{1,5}$/.test(port) || isIP(host) === 0) return undefined;
-  const p = Number(port);
-  return p <= 65535 ? { host, port: p } : undefined;
+  // What is left is the broker's own `ip:port` form: split at the last ':' (IPv6 contains ':').
+  const ep = parseEndpoint(s);
+  return ep !== null && isIP(ep.host) !== 0 ? ep : undefined;
 }
 
 /**
