@@ -112,6 +112,16 @@ describe('parseKafkaAuthorizerLine: hostile group ids', () => {
     });
   });
 
+  it('stays fast on a 200 KB group id repeating the request/rule tail before an unknown rule', () => {
+    const tail = ' for request = Produce with resourceRefCount = 1 based on rule MatchingAcl(acl=StandardAcl(';
+    const line = `[2025-06-12 14:05:40,770] INFO Principal = User:m is Denied operation = READ from host = 10.0.0.31 on resource = Group:LITERAL:${tail.repeat(2500)} for request = JoinGroup with resourceRefCount = 1 based on rule FutureRule(x) (kafka.authorizer.logger)`;
+    expect(line.length).toBeGreaterThan(200_000);
+    const started = performance.now();
+    const r = parseKafkaAuthorizerLine(line, UTC);
+    expect(performance.now() - started).toBeLessThan(200);
+    expect(r).toMatchObject({ kind: 'event', event: { api: 'JOIN_GROUP', rule: 'FutureRule(x)', resourceName: tail.repeat(2500) } });
+  });
+
   it('reads a reassembled record whose group id contains a newline', () => {
     const line = '[2025-06-12 14:05:40,770] INFO Principal = User:m is Denied operation = READ from host = 10.0.0.31 on resource = Group:LITERAL:a\nb for request = JoinGroup with resourceRefCount = 1 based on rule DefaultDeny (kafka.authorizer.logger)';
     expect(parseKafkaAuthorizerLine(line, UTC)).toMatchObject({ kind: 'event', event: { resourceName: 'a\nb', api: 'JOIN_GROUP' } });

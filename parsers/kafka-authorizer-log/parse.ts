@@ -42,6 +42,7 @@ const reject = (reason: string, detail?: string): Result =>
 const HEAD =
   /^Principal = (.*?) is (Allowed|Denied) (operation|Operation) = ([A-Za-z_]+) from host = (\S+) on resource = ([A-Za-z]+):(.*)$/s;
 const KNOWN_RULE = /^(?:SuperUser|DefaultAllow|DefaultDeny|MatchingAcl\(acl=StandardAcl(?:\(.*\)|\[.*\])\))$/s;
+const MAX_RULE_TRIES = 8;
 const PATTERN_TYPES = new Set(['LITERAL', 'PREFIXED', 'MATCH', 'ANY', 'UNKNOWN']);
 
 /** Parses one physical line of kafka-authorizer.log. Pure; never throws. */
@@ -120,7 +121,11 @@ interface Tail {
  */
 function splitTail(msg: string): Tail {
   let fallback: { at: number; refAt: number; n: number } | null = null;
-  for (let at = msg.lastIndexOf(RULE_MARK); at > 0; at = msg.lastIndexOf(RULE_MARK, at - 1)) {
+  // The real rule is the rightmost candidate unless an ACL's own text contains the marker; a
+  // handful of tries covers that, and bounds the work a group id full of markers can cause.
+  let tries = 0;
+  for (let at = msg.lastIndexOf(RULE_MARK); at > 0 && tries < MAX_RULE_TRIES; at = msg.lastIndexOf(RULE_MARK, at - 1)) {
+    tries++;
     const ref = refCountEndingAt(msg, at);
     if (ref === null) continue;
     if (KNOWN_RULE.test(msg.slice(at + RULE_MARK.length))) return withRequest(msg, ref.refAt, ref.n, msg.slice(at + RULE_MARK.length));
