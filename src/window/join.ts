@@ -734,8 +734,9 @@ export class Joiner {
 
   private resolveEgress(e: PendingEgress): void {
     this.removeEgress(e);
-    const owned = e.owned ?? this.brokerEndpoints.has(ep(e.remote));
     const session = e.sessionId ? this.sessions.get(e.sessionId) : undefined;
+    // Unknown endpoint: fall back on the session's node (port-per-broker routing names it on connect).
+    const owned = e.owned ?? (this.brokerEndpoints.has(ep(e.remote)) || session?.nodeId === this.opts.brokerNodeId);
     const unitId = e.sessionId !== null && e.clientCorrelationId !== null ? `${e.sessionId}|${e.clientCorrelationId}` : null;
     const unit = unitId ? this.units.get(unitId) : undefined;
     if (!owned) {
