@@ -1,0 +1,440 @@
+// `ktrail gaps`: list the correlation gaps the join reported (spec/join.md, "Gap kinds") from the
+// state database, as a table for people or JSON lines for scripts, and exit with a code a cron job
+// can act on. It only reads: the database is opened read-only, so it works while `ktrail run`
+// writes it (WAL readers see the last committed batch and never block the writer).
+
+import { existsSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import type Database from 'better-sqlite3';
+import { WindowStore } from '../window/store.js';
+
+export const GAP_KINDS = ['proxy-only', 'broker-only', 'bypass', 'orphan-session'] as const;
+export type GapKindName = (typeof GAP_KINDS)[number];
+
+export const DEFAULT_DB = '/var/lib/ktrail/state.db';
+
+/** Exit codes, part of the interface (cron jobs and scripts test them). */
+export const EXIT_NO_GAPS = 0;
+export const EXIT_GAPS_FOUND = 1;
+export const EXIT_USAGE = 2;
+
+export interface GapsOptions {
+  db?: string;
+  since?: string;
+  until?: string;
+  kind?: string[];
+  principal?: string;
+  session?: string;
+  clientAddress?: string;
+  json?: boolean;
+  limit?: string;
+  /** `true` when given without a value (then every 5 s). */
+  watch?: string | boolean;
+}
+
+/** Where the command writes and what it knows about its terminal; tests pass their own. */
+export interface GapsIo {
+  out: { write(s: string): unknown; isTTY?: boolean };
+  err: { write(s: string): unknown };
+  /** ms since epoch; `--since 1h` is relative to this. */
+  now: () => number;
+  /** Stops `--watch` (the command installs a SIGINT handler that aborts it when none is given). */
+  signal?: AbortSignal;
+}
+
+class GapsUsageError extends Error {}
+
+interface Query {
+  sinceMicros: number | null;
+  untilMicros: number | null;
+  kinds: GapKindName[] | null;
+  principal: string | null;
+  session: string | null;
+  addresses: string[] | null;
+  /** Match `address:port` too (the operator gave no port). */
+  anyPort: boolean;
+  limit: number | null;
+}
+
+interface Row {
+  id: string;
+  kind: string;
+  time: string;
+  action: string;
+  principal: string | null;
+  session_id: string | null;
+  client_address: string | null;
+  connection: string | null;
+  record: string;
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)(s|m|h|d)$/;
+const DURATION_MS = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 } as const;
+
+/** `30m`, `1h`, `2d` (before now) or an ISO 8601 time with a zone → µs since epoch. */
+export function parseTimeBound(text: string, flag: string, nowMs: number): number {
+  const t = text.trim();
+  const d = DURATION.exec(t);
+  if (d) return Math.round((nowMs - Number(d[1]) * DURATION_MS[d[2] as keyof typeof DURATION_MS]) * 1000);
+  // A zone is required: a time without one would silently mean the reader's local time.
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(t)) {
+    const ms = Date.parse(t);
+    if (Number.isFinite(ms)) {
+      const frac = /\.(\d+)/.exec(t)?.[1] ?? '';
+      return ms * 1000 + Number(frac.slice(3, 6).padEnd(3, '0'));
+    }
+  }
+  throw new GapsUsageError(`${flag}: expected a duration before now (30m, 1h, 2d) or an ISO time with zone (2026-11-22T10:00:00Z), got ${sample(text)}`);
+}
+
+/**
+ * `ip`, `ip:port`, `[ipv6]` or `[ipv6]:port` → the forms the gaps table may hold. Records write
+ * `address:port` with the address as the source wrote it: brokers spell IPv6 with 8 uncompressed
+ * groups, the proxy may compress them, so both spellings are tried. An IPv6 address with a port
+ * needs brackets (otherwise the port reads as the last group).
+ */
+export function parseClientAddress(text: string): { addresses: string[]; anyPort: boolean } {
+  const t = text.trim();
+  let host = t;
+  let port: string | null = null;
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
+  if (bracketed) {
+    host = bracketed[1] as string;
+    port = bracketed[2] ?? null;
+  } else if (/^[^:]+:\d+$/.test(t)) {
+    [host, port] = t.split(':') as [string, string];
+  }
+  if (!host || /[\s[\]]/.test(host) || (port !== null && Number(port) > 65535)) {
+    throw new GapsUsageError(`--client-address: expected ip, ip:port or [ipv6]:port, got ${sample(text)}`);
+  }
+  const hosts = new Set([host]);
+  if (host.includes(':')) {
+    const expanded = expandIpv6(host);
+    if (expanded) {
+      hosts.add(expanded);
+      hosts.add(compressIpv6(expanded));
+    }
+  }
+  return { addresses: [...hosts].map((h) => (port === null ? h : `${h}:${port}`)), anyPort: port === null };
+}
+
+function expandIpv6(t: string): string | null {
+  const parts = t.split('::');
+  if (parts.length > 2) return null;
+  const h = parts[0] ? parts[0].split(':') : [];
+  const tl = parts.length === 2 && parts[1] ? parts[1].split(':') : [];
+  const fill = parts.length === 2 ? new Array(8 - h.length - tl.length).fill('0') : [];
+  const groups = [...h, ...fill, ...tl];
+  if (groups.length !== 8 || groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return null;
+  return groups.map((g) => parseInt(g, 16).toString(16)).join(':');
+}
+
+function compressIpv6(expanded: string): string {
+  const groups = expanded.split(':');
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < groups.length; ) {
+    if (groups[i] !== '0') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < groups.length && groups[j] === '0') j++;
+    if (j - i > bestLen) [best, bestLen] = [i, j - i];
+    i = j;
+  }
+  if (best < 0) return expanded;
+  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
+}
+
+function buildQuery(o: GapsOptions, nowMs: number): Query {
+  const kinds = o.kind?.length ? o.kind : null;
+  for (const k of kinds ?? []) {
+    if (!(GAP_KINDS as readonly string[]).includes(k)) {
+      throw new GapsUsageError(`--kind: expected one of ${GAP_KINDS.join(', ')}, got ${sample(k)}`);
+    }
+  }
+  let limit: number | null = null;
+  if (o.limit !== undefined) {
+    if (!/^\d+$/.test(o.limit) || Number(o.limit) <= 0) throw new GapsUsageError(`--limit: expected a positive whole number, got ${sample(o.limit)}`);
+    limit = Number(o.limit);
+  }
+  const sinceMicros = o.since === undefined ? null : parseTimeBound(o.since, '--since', nowMs);
+  const untilMicros = o.until === undefined ? null : parseTimeBound(o.until, '--until', nowMs);
+  if (sinceMicros !== null && untilMicros !== null && untilMicros < sinceMicros) {
+    throw new GapsUsageError(`--until: must not be before --since (got ${sample(o.until as string)} before ${sample(o.since as string)})`);
+  }
+  const addr = o.clientAddress === undefined ? null : parseClientAddress(o.clientAddress);
+  return {
+    sinceMicros,
+    untilMicros,
+    kinds: kinds as GapKindName[] | null,
+    principal: o.principal ?? null,
+    session: o.session ?? null,
+    addresses: addr?.addresses ?? null,
+    anyPort: addr?.anyPort ?? false,
+    limit,
+  };
+}
+
+/**
+ * The WHERE clause is assembled from fixed fragments only; every operator-given value is a bound
+ * parameter (a principal or session id is never part of the SQL text).
+ */
+function whereClause(q: Query): { sql: string; params: Record<string, unknown> } {
+  const parts: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (q.sinceMicros !== null) {
+    parts.push('time_us >= @since');
+    params.since = q.sinceMicros;
+  }
+  if (q.untilMicros !== null) {
+    parts.push('time_us <= @until');
+    params.until = q.untilMicros;
+  }
+  if (q.kinds) {
+    parts.push('kind IN (SELECT value FROM json_each(@kinds))');
+    params.kinds = JSON.stringify(q.kinds);
+  }
+  if (q.principal !== null) {
+    parts.push('principal = @principal');
+    params.principal = q.principal;
+  }
+  if (q.session !== null) {
+    parts.push('session_id = @session');
+    params.session = q.session;
+  }
+  if (q.addresses) {
+    // With no port given, `a:port` rows match by prefix; substr instead of LIKE keeps `%`/`_` literal.
+    parts.push(
+      q.anyPort
+        ? `EXISTS (SELECT 1 FROM json_each(@addresses) a WHERE client_address = a.value OR (substr(client_address, 1, length(a.value) + 1) = a.value || ':' AND substr(client_address, length(a.value) + 2) GLOB '[0-9]*' AND substr(client_address, length(a.value) + 2) NOT GLOB '*[^0-9]*'))`
+        : 'client_address IN (SELECT value FROM json_each(@addresses))',
+    );
+    params.addresses = JSON.stringify(q.addresses);
+  }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+interface Result {
+  rows: Row[];
+  byKind: Record<string, number>;
+  total: number;
+  stats: Record<string, number>;
+}
+
+function runQuery(db: Database.Database, q: Query): Result {
+  const { sql, params } = whereClause(q);
+  const counts = db.prepare(`SELECT kind, count(*) AS n FROM gaps ${sql} GROUP BY kind`).all(params) as { kind: string; n: number }[];
+  const byKind: Record<string, number> = {};
+  let total = 0;
+  for (const c of counts) {
+    byKind[c.kind] = c.n;
+    total += c.n;
+  }
+  // With --limit: the newest N in the range, shown oldest first.
+  const cols = 'id, kind, time, action, principal, session_id, client_address, connection, record';
+  const rows = (
+    q.limit === null
+      ? db.prepare(`SELECT ${cols} FROM gaps ${sql} ORDER BY time_us, id`).all(params)
+      : db.prepare(`SELECT ${cols} FROM gaps ${sql} ORDER BY time_us DESC, id DESC LIMIT @limit`).all({ ...params, limit: q.limit }).reverse()
+  ) as Row[];
+  const stats = Object.fromEntries(
+    (db.prepare("SELECT key, value FROM stats WHERE key LIKE 'joined.%' OR key LIKE 'gaps.%'").all() as { key: string; value: number }[]).map((r) => [r.key, r.value]),
+  );
+  return { rows, byKind, total, stats };
+}
+
+// --- output -------------------------------------------------------------------------------------
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]/g;
+
+/**
+ * Client-chosen strings (principal, session, client id inside actions) reach the operator's
+ * terminal: control characters, ANSI escapes, line breaks and bidi overrides are shown escaped so a
+ * hostile value can neither move the cursor, fake a row nor reorder text. Long values are cut with
+ * `…` (by code point, after escaping, so an escape sequence is never half shown as raw).
+ */
+export function sanitizeCell(value: string | null, max: number): string {
+  if (value === null || value === '') return '-';
+  const escaped = value.replace(CONTROL, (c) => {
+    switch (c) {
+      case '\n':
+        return '\\n';
+      case '\r':
+        return '\\r';
+      case '\t':
+        return '\\t';
+      case '\u001b':
+        return '\\e';
+      default: {
+        const cp = c.codePointAt(0) as number;
+        return cp <= 0xff ? `\\x${cp.toString(16).padStart(2, '0')}` : `\\u${cp.toString(16).padStart(4, '0')}`;
+      }
+    }
+  });
+  const chars = [...escaped];
+  return chars.length <= max ? escaped : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+const COLUMNS: { title: string; max: number; get: (r: Row) => string | null }[] = [
+  { title: 'TIME', max: 27, get: (r) => r.time },
+  { title: 'KIND', max: 14, get: (r) => r.kind },
+  { title: 'ACTION', max: 28, get: (r) => r.action },
+  { title: 'PRINCIPAL', max: 32, get: (r) => r.principal },
+  { title: 'CLIENT', max: 47, get: (r) => r.client_address },
+  { title: 'SESSION', max: 36, get: (r) => r.session_id },
+  { title: 'BROKER CONNECTION', max: 60, get: (r) => r.connection },
+];
+
+export function formatTable(rows: Row[]): string {
+  const cells = rows.map((r) => COLUMNS.map((c) => sanitizeCell(c.get(r), c.max)));
+  const widths = COLUMNS.map((c, i) => Math.max(c.title.length, ...cells.map((row) => [...(row[i] as string)].length)));
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => (i === vals.length - 1 ? v : v + ' '.repeat(Math.max(0, (widths[i] as number) - [...v].length))))
+      .join('  ')
+      .trimEnd();
+  return [line(COLUMNS.map((c) => c.title)), ...cells.map(line)].join('\n') + '\n';
+}
+
+/** One line: gaps per kind in the range, and the join rate over everything the database counted. */
+export function formatSummary(res: Result, shown: number): string {
+  const kinds = GAP_KINDS.map((k) => `${k} ${res.byKind[k] ?? 0}`).join(', ');
+  const s = res.stats;
+  const joined = (s['joined.exact'] ?? 0) + (s['joined.probable'] ?? 0) + (s['joined.ambiguous'] ?? 0);
+  const missing = (s['gaps.proxy-only'] ?? 0) + (s['gaps.broker-only'] ?? 0);
+  const rate =
+    joined + missing === 0
+      ? 'join rate n/a (no joined or one-sided requests counted yet)'
+      : `join rate ${((100 * joined) / (joined + missing)).toFixed(1)}% (${joined} joined / ${joined + missing} joined + proxy-only + broker-only, all time in this database)`;
+  const showing = shown < res.total ? ` (showing the newest ${shown})` : '';
+  return `${res.total} gap${res.total === 1 ? '' : 's'} in range${showing}: ${kinds}; ${rate}\n`;
+}
+
+function render(res: Result, q: Query, json: boolean): string {
+  if (json) return res.rows.map((r) => `${r.record}\n`).join('');
+  const table = res.rows.length ? formatTable(res.rows) : `no gaps${q.sinceMicros !== null || q.untilMicros !== null ? ' in range' : ''}\n`;
+  return table + formatSummary(res, res.rows.length);
+}
+
+// --- command ------------------------------------------------------------------------------------
+
+function openStore(path: string): WindowStore {
+  if (!existsSync(path)) {
+    throw new GapsUsageError(`no state database at ${path} (run \`ktrail run\` or \`ktrail replay --db ${path}\` first)`);
+  }
+  let store: WindowStore;
+  try {
+    store = new WindowStore(path, { readonly: true });
+  } catch (e) {
+    throw new GapsUsageError(`cannot open state database ${path}: ${oneLine(e)}`);
+  }
+  try {
+    store.db.prepare('SELECT 1 FROM gaps LIMIT 0').all();
+    store.db.prepare('SELECT 1 FROM stats LIMIT 0').all();
+  } catch (e) {
+    store.close();
+    throw new GapsUsageError(`${path} is not a ktrail state database: ${oneLine(e)}`);
+  }
+  return store;
+}
+
+function watchSeconds(w: string | boolean | undefined): number | null {
+  if (w === undefined || w === false) return null;
+  if (w === true) return 5;
+  if (!/^\d+(\.\d+)?$/.test(w) || Number(w) < 0.1) throw new GapsUsageError(`--watch: expected seconds between refreshes (e.g. 5), got ${sample(w)}`);
+  return Number(w);
+}
+
+const CLEAR = '\u001b[2J\u001b[H';
+
+export async function gapsCommand(opts: GapsOptions, io: GapsIo = { out: process.stdout, err: process.stderr, now: Date.now }): Promise<number> {
+  const path = opts.db ?? process.env.KTRAIL_DB ?? DEFAULT_DB;
+  let store: WindowStore | null = null;
+  try {
+    const interval = watchSeconds(opts.watch);
+    if (interval !== null && opts.json) throw new GapsUsageError('--watch: cannot be combined with --json (scripts run the command again instead)');
+    const q = buildQuery(opts, io.now()); // usage errors before touching the database
+    store = openStore(path);
+    if (interval === null) {
+      const res = runQuery(store.db, q);
+      io.out.write(render(res, q, !!opts.json));
+      return res.total > 0 ? EXIT_GAPS_FOUND : EXIT_NO_GAPS;
+    }
+    return await watch(store, opts, io, interval);
+  } catch (e) {
+    if (e instanceof GapsUsageError) {
+      io.err.write(`ktrail gaps: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    io.err.write(`ktrail gaps: reading ${path}: ${oneLine(e)}\n`);
+    return EXIT_USAGE;
+  } finally {
+    store?.close();
+  }
+}
+
+async function watch(store: WindowStore, opts: GapsOptions, io: GapsIo, seconds: number): Promise<number> {
+  const ctl = new AbortController();
+  const signal = io.signal ?? ctl.signal;
+  const onInt = () => ctl.abort();
+  if (!io.signal) process.once('SIGINT', onInt);
+  let code: number = EXIT_NO_GAPS;
+  try {
+    while (!signal.aborted) {
+      // Relative bounds (`--since 1h`) move with the clock on every refresh.
+      const q = buildQuery(opts, io.now());
+      const res = runQuery(store.db, q);
+      code = res.total > 0 ? EXIT_GAPS_FOUND : EXIT_NO_GAPS;
+      const header = `ktrail gaps: ${new Date(io.now()).toISOString()}, every ${seconds}s (Ctrl-C to stop)\n`;
+      io.out.write((io.out.isTTY ? CLEAR : '') + header + render(res, q, false) + (io.out.isTTY ? '' : '\n'));
+      await sleep(seconds * 1000, signal);
+    }
+    return code;
+  } finally {
+    if (!io.signal) process.removeListener('SIGINT', onInt);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function sample(text: string): string {
+  const s = JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
+  return s;
+}
+
+function oneLine(e: unknown): string {
+  return sanitizeCell(e instanceof Error ? e.message : String(e), 200);
+}
+
+/** Adds `gaps` to a commander program; `setCode` receives the command's exit code. */
+export function registerGapsCommand(program: Command, setCode: (code: number) => void): Command {
+  return program
+    .command('gaps')
+    .description('list correlation gaps from the state database; exit 0 = none in range, 1 = gaps found, 2 = usage error or unreadable database')
+    .option('--db <path>', `state database (default: $KTRAIL_DB or ${DEFAULT_DB})`)
+    .option('--since <time>', 'from this time: a duration before now (30m, 1h, 2d) or ISO time with zone')
+    .option('--until <time>', 'up to this time (same forms as --since)')
+    .addOption(new Option('--kind <kind...>', `only these gap kinds (${GAP_KINDS.join(', ')})`))
+    .option('--principal <principal>', 'only gaps of this principal (exact match)')
+    .option('--session <id>', 'only gaps of this proxy session id')
+    .option('--client-address <ip[:port]>', 'only gaps from this client address ([ipv6]:port with a port)')
+    .option('--json', 'one audit record per line (JSON), no table or summary')
+    .option('--limit <n>', 'show only the newest n gaps (counts still cover the whole range)')
+    .option('--watch [seconds]', 'refresh every n seconds (default 5) until Ctrl-C')
+    .action(async (o: GapsOptions) => {
+      setCode(await gapsCommand(o));
+    });
+}
