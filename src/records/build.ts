@@ -239,6 +239,7 @@ export function proxyOnlyRecord(
   gap: 'proxy-only' | null,
 ): AuditRecord {
   const actor = sessionActor(session);
+  actor.sessionId = actor.sessionId ?? e.sessionId;
   actor.clientId = unit?.clientId ?? e.clientId ?? null;
   const responseError = unit?.response?.errorCode ?? null;
   return {

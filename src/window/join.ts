@@ -771,7 +771,8 @@ export class Joiner {
         this.touch(`s:${s.sessionId}`, s.lastTime, s);
       }
     }
-    const closedLongAgo = s.closedTime !== null && w.proxy > s.closedTime + 2 * tol;
+    // Wait for both sides: a request of this session may still be waiting for the broker's line.
+    const closedLongAgo = s.closedTime !== null && w.proxy > s.closedTime + 2 * tol && w.brokerRequest > s.closedTime + 2 * tol;
     if (closedLongAgo || final) {
       if (s.deferred.length && this.owns(s) === null && this.opts.unattributedSessions === 'emit') {
         for (const d of s.deferred) this.emit(sessionEventRecord(this.ctx, d, s));
