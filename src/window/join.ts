@@ -666,6 +666,8 @@ export class Joiner {
     const list = this.authzByKey.get(key);
     if (!list) return [];
     const names = new Set(ev.resources.map((r) => r.name));
+    // Produce/Fetch v13+ name topics by id only: any topic decision may then be this request's.
+    const topicsById = ev.resources.some((r) => r.type === 'topic' && r.name === '');
     const claimed: BrokerAuthorizationEvent[] = [];
     // Authorizer timestamps are whole milliseconds; allow one either side.
     const from = ev.receiveTime - 1000;
@@ -673,7 +675,8 @@ export class Joiner {
     for (const a of [...list]) {
       const t = a.event.logTime;
       if (t < from || t > to) continue;
-      if (names.size && a.event.resourceType !== 'cluster' && !names.has(a.event.resourceName)) continue;
+      const byId = topicsById && a.event.resourceType === 'topic';
+      if (names.size && a.event.resourceType !== 'cluster' && !byId && !names.has(a.event.resourceName)) continue;
       claimed.push(a.event);
       this.authz.delete(a.id);
       remove(this.authzByKey, a.key, a);
