@@ -84,7 +84,7 @@ export const DEFAULT_OPTIONS: ScenarioOptions = {
   brokerClockSkewMs: 3,
   proxyAddresses: ['10.0.0.5'],
   virtualCluster: 'prod',
-  otherNodeShare: 2 / 3,
+  otherNodeShare: 0.5,
   saslInspectionShare: 0.5,
   requestsPerSession: [10, 60],
   ephemeralPortPool: 16,
@@ -376,6 +376,7 @@ export async function generateScenario(dir: string, opts: Partial<ScenarioOption
     // Spread the hostile ids over the run, each used about once.
     hostileEvery: Math.max(1, Math.floor(expectedNodeSessions / (hostile.length + 1))),
     nodeSessions: 0,
+    covered: new Set(),
     hardCase: { state: o.hardPortReuseCase ? 'pick' : 'off' },
   };
 

@@ -103,6 +103,11 @@ export interface World {
   hostileEvery: number;
   /** Sessions on the broker under test generated so far. */
   nodeSessions: number;
+  /**
+   * Rare cases already shown on the broker under test. The first session that can show one is
+   * made to, so that even a small scenario covers every case.
+   */
+  covered: Set<'orphan' | 'acks0'>;
   hardCase: HardCase;
 }
 
@@ -313,9 +318,9 @@ export class ProxiedSession extends SessionBase {
         proxyIp = hard.proxyIp;
         this.forcedPort = hard.port;
       }
-      // The session after the hard case is always an orphan, so every scenario has one.
-      const forcedOrphan = ordinal === 1 && w.rates.orphanSession > 0;
-      this.orphan = this.hardRole === 'none' && (forcedOrphan || this.dropRng.chance(w.rates.orphanSession));
+      const forcedOrphan = w.rates.orphanSession > 0 && !w.covered.has('orphan');
+      this.orphan = this.hardRole === 'none' && (this.dropRng.chance(w.rates.orphanSession) || forcedOrphan);
+      if (this.orphan) w.covered.add('orphan');
       if (w.hostileClientIds.length > 0 && ordinal % w.hostileEvery === w.hostileEvery - 1) {
         const hostile = w.hostileClientIds[Math.floor(ordinal / w.hostileEvery) % w.hostileClientIds.length];
         if (hostile !== undefined) {
@@ -691,7 +696,11 @@ export class ProxiedSession extends SessionBase {
     const rng = this.rng;
     const names = this.user === 'carol' ? ['payments', 'clickstream'] : ['orders'];
     this.firstMetadata(names);
-    const acks = rng.weighted([[-1, 70], [1, 20], [0, 10]] as const);
+    let acks: number = rng.weighted([[-1, 70], [1, 20], [0, 10]] as const);
+    if (this.onNode && !this.w.covered.has('acks0')) {
+      acks = 0;
+      this.w.covered.add('acks0');
+    }
     const compressed = rng.chance(0.5);
     let transactionalId: string | null = null;
     if (transactional) {
