@@ -38,6 +38,20 @@ export class Counters {
     return n;
   }
 
+  /** Continue from the flat view a previous run stored. */
+  restore(flat: Record<string, number>): void {
+    for (const [key, value] of Object.entries(flat)) {
+      const [what, source, ...rest] = key.split('.');
+      if (!source || !(SOURCE_KINDS as string[]).includes(source)) continue;
+      const s = this.sources[source as SourceKind];
+      if (what === 'lines') s.lines = value;
+      else if (what === 'bytes') s.bytes = value;
+      else if (what === 'events') s.events = value;
+      else if (what === 'skipped' && rest.length) s.skipped[rest.join('.')] = value;
+      else if (what === 'rejected' && rest.length) s.rejected[rest.join('.')] = value;
+    }
+  }
+
   /** Flat `name → value` view for the stats table and metrics. */
   flat(): Record<string, number> {
     const out: Record<string, number> = {};

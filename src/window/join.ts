@@ -462,6 +462,7 @@ export class Joiner {
 
     if (e.nodeId !== null) e.owned = e.nodeId === this.opts.brokerNodeId;
     else if (this.brokerEndpoints.has(ep(remote))) e.owned = true;
+    else if (session?.nodeId != null && session.nodeId !== this.opts.brokerNodeId) e.owned = false; // port-per-broker: another node's session
     if (e.owned === false) {
       this.foreign(e, session);
       return;
@@ -822,6 +823,21 @@ export class Joiner {
       healthRecord(this.ctx, t, 'window-evicted', 'failure', { evicted: this.evictedSinceReport, maxWindowEvents: this.opts.maxWindowEvents }, [t, this.stats.evicted]),
     );
     this.evictedSinceReport = 0;
+  }
+
+  /** Continue the counters of a previous run of the same state database (see flatStats). */
+  restoreStats(flat: Record<string, number>): void {
+    const s = this.stats;
+    s.joined.exact = flat['joined.exact'] ?? 0;
+    s.joined.probable = flat['joined.probable'] ?? 0;
+    s.joined.ambiguous = flat['joined.ambiguous'] ?? 0;
+    for (const k of Object.keys(s.gaps) as (keyof JoinStats['gaps'])[]) s.gaps[k] = flat[`gaps.${k}`] ?? 0;
+    s.shortCircuited = flat['short_circuited'] ?? 0;
+    s.unloggedByDesign = flat['unlogged_by_design'] ?? 0;
+    s.otherBrokerIgnored = flat['other_broker_ignored'] ?? 0;
+    s.unroutedProxyRequests = flat['unrouted_proxy_requests'] ?? 0;
+    s.evicted = flat['evicted'] ?? 0;
+    for (const [k, v] of Object.entries(flat)) if (k.startsWith('records.')) s.records[k.slice(8)] = v;
   }
 
   /** End of input: every source is done, so everything still waiting is decided now. */

@@ -39,6 +39,7 @@ export class WindowStore {
   private readonly insertGap: Database.Statement;
   private readonly upsertCheckpoint: Database.Statement;
   private readonly upsertStat: Database.Statement;
+  private readonly insertOutbox: Database.Statement;
 
   constructor(readonly path: string, opts: { readonly?: boolean } = {}) {
     if (!opts.readonly) {
@@ -70,6 +71,7 @@ export class WindowStore {
           'INSERT INTO checkpoints(source, file_key, path, offset, fingerprint_bytes) VALUES (@source, @fileKey, @path, @offset, @fingerprintBytes) ON CONFLICT(source, file_key) DO UPDATE SET path = excluded.path, offset = excluded.offset, fingerprint_bytes = excluded.fingerprint_bytes',
         );
     this.upsertStat = ro ? this.db.prepare('SELECT 1') : this.db.prepare('INSERT INTO stats(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+    this.insertOutbox = ro ? this.db.prepare('SELECT 1') : this.db.prepare('INSERT INTO outbox(line) VALUES (?)');
   }
 
   private migrate(): void {
@@ -88,13 +90,42 @@ export class WindowStore {
         PRIMARY KEY (source, file_key)
       );
       CREATE TABLE IF NOT EXISTS stats (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, line TEXT NOT NULL);
     `);
     this.db.prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
   }
 
   /** Forget the window, gaps, stats and checkpoints (a replay starts from the beginning of its files). */
   reset(): void {
-    this.db.exec('DELETE FROM window; DELETE FROM gaps; DELETE FROM checkpoints; DELETE FROM stats;');
+    this.db.exec('DELETE FROM window; DELETE FROM gaps; DELETE FROM checkpoints; DELETE FROM stats; DELETE FROM outbox;');
+  }
+
+  /**
+   * Live runs: commit the batch's state, checkpoints AND its rendered output lines before writing
+   * them. If we die before the sink has them, the next start sends the outbox first (no loss);
+   * clearOutbox() runs right after the sink accepted them, so only a crash inside that instant
+   * can repeat a batch, and the repeat carries the same record ids.
+   */
+  commitWithOutbox(changes: WindowChange[], records: AuditRecord[], lines: string[], stats: Record<string, number>, checkpoints: Checkpoint[]): void {
+    this.db.transaction(() => {
+      this.tx(changes, records, stats, checkpoints);
+      for (const line of lines) this.insertOutbox.run(line);
+    })();
+  }
+
+  loadOutbox(): string[] {
+    return (this.db.prepare('SELECT line FROM outbox ORDER BY seq').all() as { line: string }[]).map((r) => r.line);
+  }
+
+  clearOutbox(): void {
+    this.db.exec('DELETE FROM outbox');
+  }
+
+  deleteCheckpoints(source: string, fileKeys: string[]): void {
+    const del = this.db.prepare('DELETE FROM checkpoints WHERE source = ? AND file_key = ?');
+    this.db.transaction(() => {
+      for (const k of fileKeys) del.run(source, k);
+    })();
   }
 
   /** Apply one batch atomically: window changes, the gaps it reported, counters and checkpoints. */
