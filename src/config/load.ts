@@ -318,8 +318,10 @@ function schemaProblem(e: ErrorObject, data: unknown): string | null {
       return `${at}: expected at least ${p.limit === 1 ? 'one entry' : `${String(p.limit)} entries`}, got an empty list`;
     case 'minLength':
       return `${at}: must not be empty`;
-    case 'uniqueItems':
-      return `${at}: entries ${String(p.j)} and ${String(p.i)} are the same${secret ? '' : ` (${sample((e.data as unknown[])[p.i as number])})`}`;
+    case 'uniqueItems': {
+      const [a, b] = [Number(p.i), Number(p.j)].sort((x, y) => x - y);
+      return `${at}: entries ${a} and ${b} are the same${secret ? '' : ` (${sample((e.data as unknown[])[a!])})`}`;
+    }
     case 'propertyNames':
       return `${at}: ${sample(p.propertyName)} is not a valid HTTP header name`;
     default:
