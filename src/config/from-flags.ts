@@ -1,0 +1,83 @@
+// `ktrail replay` flags → KtrailConfig, through the same schema and checks as a config file: the
+// flags become the raw snake_case object a file would hold, so a flag and a key cannot disagree.
+// Problems name the flag (`--tolerance: expected a duration like 30s or 2m, got "soon"`).
+//
+// Where replay differs from a file on purpose: logs not given are not read (a file's defaults
+// point at /var/log/kafka), the state database is temporary unless --db is given, reading starts at
+// the beginning, records go to stdout, and no HTTP listener is opened.
+
+import type { ReplayArgs } from '../cli/replay.js';
+import { ConfigError, configFromObject, type KtrailConfig, type LoadOptions } from './load.js';
+
+/** Config key → the replay flag that sets it. */
+const FLAG_OF_KEY: Array<[string, string]> = [
+  ['broker.node_id', '--broker-node-id'],
+  ['broker.time_zone', '--broker-timezone'],
+  ['broker.request_log', '--broker-log'],
+  ['broker.authorizer_log', '--authorizer-log'],
+  ['broker.server_log', '--server-log'],
+  ['proxy.addresses', '--proxy-address'],
+  ['proxy.audit_log', '--proxy-log'],
+  ['output.format', '--format'],
+  ['state.db', '--db'],
+  ['join.tolerance', '--tolerance'],
+  ['join.bypass', '--bypass'],
+  ['input.max_line_bytes', '--max-line-bytes'],
+  ['join.max_window_events', '--max-window-events'],
+  ['observer.host', '--observer-host'],
+];
+
+/** Flags are text; whole numbers become numbers so the schema checks their range, anything else is left for it to reject. */
+function wholeNumber(text: string | undefined): number | string | undefined {
+  return text !== undefined && /^-?\d{1,15}$/.test(text.trim()) ? Number(text) : text;
+}
+
+/** Source name used in problems: the flags are the config. */
+export const FLAGS_SOURCE = 'command line';
+
+/** Builds the config `ktrail replay` runs with; throws ConfigError naming flags. Relative paths resolve against the working directory. */
+export function configFromReplayFlags(flags: ReplayArgs, opts: LoadOptions = {}): KtrailConfig {
+  const raw = {
+    broker: {
+      node_id: wholeNumber(flags.brokerNodeId),
+      time_zone: flags.brokerTimezone,
+      request_log: flags.brokerLog,
+      authorizer_log: flags.authorizerLog ?? [],
+      server_log: flags.serverLog ?? [],
+    },
+    proxy: { addresses: flags.proxyAddress, audit_log: flags.proxyLog },
+    input: { max_line_bytes: wholeNumber(flags.maxLineBytes), start_at: 'beginning' },
+    join: { tolerance: flags.tolerance, bypass: flags.bypass, max_window_events: wholeNumber(flags.maxWindowEvents) },
+    state: { db: flags.db ?? '' },
+    output: { format: flags.format, sink: 'stdout' },
+    http: { listen: '' },
+    observer: { host: flags.observerHost ?? '' },
+  };
+  try {
+    return configFromObject(withoutUndefined(raw), FLAGS_SOURCE, { baseDir: process.cwd(), ...opts });
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    throw new ConfigError(FLAGS_SOURCE, [...new Set(e.problems.map(toFlagProblem))]);
+  }
+}
+
+/** `join.tolerance: …` → `--tolerance: …`; `proxy.addresses[1]: …` → `--proxy-address: …`. */
+function toFlagProblem(problem: string): string {
+  for (const [key, flag] of FLAG_OF_KEY) {
+    if (problem.startsWith(key)) {
+      const rest = problem.slice(key.length).replace(/^\[\d+\]/, '');
+      if (rest.startsWith(':')) return flag + rest;
+    }
+  }
+  return problem;
+}
+
+/** Drops undefined members so the schema's defaults apply to flags not given. */
+function withoutUndefined<T extends object>(o: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (v === undefined) continue;
+    out[k] = v !== null && typeof v === 'object' && !Array.isArray(v) ? withoutUndefined(v as object) : v;
+  }
+  return out as T;
+}
