@@ -88,7 +88,6 @@ interface PairState {
   key: string;
   epoch: number;
   lastCorr: number;
-  saslEpochs: number[];
   /** epoch number → broker connection id it was bound to by an exact match. */
   bindings: Record<string, string>;
 }
@@ -144,6 +143,7 @@ export class Joiner {
   private authzByKey = new Map<string, PendingAuthorization[]>();
   private pairs = new Map<string, PairState>();
   private connToEpoch = new Map<string, string>();
+  private apiVersionsByEpoch = new Map<string, string>();
   private evictedSinceReport = 0;
 
   constructor(
@@ -382,7 +382,7 @@ export class Joiner {
     const key = `${ep(remote)}|${ep(local)}`;
     let p = this.pairs.get(key);
     if (!p) {
-      p = { key, epoch: 0, lastCorr: -1, saslEpochs: [], bindings: {} };
+      p = { key, epoch: 0, lastCorr: -1, bindings: {} };
       this.pairs.set(key, p);
     }
     return p;
@@ -405,7 +405,6 @@ export class Joiner {
         delete p.bindings[k];
       }
     }
-    p.saslEpochs = p.saslEpochs.filter((e) => e >= p.epoch - 2);
   }
 
   private addEgress(ev: ProxyEvent, time: number, session: SessionState | undefined): void {
@@ -424,10 +423,8 @@ export class Joiner {
         this.prunePair(p);
       }
       p.lastCorr = corr;
-      if (ev.apiKey === SASL_HANDSHAKE || ev.apiKey === SASL_AUTHENTICATE) {
-        if (!p.saslEpochs.includes(p.epoch)) p.saslEpochs.push(p.epoch);
-      }
       epoch = `${p.key}#${p.epoch}`;
+      if (ev.apiKey === SASL_HANDSHAKE || ev.apiKey === SASL_AUTHENTICATE) this.markSaslStart(epoch);
       this.touch(`p:${p.key}`, 0, p);
     }
     const e: PendingEgress = {
@@ -475,6 +472,7 @@ export class Joiner {
       this.egress.set(e.id, e);
       if (e.fullKey) push(this.egressFull, e.fullKey, e);
       else push(this.egressPartial, e.partialKey, e);
+      if (e.apiKey === API_VERSIONS && e.epoch) this.apiVersionsByEpoch.set(e.epoch, e.id);
       this.touch(`e:${e.id}`, e.time, e);
       return;
     }
@@ -482,6 +480,15 @@ export class Joiner {
     const b = ok[0] as PendingBroker;
     this.join(e, b, quality, ok.length > 1 ? ok.map((x) => x.id) : []);
     if (ok.length > 1) for (const other of ok.slice(1)) this.removeBroker(other);
+  }
+
+  /** An ApiVersions still waiting on this connection opened a SASL exchange: the broker will not log it. */
+  private markSaslStart(epoch: string): void {
+    const id = this.apiVersionsByEpoch.get(epoch);
+    const e = id === undefined ? undefined : this.egress.get(id);
+    if (!e) return;
+    e.saslStart = true;
+    this.touch(`e:${e.id}`, e.time, e);
   }
 
   /** Traffic to another broker: that broker's sidecar reports it. */
@@ -629,6 +636,7 @@ export class Joiner {
 
   private removeEgress(e: PendingEgress): void {
     if (!this.egress.delete(e.id)) return;
+    if (e.epoch && this.apiVersionsByEpoch.get(e.epoch) === e.id) this.apiVersionsByEpoch.delete(e.epoch);
     if (e.fullKey) remove(this.egressFull, e.fullKey, e);
     else remove(this.egressPartial, e.partialKey, e);
     this.drop(`e:${e.id}`, e.time);
@@ -701,6 +709,9 @@ export class Joiner {
 
     for (const e of this.egress.values()) {
       if (w.brokerRequest <= e.time + tol) break; // insertion order is proxy log order, i.e. time order
+      // Whether an ApiVersions was the start of a SASL exchange (unlogged by design) is known only
+      // once the proxy's own later events for that connection have been read.
+      if (e.apiKey === API_VERSIONS && w.proxy <= e.time + tol) continue;
       this.resolveEgress(e);
     }
     for (const b of this.broker.values()) {
@@ -748,11 +759,7 @@ export class Joiner {
       return;
     }
     this.setOwned(session);
-    let unlogged = e.apiKey === SASL_HANDSHAKE || e.apiKey === SASL_AUTHENTICATE;
-    if (e.apiKey === API_VERSIONS && e.epoch) {
-      const [pairKey, n] = e.epoch.split('#') as [string, string];
-      unlogged = this.pairs.get(pairKey)?.saslEpochs.includes(Number(n)) ?? false;
-    }
+    const unlogged = e.apiKey === SASL_HANDSHAKE || e.apiKey === SASL_AUTHENTICATE || e.saslStart === true;
     if (unlogged) {
       this.stats.unloggedByDesign += 1;
       this.emit(proxyOnlyRecord(this.ctx, e, unit, session, null));
@@ -867,6 +874,7 @@ export class Joiner {
           this.egress.set(e.id, e);
           if (e.fullKey) push(this.egressFull, e.fullKey, e);
           else push(this.egressPartial, e.partialKey, e);
+          if (e.apiKey === API_VERSIONS && e.epoch) this.apiVersionsByEpoch.set(e.epoch, e.id);
           break;
         }
         case 'b:': {

@@ -89,6 +89,8 @@ export interface PendingEgress {
   partialKey: string;
   /** Set once ktrail knows this request went to its broker. */
   owned: boolean | null;
+  /** ApiVersions that opened a SASL exchange on its connection: the broker never logs it. */
+  saslStart?: boolean;
 }
 
 /** A broker request-log line waiting for its proxy counterpart. */
