@@ -265,6 +265,7 @@ describe('OTLP headers', () => {
     expect(inspect(cfg, { depth: 10 })).not.toContain('s3cr3t');
     const red = redactedConfig(cfg);
     expect(red.output.otlp.headers).toEqual({ Authorization: '<redacted>' });
+    expect(redactedConfig(parseConfigText(withExtra('output: {otlp: {endpoint: "https://c:4318/v1/logs?key=abc"}}'), 't', opts)).output.otlp.endpoint).toBe('https://c:4318/v1/logs?<redacted>');
     expect(cfg.output.otlp.headers.Authorization).toBe('Bearer s3cr3t');
   });
 });

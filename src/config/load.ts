@@ -148,9 +148,15 @@ export function configFromObject(raw: unknown, sourceName: string, opts: LoadOpt
   return cfg;
 }
 
-/** A copy safe to print or log: header values replaced with `<redacted>`. */
+/** A copy safe to print or log: header values, and any query string or fragment of the endpoint, replaced with `<redacted>`. */
 export function redactedConfig(cfg: KtrailConfig): KtrailConfig {
-  return { ...cfg, output: { ...cfg.output, otlp: { ...cfg.output.otlp, headers: redactValues(cfg.output.otlp.headers) } } };
+  const otlp = cfg.output.otlp;
+  return { ...cfg, output: { ...cfg.output, otlp: { ...otlp, endpoint: otlp.endpoint && redactUrl(otlp.endpoint), headers: redactValues(otlp.headers) } } };
+}
+
+function redactUrl(endpoint: string): string {
+  const u = new URL(endpoint);
+  return `${u.origin}${u.pathname}${u.search ? '?<redacted>' : ''}${u.hash ? '#<redacted>' : ''}`;
 }
 
 /** The config's part of the join's options. */
