@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { SinkClosedError } from '../sinks/sink.js';
 import { VERSION } from '../version.js';
 import { demoCommand } from './demo.js';
+import { registerGapsCommand } from './gaps.js';
 import { replayCommand, UsageError, type ReplayArgs } from './replay.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -47,6 +48,10 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (opts: { db?: string }) => {
       code = await demoCommand(opts);
     });
+
+  registerGapsCommand(program, (c) => {
+    code = c;
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
