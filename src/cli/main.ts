@@ -6,7 +6,10 @@ import { SinkClosedError } from '../sinks/sink.js';
 import { VERSION } from '../version.js';
 import { demoCommand } from './demo.js';
 import { registerGapsCommand } from './gaps.js';
-import { replayCommand, UsageError, type ReplayArgs } from './replay.js';
+import { parseDuration, replayCommand, UsageError, type ReplayArgs } from './replay.js';
+import { runCommand, type RunArgs } from './run.js';
+import { registerValidateCommand } from './validate.js';
+import { ConfigError } from '../config/load.js';
 
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
@@ -49,6 +52,44 @@ export async function main(argv: string[]): Promise<number> {
       code = await demoCommand(opts);
     });
 
+  program
+    .command('run')
+    .description('tail the logs as a sidecar until SIGTERM: records to stdout (or OTLP), state in --db')
+    .option('--config <file>', 'config file (YAML); see config/example.yaml')
+    .option('--broker-log <path...>', 'kafka-request.log globs (instead of --config)')
+    .option('--authorizer-log <path...>', 'kafka-authorizer.log globs')
+    .option('--server-log <path...>', 'server.log globs')
+    .option('--proxy-log <path...>', 'Kroxylicious audit log globs')
+    .option('--broker-timezone <tz>', 'IANA time zone of the broker JVM')
+    .option('--broker-node-id <n>', "this broker's node id")
+    .option('--proxy-address <ip...>', 'IP addresses of the proxy hosts')
+    .addOption(new Option('--format <format>', 'record format').choices(['native', 'ecs', 'ocsf', 'cloudevents']))
+    .option('--db <path>', 'state database: window, checkpoints, gaps')
+    .option('--tolerance <duration>', 'clock skew and logging delay allowed between proxy and broker')
+    .addOption(new Option('--bypass <policy>', 'broker requests from non-proxy clients').choices(['report', 'allow']))
+    .option('--max-line-bytes <n>', 'longer lines are skipped and counted')
+    .option('--max-window-events <n>', 'bound of events waiting in the join window')
+    .option('--observer-host <name>', 'observer.host in records')
+    .addOption(new Option('--container-format <format>', 'container log wrapper').choices(['none', 'cri', 'docker', 'auto']))
+    .addOption(new Option('--start-at <where>', 'files without a checkpoint').choices(['beginning', 'end']))
+    .option('--stall-after <duration>', 'a source silent this long while others advance is reported stalled')
+    .option('--http-listen <addr>', 'serve /metrics, /healthz, /readyz on ip:port ("" to disable)')
+    .option('--poll-interval <duration>', 'how often to look for new data and files')
+    .action(async (opts: RunArgs & { containerFormat?: string; startAt?: string; stallAfter?: string; httpListen?: string; pollInterval?: string }) => {
+      if (!opts.config && !opts.brokerLog) throw new UsageError('run: give --config <file>, or the replay flags (--broker-log, --proxy-log, --broker-timezone, --broker-node-id, --proxy-address)');
+      code = await runCommand(opts, {
+        ...(opts.stallAfter ? { stallAfterMicros: parseDuration(opts.stallAfter, '--stall-after') } : {}),
+        ...(opts.containerFormat ? { containerFormat: opts.containerFormat as 'none' | 'cri' | 'docker' | 'auto' } : {}),
+        ...(opts.startAt ? { startAt: opts.startAt as 'beginning' | 'end' } : {}),
+        ...(opts.httpListen !== undefined ? { httpListen: opts.httpListen } : {}),
+        ...(opts.pollInterval ? { pollIntervalMs: parseDuration(opts.pollInterval, '--poll-interval') / 1000 } : {}),
+      });
+    });
+
+  registerValidateCommand(program, (c) => {
+    code = c;
+  });
+
   registerGapsCommand(program, (c) => {
     code = c;
   });
@@ -60,6 +101,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       // help and --version exit through here with code 0
       return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof ConfigError) {
+      for (const p of e.problems) process.stderr.write(`ktrail: ${e.source}: ${p}\n`);
+      return 2;
     }
     if (e instanceof UsageError) {
       process.stderr.write(`ktrail: ${e.message}\n`);

@@ -112,8 +112,8 @@ function remove<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   if (list.length === 0) m.delete(k);
 }
 
-export class Joiner {
-  readonly stats: JoinStats = {
+export function emptyJoinStats(): JoinStats {
+  return {
     joined: { exact: 0, probable: 0, ambiguous: 0 },
     gaps: { 'proxy-only': 0, 'broker-only': 0, bypass: 0, 'orphan-session': 0 },
     shortCircuited: 0,
@@ -123,6 +123,10 @@ export class Joiner {
     evicted: 0,
     records: {},
   };
+}
+
+export class Joiner {
+  readonly stats: JoinStats = emptyJoinStats();
 
   private out: AuditRecord[] = [];
   private dirty = new Map<string, WindowChange>();

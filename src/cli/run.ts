@@ -1,0 +1,143 @@
+// `ktrail run`: the sidecar. Tails the configured logs until SIGTERM, writing records to stdout
+// (or OTLP), checkpointing in the state database, serving /metrics, /healthz and /readyz.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { configSources, joinOptions, loadConfigFile, type KtrailConfig } from '../config/load.js';
+import { configFromReplayFlags } from '../config/from-flags.js';
+import { createMetrics } from '../http/metrics.js';
+import { startHttpServer } from '../http/server.js';
+import { Counters } from '../pipeline/counters.js';
+import { runLive, type LiveState } from '../pipeline/live.js';
+import { emptyJoinStats } from '../window/join.js';
+import { renderer } from '../records/formats.js';
+import { renderNative } from '../records/native.js';
+import type { Sink } from '../sinks/sink.js';
+import { StreamSink } from '../sinks/stdout.js';
+import { WindowStore } from '../window/store.js';
+import { VERSION } from '../version.js';
+import type { ReplayArgs } from './replay.js';
+
+export interface RunArgs extends Partial<ReplayArgs> {
+  config?: string;
+}
+
+/** Settings `run` takes as flags on top of the config (or of the replay-style flags). */
+export interface RunOverrides {
+  stallAfterMicros?: number;
+  containerFormat?: KtrailConfig['input']['containerFormat'];
+  startAt?: 'beginning' | 'end';
+  /** `host:port` to serve /metrics, /healthz, /readyz; "" disables. */
+  httpListen?: string;
+  pollIntervalMs?: number;
+}
+
+/** Operator logs (start, stop, trouble) go to stderr as JSON; stdout carries records only. */
+const log = pino({ name: 'ktrail', base: { version: VERSION } }, pino.destination({ dest: 2, sync: true }));
+
+export function runConfig(a: RunArgs): KtrailConfig {
+  if (a.config) return loadConfigFile(a.config);
+  const cfg = configFromReplayFlags({
+    brokerLog: a.brokerLog ?? [],
+    proxyLog: a.proxyLog ?? [],
+    brokerTimezone: a.brokerTimezone ?? 'UTC',
+    brokerNodeId: a.brokerNodeId ?? '',
+    proxyAddress: a.proxyAddress ?? [],
+    format: a.format ?? 'native',
+    ...(a.authorizerLog ? { authorizerLog: a.authorizerLog } : {}),
+    ...(a.serverLog ? { serverLog: a.serverLog } : {}),
+    ...(a.db ? { db: a.db } : {}),
+    ...(a.tolerance ? { tolerance: a.tolerance } : {}),
+    ...(a.bypass ? { bypass: a.bypass } : {}),
+    ...(a.maxLineBytes ? { maxLineBytes: a.maxLineBytes } : {}),
+    ...(a.maxWindowEvents ? { maxWindowEvents: a.maxWindowEvents } : {}),
+    ...(a.observerHost ? { observerHost: a.observerHost } : {}),
+  });
+  return cfg;
+}
+
+async function openSink(cfg: KtrailConfig): Promise<Sink> {
+  if (cfg.output.sink === 'otlp') {
+    const { OtlpSink } = await import('../sinks/otlp.js');
+    return new OtlpSink({
+      url: cfg.output.otlp.endpoint as string,
+      protocol: cfg.output.otlp.protocol,
+      headers: { ...cfg.output.otlp.headers },
+      timeoutMs: cfg.output.otlp.timeoutMs,
+      hostName: cfg.observer.host,
+      serviceVersion: VERSION,
+    });
+  }
+  return new StreamSink(process.stdout);
+}
+
+export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<number> {
+  const cfg = runConfig(a);
+  const tmp = cfg.state.db ? null : mkdtempSync(join(tmpdir(), 'ktrail-run-'));
+  const dbPath = cfg.state.db ?? join(tmp as string, 'state.db');
+  const store = new WindowStore(dbPath);
+  const sink = await openSink(cfg);
+  const stop = new AbortController();
+  const onSignal = (sig: string) => {
+    if (stop.signal.aborted) return;
+    log.info({ signal: sig }, 'stopping: finishing the batch in hand');
+    stop.abort();
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+
+  let state: LiveState | null = null;
+  const emptyCounters = new Counters();
+  const emptyStats = emptyJoinStats();
+  const metrics = createMetrics(() => ({
+    counters: state?.counters ?? emptyCounters,
+    stats: state?.joiner.stats ?? emptyStats,
+    windowSize: state?.joiner.windowSize ?? 0,
+    sourceLagSeconds: state?.sourceLagSeconds ?? {},
+    checkpointAgeSeconds: state?.checkpointAgeSeconds ?? null,
+    recordsEmitted: state?.recordsEmitted ?? {},
+    sinkErrors: state?.sinkErrors ?? 0,
+  }));
+  const configured = cfg.http.listen;
+  const listen = extra.httpListen ?? (configured ? `${configured.host.includes(':') ? `[${configured.host}]` : configured.host}:${configured.port}` : '');
+  const server = await startHttpServer({
+    listen,
+    registry: metrics.registry,
+    ready: () => state?.ready ?? false,
+    healthy: () => !stop.signal.aborted,
+  });
+  if (server) log.info({ address: `http://${server.address.includes(':') ? `[${server.address}]` : server.address}:${server.port}` }, 'listening');
+
+  const sources = configSources(cfg).map((s) => ({ kind: s.kind, patterns: s.globs }));
+  log.info({ db: dbPath, sources: sources.map((s) => s.kind), sink: cfg.output.sink, format: cfg.output.format }, 'starting');
+  try {
+    state = await runLive({
+      sources,
+      join: joinOptions(cfg),
+      record: { nodeId: cfg.broker.nodeId, observerHost: cfg.observer.host, version: VERSION },
+      brokerTimeZone: cfg.broker.timeZone,
+      maxLineBytes: cfg.input.maxLineBytes,
+      containerFormat: extra.containerFormat ?? cfg.input.containerFormat,
+      startAt: extra.startAt ?? cfg.input.startAt,
+      stallAfterMicros: extra.stallAfterMicros ?? cfg.join.stallAfterMicros,
+      store,
+      sink,
+      // OTLP builds log records from the native record; stdout renders the configured format.
+      render: cfg.output.sink === 'otlp' ? renderNative : renderer(cfg.output.format),
+      signal: stop.signal,
+      ...(extra.pollIntervalMs === undefined ? {} : { pollIntervalMs: extra.pollIntervalMs }),
+      onState: (s) => {
+        state = s;
+      },
+    });
+    log.info({ records: state.recordsEmitted, window: state.joiner.windowSize }, 'stopped');
+    return 0;
+  } finally {
+    await server?.close();
+    await sink.close();
+    store.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,299 @@
+// The long-running sidecar loop (`ktrail run`): tail every source, parse, join, emit, checkpoint.
+//
+// Order of one batch, and why:
+//   1. read a bounded batch from each source (pull: a slow sink simply stops the reading);
+//   2. parse and join it, advance the watermarks;
+//   3. commit the window changes, the checkpoints AND the rendered output lines (the outbox) in
+//      one SQLite transaction — if we die after this, the next start sends the outbox: no loss;
+//   4. write the lines to the sink, retrying with backoff while it is down (reading is paused);
+//   5. clear the outbox. Only a crash between 4 and 5 can repeat a batch, and then with the same
+//      record ids.
+// Gaps are decided by watermarks only: a source that stops delivering holds back the gaps that
+// depend on it and raises one `source-stalled` health record instead.
+
+import type { ContainerFormat } from '../config/load.js';
+import type { ParseContext } from '../events.js';
+import { healthRecord, type RecordContext } from '../records/build.js';
+import type { AuditRecord } from '../records/record.js';
+import { withRetry, RetryAbortedError } from '../sinks/retry.js';
+import { SinkClosedError, type Sink } from '../sinks/sink.js';
+import { FileTailer } from '../sources/tailer.js';
+import { Joiner, type JoinOptions, type Watermarks } from '../window/join.js';
+import { ProxyClock } from '../window/proxy-clock.js';
+import type { Checkpoint, WindowStore } from '../window/store.js';
+import { Counters, type SourceKind } from './counters.js';
+import { feed, flatStats } from './replay.js';
+
+export interface LiveSource {
+  kind: SourceKind;
+  patterns: string[];
+}
+
+export interface LiveOptions {
+  sources: LiveSource[];
+  join: JoinOptions;
+  record: RecordContext;
+  brokerTimeZone: string;
+  maxLineBytes: number;
+  containerFormat: ContainerFormat;
+  startAt: 'beginning' | 'end';
+  stallAfterMicros: number;
+  store: WindowStore;
+  sink: Sink;
+  render: (r: AuditRecord) => string;
+  /** Stop reading; finish the batch in hand, write the stop record, return. */
+  signal: AbortSignal;
+  /** Give up delivering the last batch this long after `signal` (it stays in the outbox). */
+  shutdownGraceMs?: number;
+  pollIntervalMs?: number;
+  batchLines?: number;
+  retry?: { initialMs?: number; maxMs?: number };
+  /** Called after every batch and on every state change (metrics, readiness). */
+  onState?: (s: LiveState) => void;
+  /** Wall clock, ms (injected in tests). */
+  now?: () => number;
+}
+
+export interface LiveState {
+  counters: Counters;
+  joiner: Joiner;
+  ready: boolean;
+  /** Seconds between now and each source's newest event. */
+  sourceLagSeconds: Record<string, number>;
+  checkpointAgeSeconds: number | null;
+  recordsEmitted: Record<string, number>;
+  sinkErrors: number;
+  stalled: string[];
+}
+
+interface Cursor {
+  kind: SourceKind;
+  tailer: FileTailer;
+  watermark: number;
+  lastLineWall: number;
+  stalled: boolean;
+}
+
+export async function runLive(opts: LiveOptions): Promise<LiveState> {
+  const now = opts.now ?? Date.now;
+  const counters = new Counters();
+  const joiner = new Joiner(opts.join, opts.record);
+  const clock = new ProxyClock();
+  const ctx: ParseContext = { brokerTimeZone: opts.brokerTimeZone };
+  const store = opts.store;
+  const state: LiveState = {
+    counters,
+    joiner,
+    ready: false,
+    sourceLagSeconds: {},
+    checkpointAgeSeconds: null,
+    recordsEmitted: {},
+    sinkErrors: 0,
+    stalled: [],
+  };
+  const publish = () => opts.onState?.(state);
+
+  // Recover: the window, the counters and any output a crash left undelivered.
+  joiner.load(store.loadWindow());
+  const previous = store.loadStats();
+  counters.restore(previous);
+  joiner.restoreStats(previous);
+  const shutdown = new AbortController();
+  const onAbort = () => setTimeout(() => shutdown.abort(), opts.shutdownGraceMs ?? 10_000).unref();
+  opts.signal.addEventListener('abort', onAbort, { once: true });
+
+  const deliver = async (lines: string[]) => {
+    if (!lines.length) return;
+    await withRetry(
+      async () => {
+        try {
+          await opts.sink.write(lines);
+        } catch (err) {
+          // A closed stdout never comes back: stop (the outbox keeps the batch); anything else is retried.
+          if (err instanceof SinkClosedError) throw new FatalSinkError(err);
+          throw err;
+        }
+      },
+      {
+        initialMs: opts.retry?.initialMs ?? 200,
+        maxMs: opts.retry?.maxMs ?? 30_000,
+        signal: shutdown.signal,
+        onRetry: () => {
+          state.sinkErrors += 1;
+          publish();
+        },
+      },
+    ).catch((err: unknown) => {
+      if (err instanceof RetryAbortedError && err.lastError instanceof FatalSinkError) throw err.lastError.cause;
+      throw err;
+    });
+  };
+  const undelivered = store.loadOutbox();
+  if (undelivered.length) {
+    await deliver(undelivered);
+    store.clearOutbox();
+  }
+
+  const checkpoints = store.loadCheckpoints();
+  const cursors: Cursor[] = opts.sources.map((s) => ({
+    kind: s.kind,
+    tailer: new FileTailer({
+      source: s.kind,
+      patterns: s.patterns,
+      maxLineBytes: opts.maxLineBytes,
+      containerFormat: opts.containerFormat,
+      checkpoints: checkpoints.filter((c) => c.source === s.kind),
+      startAt: opts.startAt,
+      ...(opts.pollIntervalMs === undefined ? {} : { pollIntervalMs: opts.pollIntervalMs }),
+    }),
+    watermark: -Infinity,
+    lastLineWall: now(),
+    stalled: false,
+  }));
+  await Promise.all(cursors.map((c) => c.tailer.start()));
+  state.ready = true;
+
+  const watermarkOf = (kind: SourceKind): number => {
+    const c = cursors.find((x) => x.kind === kind);
+    return c ? c.watermark : Infinity; // a source that is not configured can never match anything
+  };
+  const watermarks = (): Watermarks => ({
+    proxy: watermarkOf('proxy'),
+    brokerRequest: watermarkOf('broker-request'),
+    brokerAuthorizer: watermarkOf('broker-authorizer'),
+  });
+
+  let lastCheckpointWall: number | null = null;
+  const commitAndDeliver = async (extra: AuditRecord[], cps: Checkpoint[]) => {
+    const records = joiner.takeRecords();
+    records.push(...extra);
+    const changes = joiner.takeChanges();
+    if (!records.length && !cps.length && !changes.length) return;
+    const lines = records.map(opts.render);
+    store.commitWithOutbox(changes, records, lines, flatStats(counters, joiner), cps);
+    if (cps.length) lastCheckpointWall = now();
+    await deliver(lines);
+    store.clearOutbox();
+    for (const r of records) state.recordsEmitted[r.kind] = (state.recordsEmitted[r.kind] ?? 0) + 1;
+  };
+  const health = (action: string, outcome: 'success' | 'failure', facts: Record<string, string | number | boolean | null>) => {
+    const t = now() * 1000;
+    return healthRecord(opts.record, t, action, outcome, facts, [t, facts.source ?? null]);
+  };
+
+  await commitAndDeliver(
+    [
+      health('ktrail-start', 'success', {
+        version: opts.record.version,
+        sources: opts.sources.map((s) => s.kind).join(','),
+        resumedCheckpoints: checkpoints.length,
+        windowEvents: joiner.windowSize,
+        redeliveredLines: undelivered.length,
+      }),
+    ],
+    [],
+  );
+  publish();
+
+  const batchLines = opts.batchLines ?? 4096;
+  try {
+    while (!opts.signal.aborted) {
+      let read = 0;
+      const cps: Checkpoint[] = [];
+      const extra: AuditRecord[] = [];
+      // The source furthest behind first, so the window holds only what is really in flight.
+      for (const c of [...cursors].sort((a, b) => a.watermark - b.watermark)) {
+        const batch = c.tailer.read(batchLines);
+        for (let i = 0; i < batch.oversize; i++) counters.reject(c.kind, 'oversize_line');
+        for (const [reason, n] of Object.entries(batch.errors)) for (let i = 0; i < n; i++) counters.reject(c.kind, reason);
+        if (batch.lines.length) {
+          const newest = feed(
+            c.kind,
+            batch.lines.map((l) => l.text),
+            ctx,
+            counters,
+            joiner,
+            clock,
+          );
+          if (newest > c.watermark) c.watermark = newest;
+          c.lastLineWall = now();
+          read += batch.lines.length;
+          if (c.stalled) {
+            c.stalled = false;
+            extra.push(health('source-resumed', 'success', { source: c.kind }));
+          }
+        }
+        cps.push(...batch.checkpoints);
+      }
+      joiner.advance(watermarks());
+      extra.push(...detectStalls(cursors, opts.stallAfterMicros, now(), health));
+      await commitAndDeliver(extra, cps);
+      updateLag(state, cursors, now(), lastCheckpointWall);
+      publish();
+      if (read === 0) await waitForAny(cursors, opts.signal, opts.pollIntervalMs ?? 250);
+    }
+  } finally {
+    for (const c of cursors) c.tailer.close();
+  }
+
+  // Graceful stop: the window and checkpoints are already durable; say that we stop.
+  await commitAndDeliver([health('ktrail-stop', 'success', { windowEvents: joiner.windowSize })], []);
+  await opts.sink.flush();
+  publish();
+  return state;
+}
+
+class FatalSinkError extends Error {
+  constructor(override readonly cause: SinkClosedError) {
+    super(cause.message);
+  }
+}
+
+function detectStalls(
+  cursors: Cursor[],
+  stallAfterMicros: number,
+  nowMs: number,
+  health: (action: string, outcome: 'success' | 'failure', facts: Record<string, string | number | boolean | null>) => AuditRecord,
+): AuditRecord[] {
+  const out: AuditRecord[] = [];
+  for (const c of cursors) {
+    if (c.stalled) continue;
+    let ahead = -Infinity;
+    for (const o of cursors) if (o !== c && Number.isFinite(o.watermark)) ahead = Math.max(ahead, o.watermark);
+    if (!Number.isFinite(ahead)) continue;
+    // Behind the other sources in event time, AND silent in wall-clock time: not just quiet.
+    const lag = Number.isFinite(c.watermark) ? ahead - c.watermark : Infinity;
+    const silentMicros = (nowMs - c.lastLineWall) * 1000;
+    if (lag > stallAfterMicros && silentMicros > stallAfterMicros) {
+      c.stalled = true;
+      out.push(
+        health('source-stalled', 'failure', {
+          source: c.kind,
+          lagSeconds: Number.isFinite(lag) ? Math.round(lag / 1e6) : null,
+          silentSeconds: Math.round(silentMicros / 1e6),
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+function updateLag(state: LiveState, cursors: Cursor[], nowMs: number, lastCheckpointWall: number | null): void {
+  for (const c of cursors) {
+    if (Number.isFinite(c.watermark)) state.sourceLagSeconds[c.kind] = Math.max(0, (nowMs * 1000 - c.watermark) / 1e6);
+  }
+  state.checkpointAgeSeconds = lastCheckpointWall === null ? null : (nowMs - lastCheckpointWall) / 1000;
+  state.stalled = cursors.filter((c) => c.stalled).map((c) => c.kind);
+}
+
+function waitForAny(cursors: Cursor[], signal: AbortSignal, timeoutMs: number): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    Promise.race(cursors.map((c) => c.tailer.waitForData(timeoutMs))).then(done, done);
+  });
+}
