@@ -144,8 +144,3 @@ export class BrokerTimeFormatter {
     return prefix + pad2(s) + ',' + pad3(inMinute - s * 1000);
   }
 }
-
-/** The hourly rotation suffix (`2026-11-22-09`) of a formatted broker line (`[2026-11-22 09:…`). */
-export function hourSuffixOfLine(line: string): string {
-  return line.slice(1, 11) + '-' + line.slice(12, 14);
-}

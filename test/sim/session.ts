@@ -41,18 +41,14 @@ import { clientActor, logstashLine, proxyAuditLine } from './proxy-lines.js';
 import type { Rng } from './rng.js';
 import type { ConnectionIds, PortPool } from './topology.js';
 import type { Gap, JoinedEntry, PortReuseCase, ShortCircuitEntry, UnloggedEntry } from './truth.js';
+import { LineBatch } from './writers.js';
 
-/** A line with the time that orders it within its file. */
-export interface TimedLine {
-  t: number;
-  line: string;
-}
-
+/** A session's lines per file, each batch in time order. */
 export interface SessionOutput {
-  proxy: TimedLine[];
-  request: TimedLine[];
-  authorizer: TimedLine[];
-  server: TimedLine[];
+  proxy: LineBatch;
+  request: LineBatch;
+  authorizer: LineBatch;
+  server: LineBatch;
 }
 
 export interface SessionPlan {
@@ -196,7 +192,7 @@ function brokerIp(endpoint: string): string {
 
 /** Shared helpers for everything that writes broker lines of the node under test. */
 abstract class SessionBase {
-  readonly out: SessionOutput = { proxy: [], request: [], authorizer: [], server: [] };
+  readonly out: SessionOutput = { proxy: new LineBatch(), request: new LineBatch(), authorizer: new LineBatch(), server: new LineBatch() };
   protected now: number;
 
   constructor(
@@ -212,7 +208,7 @@ abstract class SessionBase {
   }
 
   protected pushBroker(stream: 'request' | 'authorizer' | 'server', trueUs: number, line: string): void {
-    this.out[stream].push({ t: trueUs, line });
+    this.out[stream].add(trueUs, line);
   }
 
   protected timing(kind: 'quick' | 'metadata' | 'produce' | 'produce-acks0' | 'produce-acks1' | 'poll' | 'fetch' | 'commit' | 'create' | 'coordinator' | 'denied'): Timing {
@@ -344,7 +340,7 @@ export class ProxiedSession extends SessionBase {
     const json = proxyAuditLine(t, action, status, this.actor, objectRef, correlation, context);
     const wrapper = this.w.proxyWrapper;
     const wrap = wrapper === 'logstash' || (wrapper === 'mixed' && this.wrapRng.chance(0.5));
-    this.out.proxy.push({ t, line: wrap ? logstashLine(t, action, json, this.thread) : json });
+    this.out.proxy.add(t, wrap ? logstashLine(t, action, json, this.thread) : json);
   }
 
   private topicRef(topic: Topic): string {
