@@ -1,0 +1,236 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DaemonSet } from 'kubernetes-models/apps/v1';
+import { ConfigMap, ServiceAccount } from 'kubernetes-models/v1';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { parseConfigText } from '../src/config/load.js';
+
+// The deploy/ manifests: schema-valid for Kubernetes, secure by default, and carrying a config that
+// ktrail accepts. The Dockerfile cannot be built here (no Docker engine in CI), so its structure is
+// linted instead.
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const k8sDir = join(here, 'kubernetes');
+
+// Manifests are free-form YAML; the assertions below give them their shape.
+type Obj = Record<string, any>;
+
+const docs: Array<{ file: string; obj: Obj }> = readdirSync(k8sDir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort()
+  .flatMap((file) =>
+    parseAllDocuments(readFileSync(join(k8sDir, file), 'utf8')).map((d) => {
+      if (d.errors.length) throw new Error(`${file}: ${d.errors[0]!.message}`);
+      return { file, obj: d.toJS() as Obj };
+    }),
+  );
+
+function only(kind: string): Obj {
+  const found = docs.filter((d) => d.obj.kind === kind);
+  expect(found, kind).toHaveLength(1);
+  return found[0]!.obj;
+}
+
+const MODELS: Record<string, (o: Obj) => { validate(): void }> = {
+  DaemonSet: (o) => new DaemonSet(o as never),
+  ConfigMap: (o) => new ConfigMap(o as never),
+  ServiceAccount: (o) => new ServiceAccount(o as never),
+};
+
+describe('deploy/kubernetes', () => {
+  it('holds a DaemonSet, a ConfigMap, a ServiceAccount and a kustomization listing them', () => {
+    expect(docs.map((d) => d.obj.kind).sort()).toEqual(['ConfigMap', 'DaemonSet', 'Kustomization', 'ServiceAccount']);
+    const k = only('Kustomization');
+    expect([...k.resources].sort()).toEqual(docs.filter((d) => d.obj.kind !== 'Kustomization').map((d) => d.file).sort());
+    for (const r of k.resources as string[]) expect(existsSync(join(k8sDir, r)), r).toBe(true);
+  });
+
+  for (const { file, obj } of docs.filter((d) => d.obj.kind !== 'Kustomization')) {
+    it(`validates ${file} against the Kubernetes schema`, () => {
+      const model = MODELS[obj.kind as string];
+      expect(model, `no model for ${obj.kind}`).toBeDefined();
+      expect(() => model!(obj).validate()).not.toThrow();
+    });
+  }
+
+  it('rejects a DaemonSet with a wrong field type, so the validation is real', () => {
+    const broken = structuredClone(only('DaemonSet'));
+    broken.spec.template.spec.containers[0].resources.limits = 'lots';
+    expect(() => new DaemonSet(broken as never).validate()).toThrow();
+  });
+
+  describe('the DaemonSet', () => {
+    const ds = only('DaemonSet');
+    const pod = ds.spec.template.spec as Obj;
+    const main = (pod.containers as Obj[]).find((c) => c.name === 'ktrail') as Obj;
+    const volume = (name: string) => (pod.volumes as Obj[]).find((v) => v.name === name) as Obj;
+    const mount = (path: string) => (main.volumeMounts as Obj[]).find((m) => m.mountPath === path) as Obj | undefined;
+
+    it('runs only on nodes labelled as Kafka brokers', () => {
+      expect(pod.nodeSelector).toEqual({ 'ktrail.io/kafka-broker': 'true' });
+    });
+
+    it('runs the main container as a non-root user that cannot gain privileges', () => {
+      const sc = main.securityContext as Obj;
+      expect(pod.securityContext.runAsNonRoot).toBe(true);
+      expect(sc.runAsNonRoot).toBe(true);
+      expect(sc.runAsUser).toBeGreaterThan(0);
+      expect(sc.allowPrivilegeEscalation).toBe(false);
+      expect(sc.readOnlyRootFilesystem).toBe(true);
+      expect(sc.capabilities).toEqual({ drop: ['ALL'] });
+      expect(sc.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+      expect(sc.privileged ?? false).toBe(false);
+    });
+
+    it('gives the state init container only the CHOWN capability', () => {
+      for (const c of (pod.initContainers ?? []) as Obj[]) {
+        expect(c.securityContext.allowPrivilegeEscalation).toBe(false);
+        expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+        expect(c.securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['CHOWN'] });
+        expect((c.volumeMounts as Obj[]).map((m) => m.mountPath)).toEqual(['/var/lib/ktrail']);
+      }
+    });
+
+    it('mounts the broker log directory, the pod log directory and the config read-only', () => {
+      for (const [path, vol] of [['/var/log/kafka', 'kafka-logs'], ['/var/log/pods', 'pod-logs'], ['/etc/ktrail', 'config']] as const) {
+        expect(mount(path), path).toMatchObject({ name: vol, readOnly: true });
+      }
+      expect(volume('kafka-logs').hostPath.path).toBe('/var/log/kafka');
+      expect(volume('pod-logs').hostPath.path).toBe('/var/log/pods');
+    });
+
+    it('writes only to the state directory and an emptyDir /tmp', () => {
+      const writable = (main.volumeMounts as Obj[]).filter((m) => !m.readOnly).map((m) => m.mountPath).sort();
+      expect(writable).toEqual(['/tmp', '/var/lib/ktrail']);
+      expect(volume('state').hostPath.path).toBe('/var/lib/ktrail');
+      expect(volume('tmp').emptyDir).toBeDefined();
+    });
+
+    it('sets resource requests and limits, with the memory limit above the request', () => {
+      const r = main.resources as Obj;
+      expect(r.requests).toEqual({ cpu: '100m', memory: '256Mi' });
+      expect(r.limits).toEqual({ cpu: '1', memory: '512Mi' });
+    });
+
+    it('caps the V8 heap below the memory limit', () => {
+      const opts = (main.env as Obj[]).find((e) => e.name === 'NODE_OPTIONS')?.value as string;
+      const heapMi = Number(/--max-old-space-size=(\d+)/.exec(opts)?.[1]);
+      expect(heapMi).toBeGreaterThan(0);
+      expect(heapMi).toBeLessThan(512);
+    });
+
+    it('takes NODE_NAME from the downward API', () => {
+      expect((main.env as Obj[]).find((e) => e.name === 'NODE_NAME')).toEqual({ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
+    });
+
+    it('probes /healthz for liveness and /readyz for readiness on the http port', () => {
+      expect(main.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+      expect(main.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+      expect((main.ports as Obj[]).find((p) => p.name === 'http')?.containerPort).toBe(9464);
+    });
+
+    it('runs the config file the ConfigMap mounts', () => {
+      expect(main.args).toEqual(['run', '--config', '/etc/ktrail/config.yaml']);
+      expect(volume('config').configMap.name).toBe(only('ConfigMap').metadata.name);
+      expect(Object.keys(only('ConfigMap').data)).toEqual(['config.yaml']);
+    });
+
+    it('does not mount a service account token', () => {
+      expect(pod.automountServiceAccountToken).toBe(false);
+      expect(only('ServiceAccount').automountServiceAccountToken).toBe(false);
+      expect(pod.serviceAccountName).toBe(only('ServiceAccount').metadata.name);
+    });
+  });
+
+  describe("the ConfigMap's config", () => {
+    const text = only('ConfigMap').data['config.yaml'] as string;
+    const cfg = parseConfigText(text, 'configmap.yaml', { env: {}, hostname: 'test-node' });
+
+    it('passes ktrail validation', () => {
+      expect(cfg.broker.requestLog.length).toBeGreaterThan(0);
+    });
+
+    it('reads CRI container logs under /var/log/pods', () => {
+      expect(cfg.input.containerFormat).toBe('cri');
+      for (const g of [...cfg.broker.requestLog, ...cfg.proxy.auditLog]) expect(g.startsWith('/var/log/pods/')).toBe(true);
+    });
+
+    it('listens where the kubelet can probe, on the port the DaemonSet exposes', () => {
+      expect(cfg.http.listen).toEqual({ host: '0.0.0.0', port: 9464 });
+    });
+
+    it('keeps state under the mounted state directory', () => {
+      expect(cfg.state.db).toBe('/var/lib/ktrail/state.db');
+    });
+  });
+});
+
+describe('deploy/Dockerfile', () => {
+  const text = readFileSync(join(here, 'Dockerfile'), 'utf8');
+  // Instructions with continuation lines joined and comments dropped.
+  const lines = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const stages: Array<{ name: string; from: string; lines: string[] }> = [];
+  for (const l of lines) {
+    const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i.exec(l);
+    if (from) stages.push({ from: from[1]!, name: from[2] ?? '', lines: [] });
+    else stages.at(-1)?.lines.push(l);
+  }
+  const stage = (name: string) => stages.find((s) => s.name === name)!;
+  const runs = (name: string) => stage(name).lines.filter((l) => l.startsWith('RUN ')).join('\n');
+  const final = stages.at(-1)!;
+
+  it('builds in stages on node:20-bookworm-slim', () => {
+    expect(stages.map((s) => s.name)).toEqual(['toolchain', 'build', 'deps', 'runtime']);
+    expect(text).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
+    expect(stage('toolchain').from).toBe('${NODE_IMAGE}');
+    expect(final.from).toBe('${NODE_IMAGE}');
+  });
+
+  it('installs the compilers better-sqlite3 needs in the toolchain stage only', () => {
+    expect(runs('toolchain')).toMatch(/apt-get install -y --no-install-recommends python3 make g\+\+/);
+    expect(stage('build').from).toBe('toolchain');
+    expect(stage('deps').from).toBe('toolchain');
+    expect(final.lines.join('\n')).not.toMatch(/apt-get|g\+\+|python3/);
+  });
+
+  it('compiles better-sqlite3 from source with local node headers', () => {
+    expect(stage('toolchain').lines.join(' ')).toMatch(/npm_config_build_from_source=true/);
+    expect(stage('toolchain').lines.join(' ')).toMatch(/npm_config_nodedir=\/usr\/local/);
+  });
+
+  it('builds with npm ci and npm run build, and never npm install', () => {
+    expect(runs('build')).toMatch(/npm ci\b/);
+    expect(runs('build')).toMatch(/npm run build/);
+    expect(text).not.toMatch(/npm (install|i)\b/);
+  });
+
+  it('installs production dependencies without scripts, then rebuilds better-sqlite3', () => {
+    expect(runs('deps')).toMatch(/npm ci --omit=dev --ignore-scripts\s+&& npm rebuild better-sqlite3/);
+  });
+
+  it('copies only what runs into the final stage', () => {
+    const copies = final.lines.filter((l) => l.startsWith('COPY ')).map((l) => l.split(/\s+/).slice(-1)[0]);
+    expect(copies.sort()).toEqual(['./', './bin', './config', './dist', './node_modules']);
+    expect(final.lines).toContain('COPY package.json ./');
+    expect(final.lines).toContain('COPY --from=deps /src/node_modules ./node_modules');
+    expect(final.lines).toContain('COPY --from=build /src/dist ./dist');
+  });
+
+  it('runs as a numeric non-root user with the ktrail entrypoint', () => {
+    const user = final.lines.filter((l) => l.startsWith('USER '));
+    expect(user).toEqual(['USER 65532:65532']);
+    expect(final.lines.at(-2)).toBe('ENTRYPOINT ["node", "bin/ktrail.js"]');
+    expect(final.lines.at(-1)).toBe('CMD ["run", "--config", "/etc/ktrail/config.yaml"]');
+  });
+
+  it('fetches nothing with ADD and pins no latest tag', () => {
+    expect(text).not.toMatch(/^ADD\s/m);
+    expect(text).not.toMatch(/:latest\b/);
+  });
+});
