@@ -36,7 +36,7 @@ export async function validateCommand(
     return 2;
   }
   const matches = globMatches(cfg);
-  const notes = notesFor(cfg, matches);
+  const notes = notesFor(cfg);
   const shown = redactedConfig(cfg);
   if (opts.json) {
     io.out.write(`${JSON.stringify({ ok: true, path: opts.config, config: shown, sources: matches, notes })}\n`);
@@ -72,9 +72,9 @@ function isFile(p: string): boolean {
   }
 }
 
-function notesFor(cfg: KtrailConfig, matches: GlobMatch[]): string[] {
+/** Things worth knowing that are not errors (the files may simply not exist on this machine). */
+function notesFor(cfg: KtrailConfig): string[] {
   const notes: string[] = [];
-  for (const m of matches) if (m.files === 0) notes.push(`${m.key}: no file matches ${JSON.stringify(m.glob)} yet`);
   if (cfg.state.db !== null) {
     const dir = dirname(cfg.state.db);
     if (!existsSync(dir)) notes.push(`state.db: directory ${JSON.stringify(dir)} does not exist here`);

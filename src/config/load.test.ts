@@ -16,6 +16,8 @@ import {
   schemaPath,
   type KtrailConfig,
 } from './load.js';
+import { RECORD_FORMATS } from '../records/formats.js';
+import { CONTAINER_FORMATS } from '../sources/container-format.js';
 
 const MINIMAL = `
 broker:
@@ -338,6 +340,12 @@ describe('config/schema.json', () => {
       if (required && n.default !== undefined) missing.push(`${path}: required keys have no default`);
     });
     expect(missing).toEqual([]);
+  });
+
+  it('offers exactly the container formats and record formats ktrail implements', () => {
+    const props = schema.properties as Record<string, Node & { properties: Record<string, { enum?: string[] }> }>;
+    expect(props.input!.properties.container_format!.enum).toEqual([...CONTAINER_FORMATS]);
+    expect(props.output!.properties.format!.enum).toEqual([...RECORD_FORMATS]);
   });
 
   it('closes every section to unknown keys', () => {

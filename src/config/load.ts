@@ -17,10 +17,12 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import { LineCounter, parseDocument } from 'yaml';
 import { isValidTimeZone } from '../../parsers/log4j-layout.js';
 import type { SourceKind } from '../pipeline/counters.js';
+import type { RecordFormat } from '../records/formats.js';
+import type { ContainerFormat } from '../sources/container-format.js';
 import type { JoinOptions } from '../window/join.js';
 
-export type ContainerFormat = 'none' | 'cri' | 'docker' | 'auto';
-export type OutputFormat = 'native' | 'ecs' | 'ocsf' | 'cloudevents';
+export type { ContainerFormat };
+export type OutputFormat = RecordFormat;
 
 /**
  * Resolved OTLP headers (literal + env + file). Never print it: JSON.stringify and util.inspect
