@@ -145,6 +145,7 @@ export function configFromObject(raw: unknown, sourceName: string, opts: LoadOpt
   const badPaths = new Set((validate.errors ?? []).map((e) => e.instancePath));
   const env = opts.env ?? process.env;
   const cfg = semanticPass(data, badPaths, problems, env, opts.baseDir);
+  if (cfg === null && problems.length === 0) problems.push('(top level): not a valid configuration'); // never expected: every schema error yields a line
   if (problems.length > 0 || cfg === null) throw new ConfigError(sourceName, [...new Set(problems)]);
   if (!cfg.observer.host) cfg.observer.host = env.NODE_NAME || opts.hostname || hostname();
   return cfg;
