@@ -72,6 +72,8 @@ interface Cursor {
   watermark: number;
   lastLineWall: number;
   stalled: boolean;
+  /** The last read reached the end of everything this source had written. */
+  drained: boolean;
 }
 
 export async function runLive(opts: LiveOptions): Promise<LiveState> {
@@ -149,6 +151,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
     watermark: -Infinity,
     lastLineWall: now(),
     stalled: false,
+    drained: false,
   }));
   await Promise.all(cursors.map((c) => c.tailer.start()));
   state.ready = true;
@@ -157,11 +160,19 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
     const c = cursors.find((x) => x.kind === kind);
     return c ? c.watermark : Infinity; // a source that is not configured can never match anything
   };
+  // The broker writes an authorizer line before the request line it belongs to. The authorizer log
+  // is read after the request log in every round, so once it is drained it holds every line of the
+  // requests read so far: it then holds nothing back, however quiet it is (at INFO it logs only denials).
+  const authorizer = cursors.find((c) => c.kind === 'broker-authorizer');
   const watermarks = (): Watermarks => ({
     proxy: watermarkOf('proxy'),
     brokerRequest: watermarkOf('broker-request'),
-    brokerAuthorizer: watermarkOf('broker-authorizer'),
+    brokerAuthorizer: !authorizer || authorizer.drained ? Infinity : authorizer.watermark,
   });
+  const readOrder = (): Cursor[] => [
+    ...cursors.filter((c) => c !== authorizer).sort((a, b) => a.watermark - b.watermark),
+    ...(authorizer ? [authorizer] : []),
+  ];
 
   let lastCheckpointWall: number | null = null;
   const commitAndDeliver = async (extra: AuditRecord[], cps: Checkpoint[]) => {
@@ -202,8 +213,9 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
       const cps: Checkpoint[] = [];
       const extra: AuditRecord[] = [];
       // The source furthest behind first, so the window holds only what is really in flight.
-      for (const c of [...cursors].sort((a, b) => a.watermark - b.watermark)) {
+      for (const c of readOrder()) {
         const batch = c.tailer.read(batchLines);
+        c.drained = batch.lines.length < batchLines;
         for (let i = 0; i < batch.oversize; i++) counters.reject(c.kind, 'oversize_line');
         for (const [reason, n] of Object.entries(batch.errors)) for (let i = 0; i < n; i++) counters.reject(c.kind, reason);
         if (batch.lines.length) {
@@ -257,9 +269,11 @@ function detectStalls(
 ): AuditRecord[] {
   const out: AuditRecord[] = [];
   for (const c of cursors) {
-    if (c.stalled) continue;
+    // Only the two sources gaps are decided against can stall the join; the authorizer log and
+    // server.log are legitimately quiet for hours (at INFO they log only denials and failures).
+    if (c.stalled || (c.kind !== 'proxy' && c.kind !== 'broker-request')) continue;
     let ahead = -Infinity;
-    for (const o of cursors) if (o !== c && Number.isFinite(o.watermark)) ahead = Math.max(ahead, o.watermark);
+    for (const o of cursors) if (o !== c && (o.kind === 'proxy' || o.kind === 'broker-request') && Number.isFinite(o.watermark)) ahead = Math.max(ahead, o.watermark);
     if (!Number.isFinite(ahead)) continue;
     // Behind the other sources in event time, AND silent in wall-clock time: not just quiet.
     const lag = Number.isFinite(c.watermark) ? ahead - c.watermark : Infinity;

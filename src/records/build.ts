@@ -157,6 +157,7 @@ export function joinedRecord(
 ): AuditRecord {
   const ev = j.broker.event;
   const actor = sessionActor(session);
+  actor.sessionId = actor.sessionId ?? j.egress.sessionId;
   if (!actor.principal) {
     actor.principal = ev.principal;
     actor.principalSource = 'broker';

@@ -93,6 +93,8 @@ interface PairState {
 }
 
 const INT32_MAX = 2147483647;
+/** Authorizer timestamps are whole milliseconds: allow one either side, µs. */
+const AUTHZ_SLACK = 1000;
 
 function ep(e: Endpoint): string {
   return `${e.host}:${e.port}`;
@@ -142,6 +144,13 @@ export class Joiner {
   private brokerFull = new Map<string, PendingBroker[]>();
   private brokerPartial = new Map<string, PendingBroker[]>();
   private joinedByUnit = new Map<string, JoinedPending>();
+  /** Bypass lines waiting only for the authorizer log to catch up (their decisions may still arrive). */
+  private bypass = new Map<string, PendingBroker>();
+  /** Every broker line not yet emitted, by authorizer key, so a late authorizer line still finds it. */
+  private brokerByAuthzKey = new Map<string, PendingBroker[]>();
+  private brokerJoinedId = new Map<string, string>();
+  /** The latest watermarks given to advance(). */
+  private wm: Watermarks = { proxy: -Infinity, brokerRequest: -Infinity, brokerAuthorizer: -Infinity };
   private joined = new Map<string, JoinedPending>();
   private authz = new Map<string, PendingAuthorization>();
   private authzByKey = new Map<string, PendingAuthorization[]>();
@@ -173,7 +182,7 @@ export class Joiner {
   }
 
   get windowSize(): number {
-    return this.egress.size + this.broker.size + this.units.size + this.joined.size + this.authz.size + this.sessions.size;
+    return this.egress.size + this.broker.size + this.units.size + this.joined.size + this.bypass.size + this.authz.size + this.sessions.size;
   }
 
   private emit(r: AuditRecord): void {
@@ -256,7 +265,10 @@ export class Joiner {
           const unit = this.unit(session.sessionId, ev.clientCorrelationId, time);
           unit.response = { time, errorCode: ev.errorCode ?? null };
           const j = this.joinedByUnit.get(unit.id);
-          if (j) this.finishJoined(j);
+          if (j) {
+            j.responseSeen = true;
+            this.tryFinishJoined(j);
+          }
           else if (unit.shortCircuit) this.finishShortCircuit(unit);
           else this.touch(`u:${unit.id}`, unit.lastTime, unit);
         }
@@ -483,7 +495,11 @@ export class Joiner {
     const quality = ok.length > 1 ? 'ambiguous' : e.fullKey ? 'exact' : 'probable';
     const b = ok[0] as PendingBroker;
     this.join(e, b, quality, ok.length > 1 ? ok.map((x) => x.id) : []);
-    if (ok.length > 1) for (const other of ok.slice(1)) this.removeBroker(other);
+    if (ok.length > 1)
+      for (const other of ok.slice(1)) {
+        this.removeBroker(other);
+        this.unindexBroker(other);
+      }
   }
 
   /** An ApiVersions still waiting on this connection opened a SASL exchange: the broker will not log it. */
@@ -534,14 +550,13 @@ export class Joiner {
       partialKey: `${ep(ev.connection.local)}|${ev.correlationId}|${ev.apiKey}`,
       authorizations: this.claimAuthorizations(ev),
     };
+    push(this.brokerByAuthzKey, this.authzKeyOf(ev), b);
     if (!this.proxyAddresses.has(remoteHost)) {
-      // Not a proxy connection: a client that goes around the proxy (or, by policy, allowed direct traffic).
-      if (this.opts.bypassPolicy === 'report') {
-        this.stats.gaps.bypass += 1;
-        this.emit(brokerOnlyRecord(this.ctx, b, 'bypass'));
-      } else {
-        this.emit(brokerOnlyRecord(this.ctx, b, null));
-      }
+      // Not a proxy connection: a client that goes around the proxy (or, by policy, allowed direct
+      // traffic). Nothing can match it; it waits only for its authorizer lines.
+      this.bypass.set(b.id, b);
+      this.touch(`y:${b.id}`, ev.logTime, b);
+      this.flushBypass();
       return;
     }
     this.learnEndpoint(ep(ev.connection.local));
@@ -602,17 +617,47 @@ export class Joiner {
       quality,
       candidates,
       readyAt: b.event.logTime + this.opts.toleranceMicros,
+      responseSeen: false,
     };
     const unitId = e.sessionId !== null && e.clientCorrelationId !== null ? `${e.sessionId}|${e.clientCorrelationId}` : null;
     const unit = unitId ? this.units.get(unitId) : undefined;
-    // Final now unless the proxy's answer to the client is still to come.
-    if (!unit || unit.response || b.event.noResponse) {
-      this.finishJoined(j);
-      return;
-    }
+    // No answer to wait for when there is no client request behind it, or no response (acks=0).
+    j.responseSeen = !unit || unit.response !== null || b.event.noResponse;
     this.joined.set(j.id, j);
-    this.joinedByUnit.set(unit.id, j);
+    this.brokerJoinedId.set(b.id, j.id);
+    if (unit) this.joinedByUnit.set(unit.id, j);
     this.touch(`j:${j.id}`, b.event.logTime, j);
+    this.tryFinishJoined(j);
+  }
+
+  /** The authorizer log has delivered everything logged up to this broker line (its lines come first). */
+  private authorizerPast(b: PendingBroker): boolean {
+    return this.wm.brokerAuthorizer > b.event.logTime + AUTHZ_SLACK;
+  }
+
+  private tryFinishJoined(j: JoinedPending): void {
+    if (!this.authorizerPast(j.broker)) return;
+    if (j.responseSeen || this.wm.proxy > j.readyAt) this.finishJoined(j);
+  }
+
+  private flushBypass(): void {
+    for (const b of this.bypass.values()) {
+      if (!this.authorizerPast(b)) continue;
+      this.bypass.delete(b.id);
+      this.drop(`y:${b.id}`, b.event.logTime);
+      this.unindexBroker(b);
+      if (this.opts.bypassPolicy === 'report') {
+        this.stats.gaps.bypass += 1;
+        this.emit(brokerOnlyRecord(this.ctx, b, 'bypass'));
+      } else {
+        this.emit(brokerOnlyRecord(this.ctx, b, null));
+      }
+    }
+  }
+
+  private unindexBroker(b: PendingBroker): void {
+    remove(this.brokerByAuthzKey, this.authzKeyOf(b.event), b);
+    this.brokerJoinedId.delete(b.id);
   }
 
   private finishJoined(j: JoinedPending): void {
@@ -621,6 +666,7 @@ export class Joiner {
     const unit = unitId ? this.units.get(unitId) : undefined;
     const session = e.sessionId ? this.sessions.get(e.sessionId) : undefined;
     this.emit(joinedRecord(this.ctx, j, unit, session));
+    this.unindexBroker(j.broker);
     if (this.joined.delete(j.id)) this.drop(`j:${j.id}`, j.broker.event.logTime);
     if (unit) {
       this.joinedByUnit.delete(unit.id);
@@ -659,7 +705,30 @@ export class Joiner {
     return `${principal}|${host}|${api ?? ''}`;
   }
 
+  private authzKeyOf(ev: BrokerRequestEvent): string {
+    return this.authzKey(ev.principal, ev.connection.remote.host, ev.apiKeyName);
+  }
+
+  /** Would this authorizer line have been logged while handling that request? (see claimAuthorizations) */
+  private authzFits(a: BrokerAuthorizationEvent, ev: BrokerRequestEvent): boolean {
+    const t = a.logTime;
+    if (t < ev.receiveTime - AUTHZ_SLACK || t > ev.logTime + AUTHZ_SLACK) return false;
+    if (a.resourceType === 'cluster') return true;
+    if (ev.resources.length === 0) return true;
+    // Produce/Fetch v13+ name topics by id only: any topic decision may then be this request's.
+    if (a.resourceType === 'topic' && ev.resources.some((r) => r.type === 'topic' && r.name === '')) return true;
+    return ev.resources.some((r) => r.name === a.resourceName);
+  }
+
   addBrokerAuthorization(ev: BrokerAuthorizationEvent): void {
+    // The request line may already be here (the two files are read independently): attach to it.
+    const waiting = this.brokerByAuthzKey.get(this.authzKey(ev.principal, ev.host, ev.api));
+    const owner = waiting?.find((b) => this.authzFits(ev, b.event));
+    if (owner) {
+      owner.authorizations.push(ev);
+      this.touchBroker(owner);
+      return;
+    }
     const a: PendingAuthorization = {
       id: stableId('authz', ev.logTime, ev.principal, ev.host, ev.operation, ev.resourceType, ev.resourceName, ev.api, ev.decision),
       key: this.authzKey(ev.principal, ev.host, ev.api),
@@ -670,30 +739,30 @@ export class Joiner {
     this.touch(`a:${a.id}`, ev.logTime, a);
   }
 
+  private touchBroker(b: PendingBroker): void {
+    if (this.broker.has(b.id)) this.touch(`b:${b.id}`, b.event.logTime, b);
+    else if (this.bypass.has(b.id)) this.touch(`y:${b.id}`, b.event.logTime, b);
+    else {
+      const jid = this.brokerJoinedId.get(b.id);
+      const j = jid === undefined ? undefined : this.joined.get(jid);
+      if (j) this.touch(`j:${j.id}`, b.event.logTime, j);
+    }
+  }
+
   /**
    * The authorizer line has no request id: claim the lines of the same principal, client host and API
    * logged while this request was being handled, that name one of its resources (broker-log-formats §8.8).
    */
   private claimAuthorizations(ev: BrokerRequestEvent): BrokerAuthorizationEvent[] {
-    const key = this.authzKey(ev.principal, ev.connection.remote.host, ev.apiKeyName);
-    const list = this.authzByKey.get(key);
+    const list = this.authzByKey.get(this.authzKeyOf(ev));
     if (!list) return [];
-    const names = new Set(ev.resources.map((r) => r.name));
-    // Produce/Fetch v13+ name topics by id only: any topic decision may then be this request's.
-    const topicsById = ev.resources.some((r) => r.type === 'topic' && r.name === '');
     const claimed: BrokerAuthorizationEvent[] = [];
-    // Authorizer timestamps are whole milliseconds; allow one either side.
-    const from = ev.receiveTime - 1000;
-    const to = ev.logTime + 1000;
     for (const a of [...list]) {
-      const t = a.event.logTime;
-      if (t < from || t > to) continue;
-      const byId = topicsById && a.event.resourceType === 'topic';
-      if (names.size && a.event.resourceType !== 'cluster' && !byId && !names.has(a.event.resourceName)) continue;
+      if (!this.authzFits(a.event, ev)) continue;
       claimed.push(a.event);
       this.authz.delete(a.id);
       remove(this.authzByKey, a.key, a);
-      this.drop(`a:${a.id}`, t);
+      this.drop(`a:${a.id}`, a.event.logTime);
     }
     return claimed;
   }
@@ -710,6 +779,8 @@ export class Joiner {
    */
   advance(w: Watermarks): void {
     const tol = this.opts.toleranceMicros;
+    this.wm = w;
+    this.flushBypass();
 
     for (const e of this.egress.values()) {
       if (w.brokerRequest <= e.time + tol) break; // insertion order is proxy log order, i.e. time order
@@ -719,15 +790,13 @@ export class Joiner {
       this.resolveEgress(e);
     }
     for (const b of this.broker.values()) {
-      if (w.proxy <= b.event.logTime + tol) break;
+      if (w.proxy <= b.event.logTime + tol || !this.authorizerPast(b)) break;
       this.removeBroker(b);
+      this.unindexBroker(b);
       this.stats.gaps['broker-only'] += 1;
       this.emit(brokerOnlyRecord(this.ctx, b, 'broker-only'));
     }
-    for (const j of this.joined.values()) {
-      if (w.proxy <= j.readyAt) continue;
-      this.finishJoined(j);
-    }
+    for (const j of this.joined.values()) this.tryFinishJoined(j);
     for (const u of this.units.values()) {
       if (w.proxy <= u.lastTime + tol) continue;
       if (this.joinedByUnit.has(u.id)) continue;
@@ -787,7 +856,8 @@ export class Joiner {
       }
     }
     // Wait for both sides: a request of this session may still be waiting for the broker's line.
-    const closedLongAgo = s.closedTime !== null && w.proxy > s.closedTime + 2 * tol && w.brokerRequest > s.closedTime + 2 * tol;
+    const horizon = s.closedTime === null ? Infinity : s.closedTime + 2 * tol;
+    const closedLongAgo = w.proxy > horizon && w.brokerRequest > horizon && w.brokerAuthorizer > horizon;
     if (closedLongAgo || final) {
       if (s.deferred.length && this.owns(s) === null && this.opts.unattributedSessions === 'emit') {
         for (const d of s.deferred) this.emit(sessionEventRecord(this.ctx, d, s));
@@ -816,7 +886,10 @@ export class Joiner {
       }
     };
     evictFrom(this.egress, (e) => this.removeEgress(e));
-    evictFrom(this.broker, (b) => this.removeBroker(b));
+    evictFrom(this.broker, (b) => {
+      this.removeBroker(b);
+      this.unindexBroker(b);
+    });
     evictFrom(this.units, (u) => this.deleteUnit(u));
     evictFrom(this.authz, (a) => {
       this.authz.delete(a.id);
@@ -886,6 +959,13 @@ export class Joiner {
           this.broker.set(b.id, b);
           push(this.brokerFull, b.fullKey, b);
           push(this.brokerPartial, b.partialKey, b);
+          push(this.brokerByAuthzKey, this.authzKeyOf(b.event), b);
+          break;
+        }
+        case 'y:': {
+          const b = value as PendingBroker;
+          this.bypass.set(b.id, b);
+          push(this.brokerByAuthzKey, this.authzKeyOf(b.event), b);
           break;
         }
         case 'a:': {
@@ -912,6 +992,8 @@ export class Joiner {
       if (!key.startsWith('j:')) continue;
       const j = value as JoinedPending;
       this.joined.set(j.id, j);
+      this.brokerJoinedId.set(j.broker.id, j.id);
+      push(this.brokerByAuthzKey, this.authzKeyOf(j.broker.event), j.broker);
       const e = j.egress;
       if (e.sessionId !== null && e.clientCorrelationId !== null) this.joinedByUnit.set(`${e.sessionId}|${e.clientCorrelationId}`, j);
     }

@@ -110,6 +110,8 @@ export interface JoinedPending {
   quality: 'exact' | 'probable' | 'ambiguous';
   candidates: string[];
   readyAt: number;
+  /** The proxy answered the client (or no answer will come): the record is complete. */
+  responseSeen: boolean;
 }
 
 export interface PendingAuthorization {

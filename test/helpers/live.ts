@@ -1,0 +1,113 @@
+// Helpers for whole-program live tests: a log writer that appends a scenario's lines to files the
+// way brokers and proxies do (with rename and copytruncate rotation), and a ktrail child process
+// whose stdout is appended to a file that survives SIGKILL and restart.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, closeSync, copyFileSync, existsSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, REPO, ensureBuilt } from './cli.js';
+
+export function readLines(paths: string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    const text = readFileSync(p, 'utf8');
+    for (const line of text.split('\n')) if (line.length) out.push(line);
+  }
+  return out;
+}
+
+/** Appends lines to `dir/name`, rotating the way the real writers do. */
+export class LogWriter {
+  private rotations = 0;
+  constructor(
+    readonly dir: string,
+    readonly name: string,
+    private readonly rotation: 'rename-dated' | 'copytruncate',
+  ) {
+    writeFileSync(this.path, '');
+  }
+
+  get path(): string {
+    return join(this.dir, this.name);
+  }
+
+  append(lines: string[]): void {
+    if (lines.length) appendFileSync(this.path, lines.join('\n') + '\n');
+  }
+
+  /** Append a line in two writes, as a writer flushing mid-line would. */
+  appendSplit(line: string, at: number): void {
+    appendFileSync(this.path, line.slice(0, at));
+    appendFileSync(this.path, line.slice(at) + '\n');
+  }
+
+  rotate(): void {
+    this.rotations += 1;
+    if (this.rotation === 'rename-dated') {
+      // Kafka's hourly roll: rename to <name>.YYYY-MM-DD-HH, then a new active file.
+      const hour = String(this.rotations).padStart(2, '0');
+      renameSync(this.path, `${this.path}.2026-11-22-${hour}`);
+      writeFileSync(this.path, '');
+    } else {
+      // logrotate copytruncate: shift numbered copies, copy the active file, truncate it in place.
+      for (let k = this.rotations - 1; k >= 1; k--) {
+        if (existsSync(`${this.path}.${k}`)) renameSync(`${this.path}.${k}`, `${this.path}.${k + 1}`);
+      }
+      copyFileSync(this.path, `${this.path}.1`);
+      truncateSync(this.path, 0);
+    }
+  }
+}
+
+/** A `ktrail run` child whose stdout is appended to `outFile`, so records survive its death. */
+export class KtrailProcess {
+  private child: ChildProcess | null = null;
+  private exited: Promise<number | null> | null = null;
+  stderr = '';
+
+  constructor(
+    private readonly args: string[],
+    private readonly outFile: string,
+  ) {
+    ensureBuilt();
+  }
+
+  start(): void {
+    const out = openSync(this.outFile, 'a');
+    const child = spawn(process.execPath, [BIN, ...this.args], { cwd: REPO, stdio: ['ignore', out, 'pipe'] });
+    closeSync(out);
+    child.stderr?.on('data', (d: Buffer) => {
+      this.stderr += d.toString('utf8');
+    });
+    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    this.child = child;
+  }
+
+  get running(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async kill(signal: NodeJS.Signals): Promise<number | null> {
+    if (!this.child || !this.exited) return null;
+    this.child.kill(signal);
+    const code = await this.exited;
+    this.child = null;
+    return code;
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Deterministic PRNG for the test's own choices (kill times, chunk sizes). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
