@@ -20,6 +20,20 @@ describe('fingerprint', () => {
     expect(fingerprintOf(Buffer.alloc(0))).toBeNull();
   });
 
+  it('gives a file whose first line is still being written no identity yet', () => {
+    const p = join(dir, 'partial.log');
+    writeFileSync(p, '[2025-06-12 14:04:10,006] DEBUG Compl');
+    expect(fingerprintFile(p)).toBeNull();
+    appendFileSync(p, 'eted\n[2025-06-12 14:04:11');
+    // The provisional key covers complete lines only.
+    expect(fingerprintFile(p)).toEqual(fingerprintOf(Buffer.from('[2025-06-12 14:04:10,006] DEBUG Completed\n')));
+    expect(fingerprintFile(p)?.fingerprintBytes).toBe(42);
+  });
+
+  it('hashes the first 1024 bytes of a longer file even when they hold no newline', () => {
+    expect(fingerprintOf(Buffer.alloc(3000, 0x41))?.fingerprintBytes).toBe(FINGERPRINT_MAX_BYTES);
+  });
+
   it('keys a file by a 32-hex-char hash of at most its first 1024 bytes', () => {
     const p = join(dir, 'a.log');
     let body = '';
