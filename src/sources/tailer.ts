@@ -385,7 +385,11 @@ export class FileTailer {
     let start = 0;
     let dirty = false;
     if (r) {
-      this.remembered.delete(r.fileKey);
+      // Every remembered key this file carries is now this identity (older provisional keys too).
+      for (const n of this.rememberedLengths(prefix.length)) {
+        const other = this.remembered.get(keyOf(prefix, n) as string);
+        if (other && other.fingerprintBytes === n) this.remembered.delete(other.fileKey);
+      }
       if (c.size < r.offset && c.path === r.path) {
         // Shorter than our position at the same path: truncated while we were away.
         this.notice({ kind: 'truncated', path: c.path });
@@ -408,14 +412,18 @@ export class FileTailer {
 
   /** The remembered identity a file carries: the longest matching fingerprint. */
   private lookupRemembered(prefix: Buffer): Remembered | null {
-    if (this.remembered.size === 0) return null;
-    const lengths = new Set<number>();
-    for (const r of this.remembered.values()) if (r.fingerprintBytes <= prefix.length) lengths.add(r.fingerprintBytes);
-    for (const n of [...lengths].sort((a, b) => b - a)) {
+    for (const n of this.rememberedLengths(prefix.length)) {
       const r = this.remembered.get(keyOf(prefix, n) as string);
       if (r && r.fingerprintBytes === n) return r;
     }
     return null;
+  }
+
+  /** Distinct fingerprint lengths of remembered identities, up to `max`, longest first. */
+  private rememberedLengths(max: number): number[] {
+    const lengths = new Set<number>();
+    for (const r of this.remembered.values()) if (r.fingerprintBytes <= max) lengths.add(r.fingerprintBytes);
+    return [...lengths].sort((a, b) => b - a);
   }
 
   /** Offset just past the last newline of the file (where 'end' starts without cutting a line). */
