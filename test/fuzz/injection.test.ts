@@ -320,7 +320,7 @@ describe('log injection through `ktrail replay`', () => {
   });
 
   afterAll(() => {
-    if (dir && !process.env.KEEP) rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('exits 0 and rejects no line', () => {

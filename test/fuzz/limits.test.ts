@@ -14,7 +14,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ktrail-limits-'));
 });
 afterAll(() => {
-  if (dir && !process.env.KEEP) rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 function requestLine(i: number, extra: { clientId?: string; topics?: string[] } = {}): string {
