@@ -52,7 +52,7 @@ export interface TailBatch {
   checkpoints: Checkpoint[];
   /** Lines skipped for being over maxLineBytes. */
   oversize: number;
-  /** Lines dropped for a fixed reason (container wrapper errors, discovery failures), by reason. */
+  /** Lines dropped or trouble met, by fixed reason: container wrapper errors (container-format.ts), `read_failed`, `discovery_failed`, `notices_dropped`. */
   errors: Record<string, number>;
   notices: TailNotice[];
 }
@@ -199,17 +199,15 @@ export class FileTailer {
       if (batch.lines.length >= maxLines) break;
       this.readFrom(t, batch.lines, maxLines, touched);
     }
-    // Checkpoints by key; a live identity wins over a finished one with the same key (a file
-    // truncated and rewritten with the same first bytes).
-    const byKey = new Map<string, Checkpoint>();
-    for (const live of [false, true]) {
-      for (const t of this.tracked) {
-        if (t.live !== live || !(touched.has(t) || t.dirty)) continue;
-        t.dirty = false;
-        byKey.set(t.id.fileKey, { source: this.source, fileKey: t.id.fileKey, path: t.path, offset: t.commit, fingerprintBytes: t.id.fingerprintBytes });
-      }
+    // A finished identity never writes over the row of a live one with the same key (a file
+    // truncated and rewritten with the same first bytes): the store keys checkpoints by fileKey.
+    const liveKeys = new Set<string>();
+    for (const t of this.tracked) if (t.live) liveKeys.add(t.id.fileKey);
+    for (const t of this.tracked) {
+      if (!(touched.has(t) || t.dirty) || (!t.live && liveKeys.has(t.id.fileKey))) continue;
+      t.dirty = false;
+      batch.checkpoints.push({ source: this.source, fileKey: t.id.fileKey, path: t.path, offset: t.commit, fingerprintBytes: t.id.fingerprintBytes });
     }
-    batch.checkpoints = [...byKey.values()];
     this.dropFinished();
     batch.oversize = this.oversize;
     batch.errors = this.errors;
