@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { StreamSink } from '../sinks/stdout.js';
-import { executeReplay, prepareReplay, type ReplayArgs } from './replay.js';
+import { executeReplay, replayConfig, type ReplayArgs } from './replay.js';
 import { formatSummary } from './summary.js';
 
 function demoDir(): string {
@@ -33,7 +33,7 @@ export function demoArgs(dir = demoDir()): ReplayArgs {
 export async function demoCommand(opts: { db?: string }): Promise<number> {
   const args = demoArgs();
   const started = performance.now();
-  const summary = await executeReplay(prepareReplay(args), opts.db, args.brokerTimezone, new StreamSink(process.stdout));
+  const summary = await executeReplay(replayConfig({ ...args, ...(opts.db ? { db: opts.db } : {}) }), new StreamSink(process.stdout));
   process.stderr.write(
     '\nktrail demo: replayed the bundled logs of broker node 1 behind a Kroxylicious proxy (config/demo/).\n' +
       'Records are on stdout (one JSON object per line); try `npx ktrail demo 2>/dev/null | grep \'"kind":"gap"\'`.\n\n',

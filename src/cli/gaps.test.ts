@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyActor, SCHEMA, type AuditRecord } from '../records/record.js';
 import { WindowStore } from '../window/store.js';
 import { gapsCommand, parseClientAddress, parseTimeBound, registerGapsCommand, sanitizeCell, type GapsOptions } from './gaps.js';
-import { executeReplay, prepareReplay } from './replay.js';
+import { executeReplay, replayConfig } from './replay.js';
 
 const FIXTURE = fileURLToPath(new URL('../../parsers/kroxylicious-audit/fixtures/partb-example-session.jsonl', import.meta.url));
 const NOW = Date.parse('2026-08-21T10:00:00Z');
@@ -57,7 +57,7 @@ beforeAll(async () => {
   db = join(dir, 'state.db');
   const sink = { write: async () => {}, flush: async () => {}, close: async () => {} };
   const args = { brokerLog: [join(dir, 'broker.log')], proxyLog: [join(dir, 'proxy.log')], brokerTimezone: 'UTC', brokerNodeId: '1', proxyAddress: ['10.0.0.5'], format: 'native' };
-  await executeReplay(prepareReplay(args), db, 'UTC', sink);
+  await executeReplay(replayConfig({ ...args, db }), sink);
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,7 +6,7 @@ import { SinkClosedError } from '../sinks/sink.js';
 import { VERSION } from '../version.js';
 import { demoCommand } from './demo.js';
 import { registerGapsCommand } from './gaps.js';
-import { parseDuration, replayCommand, UsageError, type ReplayArgs } from './replay.js';
+import { flagDuration, replayCommand, UsageError, type ReplayArgs } from './replay.js';
 import { runCommand, type RunArgs } from './run.js';
 import { registerValidateCommand } from './validate.js';
 import { ConfigError } from '../config/load.js';
@@ -32,12 +32,15 @@ export async function main(argv: string[]): Promise<number> {
     .requiredOption('--broker-timezone <tz>', 'IANA time zone of the broker JVM (its log timestamps carry no offset)')
     .requiredOption('--broker-node-id <n>', "this broker's node id")
     .requiredOption('--proxy-address <ip...>', 'IP addresses of the proxy hosts, as the broker sees them')
-    .addOption(new Option('--format <format>', 'record format').choices(['native']).default('native'))
+    .addOption(new Option('--format <format>', 'record format on stdout').choices(['native', 'ecs', 'ocsf', 'cloudevents']).default('native'))
+    .addOption(new Option('--output <sink>', 'where records go').choices(['stdout', 'otlp']).default('stdout'))
+    .option('--otlp-endpoint <url>', 'OTLP/HTTP logs endpoint, e.g. http://127.0.0.1:4318/v1/logs')
+    .addOption(new Option('--otlp-protocol <protocol>', 'OTLP encoding').choices(['http/protobuf', 'http/json']))
     .option('--db <path>', 'state database (default: a temporary file)')
-    .option('--tolerance <duration>', 'clock skew and logging delay allowed between proxy and broker', '30s')
-    .addOption(new Option('--bypass <policy>', 'broker requests from non-proxy clients').choices(['report', 'allow']).default('report'))
-    .option('--max-line-bytes <n>', 'longer lines are skipped and counted', '1048576')
-    .option('--max-window-events <n>', 'bound of events waiting in the join window', '500000')
+    .option('--tolerance <duration>', 'clock skew and logging delay allowed between proxy and broker (default 30s)')
+    .addOption(new Option('--bypass <policy>', 'broker requests from non-proxy clients (default report)').choices(['report', 'allow']))
+    .option('--max-line-bytes <n>', 'longer lines are skipped and counted (default 1048576)')
+    .option('--max-window-events <n>', 'bound of events waiting in the join window (default 500000)')
     .option('--observer-host <name>', 'observer.host in records (default: $NODE_NAME or the host name)')
     .option('--no-summary', 'do not print the summary to stderr')
     .action(async (opts: ReplayArgs) => {
@@ -64,6 +67,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--broker-node-id <n>', "this broker's node id")
     .option('--proxy-address <ip...>', 'IP addresses of the proxy hosts')
     .addOption(new Option('--format <format>', 'record format').choices(['native', 'ecs', 'ocsf', 'cloudevents']))
+    .addOption(new Option('--output <sink>', 'where records go').choices(['stdout', 'otlp']))
+    .option('--otlp-endpoint <url>', 'OTLP/HTTP logs endpoint, e.g. http://127.0.0.1:4318/v1/logs')
+    .addOption(new Option('--otlp-protocol <protocol>', 'OTLP encoding').choices(['http/protobuf', 'http/json']))
     .option('--db <path>', 'state database: window, checkpoints, gaps')
     .option('--tolerance <duration>', 'clock skew and logging delay allowed between proxy and broker')
     .addOption(new Option('--bypass <policy>', 'broker requests from non-proxy clients').choices(['report', 'allow']))
@@ -78,11 +84,11 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (opts: RunArgs & { containerFormat?: string; startAt?: string; stallAfter?: string; httpListen?: string; pollInterval?: string }) => {
       if (!opts.config && !opts.brokerLog) throw new UsageError('run: give --config <file>, or the replay flags (--broker-log, --proxy-log, --broker-timezone, --broker-node-id, --proxy-address)');
       code = await runCommand(opts, {
-        ...(opts.stallAfter ? { stallAfterMicros: parseDuration(opts.stallAfter, '--stall-after') } : {}),
+        ...(opts.stallAfter ? { stallAfterMicros: flagDuration(opts.stallAfter, '--stall-after') } : {}),
         ...(opts.containerFormat ? { containerFormat: opts.containerFormat as 'none' | 'cri' | 'docker' | 'auto' } : {}),
         ...(opts.startAt ? { startAt: opts.startAt as 'beginning' | 'end' } : {}),
         ...(opts.httpListen !== undefined ? { httpListen: opts.httpListen } : {}),
-        ...(opts.pollInterval ? { pollIntervalMs: parseDuration(opts.pollInterval, '--poll-interval') / 1000 } : {}),
+        ...(opts.pollInterval ? { pollIntervalMs: flagDuration(opts.pollInterval, '--poll-interval') / 1000 } : {}),
       });
     });
 

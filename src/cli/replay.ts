@@ -1,14 +1,17 @@
 // `ktrail replay`: read logs from the start, write records, exit 0. The batch command every other
-// command and test builds on.
+// command and test builds on. Its flags become a KtrailConfig through the same schema and checks
+// as a config file (config/from-flags.ts), so the two can never disagree.
 
 import { accessSync, constants, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isValidTimeZone } from '../../parsers/log4j-layout.js';
+import { configFromReplayFlags } from '../config/from-flags.js';
+import { configSources, durationToMicros, joinOptions, type KtrailConfig } from '../config/load.js';
 import { runReplay, type ReplaySummary, type SourceSpec } from '../pipeline/replay.js';
-import type { SourceKind } from '../pipeline/counters.js';
-import { StreamSink } from '../sinks/stdout.js';
+import { renderer } from '../records/formats.js';
+import { renderNative } from '../records/native.js';
 import type { Sink } from '../sinks/sink.js';
+import { StreamSink } from '../sinks/stdout.js';
 import { expandPaths, orderRotatedFiles } from '../sources/file-order.js';
 import { WindowStore } from '../window/store.js';
 import { VERSION } from '../version.js';
@@ -31,46 +34,22 @@ export interface ReplayArgs {
   maxLineBytes?: string;
   maxWindowEvents?: string;
   observerHost?: string;
+  output?: string;
+  otlpEndpoint?: string;
+  otlpProtocol?: string;
   summary?: boolean;
 }
 
-/** `30s`, `2m`, `1h`, `500ms` → µs. */
-export function parseDuration(text: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
-  if (!m) throw new UsageError(`${flag}: expected a duration like 500ms, 30s, 2m or 1h, got ${JSON.stringify(text)}`);
-  const mult = { ms: 1e3, s: 1e6, m: 60e6, h: 3600e6 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-  return Math.round(Number(m[1]) * mult);
+/** `30s`, `2m`, `1h`, `500ms` → µs, or a usage error naming the flag. */
+export function flagDuration(text: string, flag: string): number {
+  const us = durationToMicros(text.trim());
+  if (!Number.isFinite(us)) throw new UsageError(`${flag}: expected a duration like 500ms, 30s, 2m or 1h, got ${JSON.stringify(text).slice(0, 40)}`);
+  return us;
 }
 
-function positiveInt(text: string, flag: string): number {
-  if (!/^\d+$/.test(text) || Number(text) <= 0) throw new UsageError(`${flag}: expected a positive whole number, got ${JSON.stringify(text)}`);
-  return Number(text);
-}
-
-const IPV4 = /^(\d{1,3})(\.\d{1,3}){3}$/;
-
-/** The broker writes IPs with getHostAddress(): IPv4 dotted, IPv6 as 8 uncompressed groups. */
-export function normalizeAddress(text: string): string {
-  const t = text.trim().replace(/^\[|\]$/g, '');
-  if (IPV4.test(t)) return t;
-  if (t.includes(':')) return expandIpv6(t);
-  throw new UsageError(`--proxy-address: expected an IP address, got ${JSON.stringify(text)}`);
-}
-
-function expandIpv6(t: string): string {
-  const [head, tail] = t.includes('::') ? (t.split('::') as [string, string]) : [t, undefined];
-  const h = head ? head.split(':') : [];
-  const tl = tail ? tail.split(':') : [];
-  const fill = tail === undefined ? [] : new Array(8 - h.length - tl.length).fill('0');
-  const groups = [...h, ...fill, ...tl];
-  if (groups.length !== 8 || groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) {
-    throw new UsageError(`--proxy-address: expected an IP address, got ${JSON.stringify(t)}`);
-  }
-  return groups.map((g) => parseInt(g, 16).toString(16)).join(':');
-}
-
-function resolveFiles(flag: string, patterns: string[] | undefined): string[] {
-  if (!patterns || patterns.length === 0) return [];
+/** Every configured glob must match a readable regular file: replay reads what exists now. */
+function resolveFiles(flag: string, patterns: string[]): string[] {
+  if (patterns.length === 0) return [];
   const paths = orderRotatedFiles(expandPaths(patterns));
   if (paths.length === 0) throw new UsageError(`${flag}: no file matches ${patterns.map((p) => JSON.stringify(p)).join(', ')}`);
   for (const p of paths) {
@@ -85,68 +64,83 @@ function resolveFiles(flag: string, patterns: string[] | undefined): string[] {
   return paths;
 }
 
-export interface PreparedReplay {
-  sources: SourceSpec[];
-  brokerNodeId: number;
-  proxyAddresses: string[];
-  toleranceMicros: number;
-  bypassPolicy: 'report' | 'allow';
-  maxLineBytes: number;
-  maxWindowEvents: number;
-  observerHost: string;
+const FLAG_OF_SOURCE: Record<string, string> = {
+  'broker.request_log': '--broker-log',
+  'broker.authorizer_log': '--authorizer-log',
+  'broker.server_log': '--server-log',
+  'proxy.audit_log': '--proxy-log',
+};
+
+export function replaySources(cfg: KtrailConfig): SourceSpec[] {
+  return configSources(cfg)
+    .map((s) => ({ kind: s.kind, paths: resolveFiles(FLAG_OF_SOURCE[s.key] ?? s.key, s.globs) }))
+    .filter((s) => s.paths.length > 0);
 }
 
-export function prepareReplay(a: ReplayArgs): PreparedReplay {
-  if (a.format !== 'native') {
-    throw new UsageError(`--format: only "native" is available in this version, got ${JSON.stringify(a.format)}`);
+/** The config a replay runs with: the flags through the config schema, plus the OTLP output flags. */
+export function replayConfig(a: ReplayArgs): KtrailConfig {
+  const cfg = configFromReplayFlags(a);
+  return withOutputFlags(cfg, a);
+}
+
+/** `--output otlp --otlp-endpoint <url> [--otlp-protocol …]` on top of a config. */
+export function withOutputFlags(cfg: KtrailConfig, a: { output?: string; otlpEndpoint?: string; otlpProtocol?: string }): KtrailConfig {
+  if (!a.output && !a.otlpEndpoint && !a.otlpProtocol) return cfg;
+  const sink = (a.output ?? cfg.output.sink) as 'stdout' | 'otlp';
+  const endpoint = a.otlpEndpoint ?? cfg.output.otlp.endpoint;
+  if (sink === 'otlp') {
+    if (!endpoint) throw new UsageError('--output otlp needs --otlp-endpoint <url> (e.g. http://127.0.0.1:4318/v1/logs)');
+    if (!/^https?:\/\/[^\s/@]+(\/\S*)?$/.test(endpoint)) throw new UsageError(`--otlp-endpoint: expected an http(s) URL without credentials, got ${JSON.stringify(endpoint).slice(0, 60)}`);
   }
-  if (!isValidTimeZone(a.brokerTimezone)) {
-    throw new UsageError(`--broker-timezone: expected an IANA time zone such as UTC or Europe/Berlin, got ${JSON.stringify(a.brokerTimezone)}`);
-  }
-  if (!/^-?\d+$/.test(a.brokerNodeId)) throw new UsageError(`--broker-node-id: expected a whole number, got ${JSON.stringify(a.brokerNodeId)}`);
-  const bypass = a.bypass ?? 'report';
-  if (bypass !== 'report' && bypass !== 'allow') throw new UsageError(`--bypass: expected "report" or "allow", got ${JSON.stringify(bypass)}`);
-  const sources: SourceSpec[] = [];
-  const add = (kind: SourceKind, flag: string, patterns?: string[]) => {
-    const paths = resolveFiles(flag, patterns);
-    if (paths.length) sources.push({ kind, paths });
-  };
-  add('broker-request', '--broker-log', a.brokerLog);
-  add('broker-authorizer', '--authorizer-log', a.authorizerLog);
-  add('broker-server', '--server-log', a.serverLog);
-  add('proxy', '--proxy-log', a.proxyLog);
   return {
-    sources,
-    brokerNodeId: Number(a.brokerNodeId),
-    proxyAddresses: a.proxyAddress.map(normalizeAddress),
-    toleranceMicros: parseDuration(a.tolerance ?? '30s', '--tolerance'),
-    bypassPolicy: bypass,
-    maxLineBytes: positiveInt(a.maxLineBytes ?? '1048576', '--max-line-bytes'),
-    maxWindowEvents: positiveInt(a.maxWindowEvents ?? '500000', '--max-window-events'),
-    observerHost: a.observerHost ?? process.env.NODE_NAME ?? hostname(),
+    ...cfg,
+    output: {
+      ...cfg.output,
+      sink,
+      otlp: {
+        ...cfg.output.otlp,
+        endpoint,
+        protocol: (a.otlpProtocol ?? cfg.output.otlp.protocol) as 'http/protobuf' | 'http/json',
+      },
+    },
   };
 }
 
-/** Runs a prepared replay into `sink`; the state database is `db`, or a temporary one removed afterwards. */
-export async function executeReplay(p: PreparedReplay, db: string | undefined, brokerTimeZone: string, sink: Sink): Promise<ReplaySummary> {
-  const tmp = db ? null : mkdtempSync(join(tmpdir(), 'ktrail-'));
-  const store = new WindowStore(db ?? join(tmp as string, 'state.db'));
+export async function openSink(cfg: KtrailConfig): Promise<Sink> {
+  if (cfg.output.sink === 'otlp') {
+    const { OtlpSink } = await import('../sinks/otlp.js');
+    return new OtlpSink({
+      url: cfg.output.otlp.endpoint as string,
+      protocol: cfg.output.otlp.protocol,
+      headers: { ...cfg.output.otlp.headers },
+      timeoutMs: cfg.output.otlp.timeoutMs,
+      hostName: cfg.observer.host,
+      serviceVersion: VERSION,
+    });
+  }
+  return new StreamSink(process.stdout);
+}
+
+/** OTLP builds its log records from the native record; stdout renders the configured format. */
+export function recordRenderer(cfg: KtrailConfig) {
+  return cfg.output.sink === 'otlp' ? renderNative : renderer(cfg.output.format);
+}
+
+/** Runs a replay into `sink`; the state database is the configured one, or a temporary one removed afterwards. */
+export async function executeReplay(cfg: KtrailConfig, sink: Sink): Promise<ReplaySummary> {
+  const sources = replaySources(cfg);
+  const tmp = cfg.state.db ? null : mkdtempSync(join(tmpdir(), 'ktrail-'));
+  const store = new WindowStore(cfg.state.db ?? join(tmp as string, 'state.db'));
   try {
     return await runReplay({
-      sources: p.sources,
-      join: {
-        brokerNodeId: p.brokerNodeId,
-        proxyAddresses: p.proxyAddresses,
-        toleranceMicros: p.toleranceMicros,
-        bypassPolicy: p.bypassPolicy,
-        unattributedSessions: 'emit',
-        maxWindowEvents: p.maxWindowEvents,
-      },
-      record: { nodeId: p.brokerNodeId, observerHost: p.observerHost, version: VERSION },
-      brokerTimeZone,
-      maxLineBytes: p.maxLineBytes,
+      sources,
+      join: joinOptions(cfg),
+      record: { nodeId: cfg.broker.nodeId, observerHost: cfg.observer.host, version: VERSION },
+      brokerTimeZone: cfg.broker.timeZone,
+      maxLineBytes: cfg.input.maxLineBytes,
       sink,
       store,
+      render: recordRenderer(cfg),
     });
   } finally {
     store.close();
@@ -155,9 +149,14 @@ export async function executeReplay(p: PreparedReplay, db: string | undefined, b
 }
 
 export async function replayCommand(a: ReplayArgs): Promise<number> {
-  const prepared = prepareReplay(a);
+  const cfg = replayConfig(a);
   const started = performance.now();
-  const summary = await executeReplay(prepared, a.db, a.brokerTimezone, new StreamSink(process.stdout));
-  if (a.summary !== false) process.stderr.write(formatSummary(summary, performance.now() - started));
+  const sink = await openSink(cfg);
+  try {
+    const summary = await executeReplay(cfg, sink);
+    if (a.summary !== false) process.stderr.write(formatSummary(summary, performance.now() - started));
+  } finally {
+    await sink.close();
+  }
   return 0;
 }

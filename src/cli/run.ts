@@ -12,13 +12,9 @@ import { startHttpServer } from '../http/server.js';
 import { Counters } from '../pipeline/counters.js';
 import { runLive, type LiveState } from '../pipeline/live.js';
 import { emptyJoinStats } from '../window/join.js';
-import { renderer } from '../records/formats.js';
-import { renderNative } from '../records/native.js';
-import type { Sink } from '../sinks/sink.js';
-import { StreamSink } from '../sinks/stdout.js';
 import { WindowStore } from '../window/store.js';
 import { VERSION } from '../version.js';
-import type { ReplayArgs } from './replay.js';
+import { openSink, recordRenderer, withOutputFlags, type ReplayArgs } from './replay.js';
 
 export interface RunArgs extends Partial<ReplayArgs> {
   config?: string;
@@ -38,7 +34,7 @@ export interface RunOverrides {
 const log = pino({ name: 'ktrail', base: { version: VERSION } }, pino.destination({ dest: 2, sync: true }));
 
 export function runConfig(a: RunArgs): KtrailConfig {
-  if (a.config) return loadConfigFile(a.config);
+  if (a.config) return withOutputFlags(loadConfigFile(a.config), a);
   const cfg = configFromReplayFlags({
     brokerLog: a.brokerLog ?? [],
     proxyLog: a.proxyLog ?? [],
@@ -55,22 +51,7 @@ export function runConfig(a: RunArgs): KtrailConfig {
     ...(a.maxWindowEvents ? { maxWindowEvents: a.maxWindowEvents } : {}),
     ...(a.observerHost ? { observerHost: a.observerHost } : {}),
   });
-  return cfg;
-}
-
-async function openSink(cfg: KtrailConfig): Promise<Sink> {
-  if (cfg.output.sink === 'otlp') {
-    const { OtlpSink } = await import('../sinks/otlp.js');
-    return new OtlpSink({
-      url: cfg.output.otlp.endpoint as string,
-      protocol: cfg.output.otlp.protocol,
-      headers: { ...cfg.output.otlp.headers },
-      timeoutMs: cfg.output.otlp.timeoutMs,
-      hostName: cfg.observer.host,
-      serviceVersion: VERSION,
-    });
-  }
-  return new StreamSink(process.stdout);
+  return withOutputFlags(cfg, a);
 }
 
 export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<number> {
@@ -124,8 +105,7 @@ export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<
       stallAfterMicros: extra.stallAfterMicros ?? cfg.join.stallAfterMicros,
       store,
       sink,
-      // OTLP builds log records from the native record; stdout renders the configured format.
-      render: cfg.output.sink === 'otlp' ? renderNative : renderer(cfg.output.format),
+      render: recordRenderer(cfg),
       signal: stop.signal,
       ...(extra.pollIntervalMs === undefined ? {} : { pollIntervalMs: extra.pollIntervalMs }),
       onState: (s) => {
