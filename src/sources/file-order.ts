@@ -2,13 +2,13 @@
 //
 // Kafka rolls hourly by rename to `<name>.YYYY-MM-DD-HH` (log4j DailyRollingFileAppender, log4j2
 // RollingFile with filePattern %d{yyyy-MM-dd-HH}; broker-log-formats §1.4): those sort by their
-// suffix. logrotate-style numbered files (`<name>.1` newer than `<name>.2`) sort by number, highest
+// suffix, and so do the kubelet's rotated container logs (`0.log.20240612-140410`). logrotate-style numbered files (`<name>.1` newer than `<name>.2`) sort by number, highest
 // first. A file with neither suffix is an active file and comes last.
 
 import { basename } from 'node:path';
 import { globSync } from 'tinyglobby';
 
-const DATED = /\.(\d{4}-\d{2}-\d{2}(?:-\d{2})?)$/;
+const DATED = /\.(\d{4}-\d{2}-\d{2}(?:-\d{2})?|\d{8}-\d{6})$/;
 const NUMBERED = /\.(\d+)$/;
 
 function rank(path: string): [number, string, number] {

@@ -1,0 +1,101 @@
+// `ktrail run --output otlp` against a real OTLP/HTTP receiver (decoded with the OTLP protobuf
+// definitions) that goes away in the middle of the run and comes back: reading pauses while the
+// collector is down, and every record arrives exactly once.
+
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AuditRecord } from '../src/records/record.js';
+import { generateScenario } from './sim/scenario.js';
+import { jsonLines, runCli } from './helpers/cli.js';
+import { KtrailProcess, LogWriter, readLines, sleep } from './helpers/live.js';
+import { startReceiver, type OtlpReceiver } from './otlp/receiver.js';
+
+const dirs: string[] = [];
+let receiver: OtlpReceiver | null = null;
+afterAll(async () => {
+  await receiver?.stop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await sleep(100);
+  }
+  return cond();
+}
+
+describe('ktrail run --output otlp', () => {
+  it('delivers every record once although the collector is down for a while', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'ktrail-otlp-'));
+    dirs.push(base);
+    const m = await generateScenario(join(base, 'scenario'), { seed: 21, sessions: 40 });
+    const live = join(base, 'live');
+    mkdirSync(live);
+    const brokerLines = readLines(m.files.brokerRequest);
+    const proxyLines = readLines(m.files.proxy);
+    const broker = new LogWriter(live, 'kafka-request.log', 'rename-dated');
+    const proxy = new LogWriter(live, 'proxy-audit.log', 'copytruncate');
+    receiver = await startReceiver();
+
+    const logArgs = [
+      '--broker-log', join(live, 'kafka-request.log*'),
+      '--proxy-log', join(live, 'proxy-audit.log*'),
+      '--broker-timezone', m.brokerTimeZone,
+      '--broker-node-id', String(m.brokerNodeId),
+      '--proxy-address', ...m.proxyAddresses,
+    ];
+    const ktrail = new KtrailProcess(
+      ['run', ...logArgs, '--db', join(base, 'state.db'), '--output', 'otlp', '--otlp-endpoint', receiver.url, '--otlp-protocol', 'http/protobuf', '--poll-interval', '50ms', '--http-listen', ''],
+      join(base, 'stdout.txt'),
+    );
+    ktrail.start();
+
+    const ids = () => receiver!.logs.map((l) => (JSON.parse(String(l.body)) as AuditRecord).id);
+    const third = (n: number, k: number) => Math.floor((n * k) / 3);
+    broker.append(brokerLines.slice(0, third(brokerLines.length, 1)));
+    proxy.append(proxyLines.slice(0, third(proxyLines.length, 1)));
+    expect(await waitFor(() => receiver!.logs.length > 10, 20_000)).toBe(true);
+
+    // The collector goes away while the writers go on.
+    await receiver.stop();
+    broker.append(brokerLines.slice(third(brokerLines.length, 1), third(brokerLines.length, 2)));
+    proxy.append(proxyLines.slice(third(proxyLines.length, 1), third(proxyLines.length, 2)));
+    proxy.rotate();
+    await sleep(3000);
+    const duringOutage = receiver.logs.length;
+    await receiver.start();
+
+    broker.append(brokerLines.slice(third(brokerLines.length, 2)));
+    proxy.append(proxyLines.slice(third(proxyLines.length, 2)));
+    // Far-future lines on both sides so every watermark passes everything before them.
+    broker.append([
+      `[2026-11-22 23:00:00,000] DEBUG Completed request:{"isForwarded":false,"requestHeader":{"requestApiKey":3,"requestApiVersion":12,"correlationId":1,"clientId":"trailer","requestApiKeyName":"METADATA"},"request":{"topics":[],"allowAutoTopicCreation":false,"includeTopicAuthorizedOperations":false},"response":{"throttleTimeMs":0,"brokers":[],"clusterId":"c","controllerId":1,"topics":[]},"connection":"${m.brokerEndpoint}-10.0.2.250:50000-0-1","totalTimeMs":1.0,"requestQueueTimeMs":0.0,"localTimeMs":1.0,"remoteTimeMs":0.0,"throttleTimeMs":0,"responseQueueTimeMs":0.0,"sendTimeMs":0.0,"securityProtocol":"SASL_SSL","principal":"User:trailer","listener":"SASL_SSL","clientInformation":{"softwareName":"unknown","softwareVersion":"unknown"}} (kafka.request.logger)`,
+    ]);
+    proxy.append([
+      `{"time":"2026-11-22T23:00:00.000000Z","action":"ClientConnect","status":null,"reason":null,"actor":{"type":"Client","srcAddr":"/203.0.113.250:1","session":"ffffffff-ffff-4fff-8fff-ffffffffffff"},"objectRef":{"nodeId":"${m.brokerNodeId}","vc":"prod"}}`,
+    ]);
+
+    const replay = await runCli(['replay', ...logArgs, '--no-summary']);
+    expect(replay.code, replay.stderr).toBe(0);
+    const expected = jsonLines<AuditRecord>(replay.stdout)
+      .filter((r) => r.kind !== 'health')
+      .map((r) => r.id)
+      .sort();
+    const arrived = await waitFor(() => new Set(ids()).size >= expected.length + 1, 90_000);
+    expect(await ktrail.kill('SIGTERM')).toBe(0);
+    expect(arrived).toBe(true);
+
+    expect(duringOutage).toBeGreaterThan(0);
+    const records = receiver.logs.map((l) => JSON.parse(String(l.body)) as AuditRecord);
+    const got = records.filter((r) => r.kind !== 'health').map((r) => r.id);
+    expect(got.length).toBe(new Set(got).size); // none twice
+    expect([...got].sort()).toEqual(expected); // every one
+    expect(records.filter((r) => r.action === 'ktrail-stop')).toHaveLength(1);
+    const resource = receiver.logs[0]?.resource ?? {};
+    expect(resource['service.name']).toBe('ktrail');
+  }, 180_000);
+});
