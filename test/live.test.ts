@@ -163,6 +163,8 @@ describe('ktrail run', () => {
     expect(stalled).toBe(true);
     await sleep(1500); // stalled for a while: nothing more may be decided against the proxy
     const during = readRecords(out);
+    const gapsWhileStalled = await runCli(['gaps', '--db', join(base, 'state.db'), '--json']);
+    const listedWhileStalled = jsonLines<AuditRecord>(gapsWhileStalled.stdout).map((r) => r.id);
     expect(during.filter((r) => r.action === 'source-stalled')).toHaveLength(1);
 
     proxy.append(proxyLines.slice(Math.floor(proxyLines.length / 10)));
@@ -181,6 +183,9 @@ describe('ktrail run', () => {
     const want = new Set(expected);
     const gapsDuring = during.filter((r) => r.kind === 'gap');
     expect(gapsDuring.filter((r) => !want.has(r.id))).toEqual([]);
+    expect(listedWhileStalled.filter((id) => !want.has(id))).toEqual([]);
+    const finalGaps = await runCli(['gaps', '--db', join(base, 'state.db'), '--json']);
+    expect(jsonLines<AuditRecord>(finalGaps.stdout).map((r) => r.id).sort()).toEqual(records.filter((r) => r.kind === 'gap').map((r) => r.id).sort());
     const finalBrokerOnly = records.filter((r) => r.reason === 'broker-only').length;
     expect(gapsDuring.filter((r) => r.reason === 'broker-only').length).toBeLessThan(finalBrokerOnly);
   }, 120_000);

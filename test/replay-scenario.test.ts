@@ -158,6 +158,19 @@ describe('replay of the simulated scenario', () => {
     expect(jsonLines<AuditRecord>(again.stdout).map((r) => r.id)).toEqual(records.map((r) => r.id));
   });
 
+  it('lets `ktrail gaps --json` list exactly the dropped lines, each once, with the right kind', async () => {
+    const g = await runCli(['gaps', '--db', join(dir, 'state.db'), '--json']);
+    expect(g.code).toBe(1); // gaps found
+    const listed = jsonLines<AuditRecord>(g.stdout);
+    expect(listed.map(recordGapKey).sort()).toEqual(expected.gaps.map(gapKey).sort());
+    const byKind = await runCli(['gaps', '--db', join(dir, 'state.db'), '--json', '--kind', 'orphan-session']);
+    expect(jsonLines<AuditRecord>(byKind.stdout).map(recordGapKey).sort()).toEqual(
+      expected.gaps.filter((x) => x.kind === 'orphan-session').map(gapKey).sort(),
+    );
+    const table = await runCli(['gaps', '--db', join(dir, 'state.db')]);
+    expect(table.stdout).toMatch(new RegExp(`proxy-only ${expected.counts['proxy-only']}\\b`));
+  });
+
   it('prints a summary with the join and gap counts', () => {
     expect(result.stderr).toContain('ktrail summary');
     expect(result.stderr).toMatch(new RegExp(`proxy-only\\s+${expected.counts['proxy-only']}\\b`));
