@@ -1,0 +1,111 @@
+// One benchmark case in a fresh process (started by run.ts as `node --expose-gc child.js <case>
+// <scenario dir>`), so CPU seconds and peak RSS belong to that case alone. Records go to stdout
+// (a pipe the parent drains); the measurement goes to fd 3 as one JSON object.
+
+import { writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseKafkaRequestLine, parseKafkaRequestLineWithScanner } from '../../parsers/kafka-request-log/parse.js';
+import { executeReplay, replayConfig } from '../../src/cli/replay.js';
+import { StreamSink } from '../../src/sinks/stdout.js';
+import type { Sink } from '../../src/sinks/sink.js';
+import { readLineBatches } from '../../src/sources/file-reader.js';
+import { loadManifest } from './data.js';
+
+export interface CaseResult {
+  case: string;
+  brokerLines: number;
+  brokerBytes: number;
+  inputBytes: number;
+  records: number;
+  wallSec: number;
+  cpuSec: number;
+  maxRssMb: number;
+  windowPeak?: number;
+}
+
+const [caseName, dir] = process.argv.slice(2) as [string, string];
+const m = loadManifest(dir);
+const brokerFiles = m.files.brokerRequest.map((f) => join(dir, f));
+const MAX_LINE = 1 << 20;
+const ctx = { brokerTimeZone: m.brokerTimeZone };
+
+const nullSink: Sink = { write: async () => {}, flush: async () => {}, close: async () => {} };
+
+async function run(): Promise<Omit<CaseResult, 'case' | 'wallSec' | 'cpuSec' | 'maxRssMb'>> {
+  const brokerBytes = m.counts.brokerBytes;
+  const all = m.counts.brokerBytes + m.counts.proxyBytes;
+  switch (caseName) {
+    case 'request_log_to_json_naive': {
+      // The anchor's naive loop: read lines, JSON.parse each (its JSON body), JSON.stringify back.
+      let n = 0;
+      let out = 0;
+      for (const b of readLineBatches(brokerFiles, MAX_LINE, 4096)) {
+        for (const line of b.lines) {
+          n++;
+          const open = line.indexOf('{');
+          const close = line.lastIndexOf(' (');
+          try {
+            out += JSON.stringify(JSON.parse(line.slice(open, close))).length;
+          } catch {
+            /* counted as a line all the same */
+          }
+        }
+      }
+      return { brokerLines: n, brokerBytes, inputBytes: brokerBytes, records: out > 0 ? n : 0 };
+    }
+    case 'request_log_to_events':
+    case 'request_log_to_events_scanner': {
+      const parse = caseName === 'request_log_to_events' ? parseKafkaRequestLine : parseKafkaRequestLineWithScanner;
+      let n = 0;
+      let events = 0;
+      for (const b of readLineBatches(brokerFiles, MAX_LINE, 4096)) {
+        for (const line of b.lines) {
+          n++;
+          if (parse(line, ctx).kind === 'event') events++;
+        }
+      }
+      return { brokerLines: n, brokerBytes, inputBytes: brokerBytes, records: events };
+    }
+    case 'replay_to_null':
+    case 'replay_to_stdout':
+    case 'replay_wide_window_to_null': {
+      const cfg = replayConfig({
+        brokerLog: m.files.brokerRequest.map((f) => join(dir, f)),
+        authorizerLog: m.files.brokerAuthorizer.map((f) => join(dir, f)),
+        serverLog: m.files.brokerServer.map((f) => join(dir, f)),
+        proxyLog: m.files.proxy.map((f) => join(dir, f)),
+        brokerTimezone: m.brokerTimeZone,
+        brokerNodeId: String(m.brokerNodeId),
+        proxyAddress: m.proxyAddresses,
+        format: 'native',
+        // The wide-window case: 10× the default tolerance, so matched pairs and unmatched events
+        // stay in the window ten times longer.
+        tolerance: caseName === 'replay_wide_window_to_null' ? '300s' : '30s',
+        observerHost: 'bench',
+      });
+      const sink = caseName === 'replay_to_stdout' ? new StreamSink(process.stdout) : nullSink;
+      const s = await executeReplay(cfg, sink);
+      await sink.flush();
+      return { brokerLines: m.counts.brokerRequestLines, brokerBytes, inputBytes: all, records: s.recordsWritten, windowPeak: s.windowPeak };
+    }
+    default:
+      throw new Error(`unknown case ${JSON.stringify(caseName)}`);
+  }
+}
+
+(globalThis as { gc?: () => void }).gc?.();
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+const r = await run();
+const wallSec = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const result: CaseResult = {
+  case: caseName,
+  ...r,
+  wallSec,
+  cpuSec: (cpu.user + cpu.system) / 1e6,
+  // maxRSS is in KiB on Linux.
+  maxRssMb: process.resourceUsage().maxRSS / 1024,
+};
+writeSync(3, JSON.stringify(result));

@@ -1,0 +1,131 @@
+// `npm run bench`: throughput of the request-log parser and of the whole replay against a naive
+// baseline, on the simulator's realistic logs. Every (case, size, run) is a fresh child process
+// (child.ts), so CPU seconds and peak RSS are that case's alone; medians over --runs.
+//
+//   node dist/test/bench/run.js [--sizes 100000,1000000] [--runs 3] [--quick] [--cases a,b] [--seed bench]
+//
+// replay_to_stdout writes its records into a real pipe that this process drains (and counts),
+// the way a kubelet or `| fluent-bit` would read it; the other cases write nothing.
+// Writes bench-results/<timestamp>.json and prints a table; MB/s and lines/s are of the broker
+// request log (the proxy log comes on top for the replay cases: see inputMBps).
+
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CaseResult } from './child.js';
+import { loadManifest, scenario } from './data.js';
+
+const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
+const ALL_CASES = [
+  'request_log_to_json_naive',
+  'request_log_to_events',
+  'request_log_to_events_scanner',
+  'replay_to_null',
+  'replay_to_stdout',
+  'replay_wide_window_to_null',
+];
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const quick = process.argv.includes('--quick');
+const sizes = (arg('--sizes') ?? (quick ? '20000' : '100000,1000000')).split(',').map(Number);
+const runs = Number(arg('--runs') ?? (quick ? 1 : 3));
+const cases = (arg('--cases') ?? ALL_CASES.join(',')).split(',');
+const seed = arg('--seed') ?? 'bench';
+
+function runChild(caseName: string, dir: string): Promise<CaseResult & { stdoutBytes: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', CHILD, caseName, dir], { stdio: ['ignore', 'pipe', 'inherit', 'pipe'] });
+    let stdoutBytes = 0;
+    let result = '';
+    child.stdout!.on('data', (b: Buffer) => (stdoutBytes += b.length));
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (b: Buffer) => (result += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`${caseName}: exit ${code}`));
+      resolve({ ...(JSON.parse(result) as CaseResult), stdoutBytes });
+    });
+  });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+interface Row {
+  case: string;
+  size: number;
+  brokerLines: number;
+  brokerMB: number;
+  inputMB: number;
+  runs: CaseResult[];
+  wallSec: number;
+  cpuSec: number;
+  maxRssMb: number;
+  linesPerSec: number;
+  brokerMBps: number;
+  inputMBps: number;
+  vsNaive?: number;
+  windowPeak?: number;
+  stdoutMB?: number;
+}
+
+const rows: Row[] = [];
+for (const size of sizes) {
+  const dir = scenario(size, seed);
+  const m = loadManifest(dir);
+  for (const c of cases) {
+    const rs: Array<CaseResult & { stdoutBytes: number }> = [];
+    for (let i = 0; i < runs; i++) {
+      const r = await runChild(c, dir);
+      rs.push(r);
+      process.stderr.write(`${c} ${size} run ${i + 1}: ${r.wallSec.toFixed(2)} s wall, ${r.cpuSec.toFixed(2)} s cpu, ${r.maxRssMb.toFixed(0)} MB rss\n`);
+    }
+    const wall = median(rs.map((r) => r.wallSec));
+    const row: Row = {
+      case: c,
+      size,
+      brokerLines: rs[0]!.brokerLines,
+      brokerMB: m.counts.brokerBytes / 1e6,
+      inputMB: rs[0]!.inputBytes / 1e6,
+      runs: rs,
+      wallSec: wall,
+      cpuSec: median(rs.map((r) => r.cpuSec)),
+      maxRssMb: median(rs.map((r) => r.maxRssMb)),
+      linesPerSec: rs[0]!.brokerLines / wall,
+      brokerMBps: m.counts.brokerBytes / 1e6 / wall,
+      inputMBps: rs[0]!.inputBytes / 1e6 / wall,
+    };
+    if (rs[0]!.windowPeak !== undefined) row.windowPeak = median(rs.map((r) => r.windowPeak!));
+    if (c === 'replay_to_stdout') row.stdoutMB = median(rs.map((r) => r.stdoutBytes)) / 1e6;
+    rows.push(row);
+  }
+}
+for (const r of rows) {
+  const base = rows.find((x) => x.size === r.size && x.case === 'request_log_to_json_naive');
+  if (base) r.vsNaive = r.brokerMBps / base.brokerMBps;
+}
+
+const fmt = (n: number, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const header = ['case', 'broker lines', 'broker MB/s', 'lines/s', 'vs naive', 'all input MB/s', 'wall s', 'cpu s', 'peak RSS MB', 'window peak'];
+const table = [header.join(' | ')];
+for (const r of rows) {
+  table.push([
+    r.case, String(r.brokerLines), fmt(r.brokerMBps), fmt(r.linesPerSec, 0), r.vsNaive !== undefined ? `${fmt(r.vsNaive, 2)}×` : '',
+    fmt(r.inputMBps), fmt(r.wallSec, 2), fmt(r.cpuSec, 2), fmt(r.maxRssMb, 0), r.windowPeak !== undefined ? String(r.windowPeak) : '',
+  ].join(' | '));
+}
+process.stdout.write(`medians of ${runs} run(s) per case; node ${process.version}; ${cpus().length} cpus (${cpus()[0]?.model ?? '?'})\n`);
+process.stdout.write(table.join('\n') + '\n');
+
+const outDir = 'bench-results';
+mkdirSync(outDir, { recursive: true });
+const file = join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, JSON.stringify({ node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, seed, runs, sizes, rows }, null, 2) + '\n');
+process.stdout.write(`wrote ${file}\n`);
