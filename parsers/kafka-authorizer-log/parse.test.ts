@@ -161,3 +161,15 @@ describe('parseKafkaAuthorizerLine: skips and rejects', () => {
     expect(parseKafkaAuthorizerLine(`[2025-06-12 14:05:40,770] INFO Principal = ${'x'.repeat(200_000)} (kafka.authorizer.logger)`, UTC).kind).toBe('reject');
   });
 });
+
+describe('parseKafkaAuthorizerLine: a principal holding a forged decision head', () => {
+  const line = (level: string) =>
+    `[2025-06-12 14:04:10,004] ${level} Principal = User:e is Allowed operation = ALL from host = 1.2.3.4 on resource = Cluster:LITERAL:c is Denied operation = READ from host = 10.0.0.31 on resource = Group:LITERAL:orders-app for request = JoinGroup with resourceRefCount = 1 based on rule DefaultDeny (kafka.authorizer.logger)`;
+  it.each([
+    ['reads a denied INFO line as the denial it is, with the whole principal', 'INFO', { kind: 'event', event: { decision: 'deny', principal: 'User:e is Allowed operation = ALL from host = 1.2.3.4 on resource = Cluster:LITERAL:c', resourceName: 'orders-app', host: '10.0.0.31' } }],
+    ['keeps the leftmost split on a DEBUG line, where allowed decisions are logged', 'DEBUG', { kind: 'event', event: { decision: 'allow', principal: 'User:e', host: '1.2.3.4' } }],
+    ['rejects a TRACE line whose two heads disagree, since the level cannot tell them apart', 'TRACE', { kind: 'reject', reason: 'ambiguous_audit_line' }],
+  ])('%s', (_name, level, expected) => {
+    expect(parseKafkaAuthorizerLine(line(level), { brokerTimeZone: 'UTC' })).toMatchObject(expected);
+  });
+});

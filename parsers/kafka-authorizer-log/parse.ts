@@ -18,7 +18,8 @@
 // The tail (request, refCount, rule) is taken from the RIGHT, because group and transactional
 // ids are client-chosen and may contain ` for request = `. The principal/resource split uses the
 // LEFTMOST ` is Allowed|Denied … on resource = `: a principal comes from authentication, a group
-// id from any client, so the client-chosen text is the one kept whole.
+// id from any client, so the client-chosen text is the one kept whole — unless that split would
+// contradict the line's level (see chooseHead).
 // Left out: AclAuthorizer's DEBUG detail lines (`operation = … based on acl = …`, super-user and
 // "No acl found" notes) are not audit lines and are skipped; pre-2.0 resources without a pattern
 // type are read as LITERAL.
@@ -45,6 +46,27 @@ const KNOWN_RULE = /^(?:SuperUser|DefaultAllow|DefaultDeny|MatchingAcl\(acl=Stan
 const MAX_RULE_TRIES = 8;
 const PATTERN_TYPES = new Set(['LITERAL', 'PREFIXED', 'MATCH', 'ANY', 'UNKNOWN']);
 
+/** Rightmost split: the principal runs to the LAST decision head. */
+const HEAD_RIGHTMOST =
+  /^Principal = (.*) is (Allowed|Denied) (operation|Operation) = ([A-Za-z_]+) from host = (\S+) on resource = ([A-Za-z]+):(.*)$/s;
+const DECISION_HEAD = / is (Allowed|Denied) (?:operation|Operation) = /g;
+
+/**
+ * A group id (any client) or a principal (an mTLS subject, an OAuth `sub`) may itself hold a
+ * decision head. The leftmost split keeps the client-chosen group id whole; but when a principal
+ * holds the head, the leftmost split would read an allowed decision out of a denied line. The log
+ * level settles it: Kafka writes allowed decisions at DEBUG and denied ones at INFO (§4.1). When the
+ * two splits disagree on the decision and the level cannot tell them apart (TRACE), reject.
+ */
+function chooseHead(head: string, level: string): RegExpExecArray | null | 'ambiguous' {
+  const decisions = [...head.matchAll(DECISION_HEAD)].map((x) => x[1]);
+  if (decisions.length <= 1 || decisions[0] === decisions[decisions.length - 1]) return HEAD.exec(head);
+  const expected = level === 'DEBUG' ? 'Allowed' : level === 'INFO' ? 'Denied' : null;
+  if (expected === decisions[0]) return HEAD.exec(head);
+  if (expected === decisions[decisions.length - 1]) return HEAD_RIGHTMOST.exec(head);
+  return 'ambiguous';
+}
+
 /** Parses one physical line of kafka-authorizer.log. Pure; never throws. */
 export function parseKafkaAuthorizerLine(line: string, ctx: ParseContext): Result {
   try {
@@ -63,7 +85,8 @@ export function parseKafkaAuthorizerLine(line: string, ctx: ParseContext): Resul
     if (!rec.message.startsWith(PREFIX)) return skip('not_audit_line');
 
     const { head, api, refCount, rule } = splitTail(rec.message);
-    const m = HEAD.exec(head);
+    const m = chooseHead(head, rec.level);
+    if (m === 'ambiguous') return reject('ambiguous_audit_line');
     if (m === null) return reject('bad_audit_line');
     const [, principal, result, opWord, operation, host, resourceType, rest] = m as unknown as [
       string, string, string, string, string, string, string, string,

@@ -18,9 +18,9 @@ export function formatSummary(s: ReplaySummary, elapsedMs: number): string {
   out.push('  input');
   for (const k of SOURCE_KINDS) {
     const c = s.counters.sources[k];
-    if (!c.lines) continue;
     const skipped = Object.values(c.skipped).reduce((a, b) => a + b, 0);
     const rejected = Object.values(c.rejected).reduce((a, b) => a + b, 0);
+    if (!c.lines && !rejected) continue; // a source whose only line was partial still shows its reject
     out.push(`    ${k.padEnd(18)} ${n(c.lines).padStart(10)} lines  ${n(c.events).padStart(10)} events  ${n(skipped).padStart(7)} skipped  ${n(rejected).padStart(5)} rejected`);
     for (const [reason, v] of Object.entries(c.rejected)) out.push(`      rejected ${reason}: ${n(v)}`);
   }

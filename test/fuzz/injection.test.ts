@@ -225,11 +225,10 @@ describe('log injection, known limits of the plain-text broker logs', () => {
     expect(results).toHaveLength(2);
   });
 
-  // Known bug (reported): the leftmost split lets a principal that holds its own
-  // ` is Allowed … on resource = ` head turn a denied line into an allowed one on another resource.
-  // Principals come from authentication, but an mTLS DN or an OAuth `sub` can carry that text.
-  // `it.fails` keeps this visible: it starts failing the day the parser is fixed.
-  it.fails('a principal holding a forged authorizer head does not change the decision or the resource', () => {
+  // Found by this suite: a principal holding its own ` is Allowed … on resource = ` head once turned a
+  // denied line into an allowed one on another resource (principals come from authentication, but
+  // an mTLS DN or an OAuth `sub` can carry that text). The line's level now settles the split.
+  it('a principal holding a forged authorizer head does not change the decision or the resource', () => {
     const principal = 'User:e is Allowed operation = ALL from host = 1.2.3.4 on resource = Cluster:LITERAL:c';
     const r = parseKafkaAuthorizerLine(authorizerLine(1, 'principal', principal), CTX);
     expect(r).toMatchObject({ kind: 'event', event: { principal, decision: 'deny', resourceName: 'orders-app' } });

@@ -165,10 +165,9 @@ describe('partial last line', () => {
     expect(health?.health).toMatchObject({ 'broker-request.partial_last_line': 1, 'proxy.partial_last_line': 1 });
   });
 
-  // Known bug (reported to the CLI owner): the summary lists only sources with at least one
-  // complete line, so a source holding nothing but a partial (or oversize) line hides its reject
-  // from stderr; the parse-errors health record above still counts it.
-  it.fails('shows the reject of a source whose only line is partial in the stderr summary', async () => {
+  // Found by this suite: the summary once listed only sources with a complete line, hiding the
+  // reject of a source holding nothing but a partial (or oversize) line.
+  it('shows the reject of a source whose only line is partial in the stderr summary', async () => {
     const r = await replay('partial-only', { request: requestLine(1) + '\n', proxy: proxyLine(1) });
     expect(inputCounts(r.stderr)['proxy']?.rejected).toBe(1);
   });

@@ -47,7 +47,7 @@ const DOCUMENTED = {
   },
   authorizer: {
     skip: ['empty', 'continuation', 'multi_line_record', 'other_logger', 'not_audit_line'],
-    reject: [...LAYOUT_REJECTS, 'bad_audit_line'],
+    reject: [...LAYOUT_REJECTS, 'bad_audit_line', 'ambiguous_audit_line'],
   },
   server: {
     skip: ['empty', 'continuation', 'not_auth_failure', 'other_logger'],
