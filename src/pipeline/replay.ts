@@ -8,7 +8,7 @@ import { parseKafkaServerLine } from '../../parsers/kafka-server-log/parse.js';
 import { parseKroxyliciousLine } from '../../parsers/kroxylicious-audit/parse.js';
 import type { ParseContext } from '../events.js';
 import { healthRecord, type RecordContext } from '../records/build.js';
-import { renderNative } from '../records/native.js';
+import { renderer } from '../records/formats.js';
 import type { AuditRecord } from '../records/record.js';
 import type { Sink } from '../sinks/sink.js';
 import { readLineBatches, type LineBatch } from '../sources/file-reader.js';
@@ -64,7 +64,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const counters = new Counters();
   const joiner = new Joiner(opts.join, opts.record);
   const clock = new ProxyClock();
-  const render = opts.render ?? renderNative;
+  const render = opts.render ?? renderer('native');
   const ctx: ParseContext = { brokerTimeZone: opts.brokerTimeZone };
   const partialTails: Record<string, number> = {};
   const oversize: Record<string, number> = {};

@@ -233,7 +233,7 @@ describe('the join', () => {
     expect(j.takeRecords().filter((r) => r.kind === 'gap').map((r) => r.reason)).toEqual(['proxy-only']);
   });
 
-  it('evicts past its bound and reports the eviction as health, never as gaps', () => {
+  it('evicts past its bound and reports the eviction as health, never as gaps, keeping the evicted requests as undecided records', () => {
     const j = new Joiner({ ...opts, maxWindowEvents: 5 }, ctx);
     j.addProxy(proxy('client-connect', 0, { nodeId: 1 }));
     for (let i = 0; i < 20; i++) j.addProxy(egress({ corr: i, port: 40000, at: i }));
@@ -245,6 +245,11 @@ describe('the join', () => {
     expect(health[0]?.health?.evicted).toBeGreaterThan(0);
     expect(rs.filter((r) => r.kind === 'gap')).toEqual([]);
     expect(j.windowSize).toBeLessThanOrEqual(5);
+    const undecided = rs.filter((r) => r.reason === 'window-evicted');
+    // 20 upstream requests (each with its downstream unit) in a window of 5: most requests go out undecided.
+    expect(undecided.length).toBeGreaterThanOrEqual(15);
+    expect(undecided.length).toBeLessThanOrEqual(Number(health[0]?.health?.evicted));
+    expect(undecided.every((r) => r.kind === 'request' && r.outcome === 'unknown' && r.correlation?.status === 'proxy-only')).toBe(true);
   });
 
   it('gives the same records after the window is saved and reloaded mid-stream', () => {

@@ -885,16 +885,30 @@ export class Joiner {
         this.evictedSinceReport += 1;
       }
     };
-    evictFrom(this.egress, (e) => this.removeEgress(e));
+    // An evicted event is not thrown away: it is written with what is known of it, undecided
+    // (reason `window-evicted`), so the audit trail keeps the request even though its join was given up.
+    const undecided = (r: AuditRecord) => {
+      r.reason = 'window-evicted';
+      r.outcome = 'unknown';
+      this.emit(r);
+    };
+    evictFrom(this.egress, (e) => {
+      this.removeEgress(e);
+      const session = e.sessionId ? this.sessions.get(e.sessionId) : undefined;
+      const unitId = e.sessionId !== null && e.clientCorrelationId !== null ? `${e.sessionId}|${e.clientCorrelationId}` : null;
+      if (e.owned !== false) undecided(proxyOnlyRecord(this.ctx, e, unitId ? this.units.get(unitId) : undefined, session, null));
+    });
     evictFrom(this.broker, (b) => {
       this.removeBroker(b);
       this.unindexBroker(b);
+      undecided(brokerOnlyRecord(this.ctx, b, null));
     });
     evictFrom(this.units, (u) => this.deleteUnit(u));
     evictFrom(this.authz, (a) => {
       this.authz.delete(a.id);
       remove(this.authzByKey, a.key, a);
       this.drop(`a:${a.id}`, a.event.logTime);
+      this.emit(brokerAuthorizationRecord(this.ctx, a.event));
     });
     this.reportEvictions(w);
   }
