@@ -40,7 +40,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--tolerance <duration>', 'clock skew and logging delay allowed between proxy and broker (default 30s)')
     .addOption(new Option('--bypass <policy>', 'broker requests from non-proxy clients (default report)').choices(['report', 'allow']))
     .option('--max-line-bytes <n>', 'longer lines are skipped and counted (default 1048576)')
-    .option('--max-window-events <n>', 'bound of events waiting in the join window (default 100000)')
+    .option('--max-window-events <n>', 'bound of events waiting in the join window (default 50000)')
     .option('--observer-host <name>', 'observer.host in records (default: $NODE_NAME or the host name)')
     .option('--no-summary', 'do not print the summary to stderr')
     .action(async (opts: ReplayArgs) => {

@@ -79,7 +79,7 @@ observer: {host: node-1}
   it('applies the file defaults to flags left out', () => {
     const { tolerance: _t, bypass: _b, maxLineBytes: _m, maxWindowEvents: _w, ...bare } = base;
     const cfg = configFromReplayFlags(bare, opts);
-    expect([cfg.join.toleranceMicros, cfg.join.bypass, cfg.input.maxLineBytes, cfg.join.maxWindowEvents]).toEqual([30_000_000, 'report', 1048576, 100000]);
+    expect([cfg.join.toleranceMicros, cfg.join.bypass, cfg.input.maxLineBytes, cfg.join.maxWindowEvents]).toEqual([30_000_000, 'report', 1048576, 50000]);
   });
 
   it('resolves relative paths against the working directory', () => {

@@ -62,7 +62,7 @@ describe('parseConfigText', () => {
       },
       proxy: { addresses: ['10.0.0.5'], auditLog: ['/var/log/kroxylicious/audit.log*'] },
       input: { containerFormat: 'none', maxLineBytes: 1048576, startAt: 'beginning' },
-      join: { toleranceMicros: 30_000_000, maxWindowEvents: 100000, bypass: 'report', unattributedSessions: 'emit', stallAfterMicros: 120_000_000 },
+      join: { toleranceMicros: 30_000_000, maxWindowEvents: 50000, bypass: 'report', unattributedSessions: 'emit', stallAfterMicros: 120_000_000 },
       state: { db: '/var/lib/ktrail/state.db' },
       output: { format: 'native', sink: 'stdout', otlp: { endpoint: null, protocol: 'http/protobuf', timeoutMs: 10_000, headers: {} } },
       http: { listen: { host: '127.0.0.1', port: 9464 } },
@@ -310,7 +310,7 @@ describe('helpers', () => {
       toleranceMicros: 30_000_000,
       bypassPolicy: 'allow',
       unattributedSessions: 'emit',
-      maxWindowEvents: 100000,
+      maxWindowEvents: 50000,
       brokerEndpoints: [],
     });
     expect(configSources(cfg).map((s) => [s.kind, s.key])).toEqual([

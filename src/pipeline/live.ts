@@ -243,6 +243,9 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
       updateLag(state, cursors, now(), lastCheckpointWall);
       publish();
       if (read === 0) await waitForAny(cursors, opts.signal, opts.pollIntervalMs ?? 250);
+      // Under sustained input every await above resolves at once: yield to the event loop so that
+      // signals, /metrics requests and stream callbacks (process.nextTick) are not starved.
+      else await yieldToEventLoop();
     }
   } finally {
     for (const c of cursors) c.tailer.close();
@@ -298,6 +301,10 @@ function updateLag(state: LiveState, cursors: Cursor[], nowMs: number, lastCheck
   }
   state.checkpointAgeSeconds = lastCheckpointWall === null ? null : (nowMs - lastCheckpointWall) / 1000;
   state.stalled = cursors.filter((c) => c.stalled).map((c) => c.kind);
+}
+
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function waitForAny(cursors: Cursor[], signal: AbortSignal, timeoutMs: number): Promise<void> {

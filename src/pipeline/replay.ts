@@ -124,6 +124,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     }
     joiner.advance(watermarks());
     await flush();
+    // Let stream callbacks and signals run between batches (see live.ts).
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   joiner.finish();

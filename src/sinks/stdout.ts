@@ -25,7 +25,16 @@ export class StreamSink implements Sink {
   write(lines: string[]): Promise<void> {
     if (lines.length === 0) return Promise.resolve();
     if (this.failed || this.closed || this.stream.destroyed) return Promise.reject(new SinkClosedError(this.name, this.failed));
-    const chunk = lines.join('\n') + '\n';
+    return this.send(lines.join('\n') + '\n');
+  }
+
+  /**
+   * The chunk is used only here, never inside a closure: closures that outlive the write (the
+   * stream keeps its callback until the next tick) would otherwise keep every batch's text alive.
+   */
+  private send(chunk: string): Promise<void> {
+    const ok = this.stream.write(chunk, this.afterWrite);
+    if (ok) return this.failed ? Promise.reject(new SinkClosedError(this.name, this.failed)) : Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const onError = (err: unknown) => {
         cleanup();
@@ -46,17 +55,13 @@ export class StreamSink implements Sink {
       };
       this.stream.on('error', onError);
       this.stream.on('close', onClose);
-      const ok = this.stream.write(chunk, (err) => {
-        if (err) onError(err);
-      });
-      if (ok) {
-        cleanup();
-        resolve();
-      } else {
-        this.stream.on('drain', onDrain);
-      }
+      this.stream.on('drain', onDrain);
     });
   }
+
+  private readonly afterWrite = (err?: Error | null) => {
+    if (err) this.failed = err;
+  };
 
   async flush(): Promise<void> {
     if (this.failed) throw new SinkClosedError(this.name, this.failed);
