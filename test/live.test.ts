@@ -98,10 +98,18 @@ describe('ktrail run', () => {
     })();
 
     const steps = 120;
+    let authzDone = 0;
     const upTo = (n: number, i: number) => Math.floor((n * i) / steps);
     for (let i = 1; i <= steps; i++) {
-      broker.append(brokerLines.slice(upTo(brokerLines.length, i - 1), upTo(brokerLines.length, i)));
-      authz.append(authzLines.slice(upTo(authzLines.length, i - 1), upTo(authzLines.length, i)));
+      // The broker writes an authorizer line while handling a request, before its request-log line:
+      // append the authorizer lines up to the newest request line's timestamp first.
+      const brokerChunk = brokerLines.slice(upTo(brokerLines.length, i - 1), upTo(brokerLines.length, i));
+      const cutoff = i === steps ? '\uffff' : (brokerChunk[brokerChunk.length - 1] ?? '').slice(0, 25);
+      let k = authzDone;
+      while (k < authzLines.length && (authzLines[k] as string).slice(0, 25) <= cutoff) k++;
+      authz.append(authzLines.slice(authzDone, k));
+      authzDone = k;
+      broker.append(brokerChunk);
       const chunk = proxyLines.slice(upTo(proxyLines.length, i - 1), upTo(proxyLines.length, i));
       // Now and then the writer flushes half a line first: it must be held, never emitted in two.
       if (chunk.length > 1 && i % 7 === 0) {

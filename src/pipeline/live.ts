@@ -213,29 +213,33 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
       const cps: Checkpoint[] = [];
       const extra: AuditRecord[] = [];
       // The source furthest behind first, so the window holds only what is really in flight.
+      // Read every source (the authorizer log last, so that drained means it holds the lines of
+      // every request read before it), then feed the authorizer lines first: a request line joined
+      // in this round must find its authorizer lines already in the window.
+      const batches: { c: Cursor; lines: string[] }[] = [];
       for (const c of readOrder()) {
+        // Drained must mean "holds every line written so far": look for a file the authorizer log
+        // was just rotated into before concluding that, when request lines came in this round.
+        if (c === authorizer && read > 0) c.tailer.rescan();
         const batch = c.tailer.read(batchLines);
         c.drained = batch.lines.length < batchLines;
         for (let i = 0; i < batch.oversize; i++) counters.reject(c.kind, 'oversize_line');
         for (const [reason, n] of Object.entries(batch.errors)) for (let i = 0; i < n; i++) counters.reject(c.kind, reason);
         if (batch.lines.length) {
-          const newest = feed(
-            c.kind,
-            batch.lines.map((l) => l.text),
-            ctx,
-            counters,
-            joiner,
-            clock,
-          );
-          if (newest > c.watermark) c.watermark = newest;
-          c.lastLineWall = now();
+          batches.push({ c, lines: batch.lines.map((l) => l.text) });
           read += batch.lines.length;
-          if (c.stalled) {
-            c.stalled = false;
-            extra.push(health('source-resumed', 'success', { source: c.kind }));
-          }
         }
         cps.push(...batch.checkpoints);
+      }
+      batches.sort((a, b) => Number(b.c === authorizer) - Number(a.c === authorizer));
+      for (const { c, lines } of batches) {
+        const newest = feed(c.kind, lines, ctx, counters, joiner, clock);
+        if (newest > c.watermark) c.watermark = newest;
+        c.lastLineWall = now();
+        if (c.stalled) {
+          c.stalled = false;
+          extra.push(health('source-resumed', 'success', { source: c.kind }));
+        }
       }
       joiner.advance(watermarks());
       extra.push(...detectStalls(cursors, opts.stallAfterMicros, now(), health));
