@@ -6,6 +6,7 @@ import { parseKafkaAuthorizerLine } from '../../parsers/kafka-authorizer-log/par
 import { parseKafkaRequestLine } from '../../parsers/kafka-request-log/parse.js';
 import { parseKafkaServerLine } from '../../parsers/kafka-server-log/parse.js';
 import { parseKroxyliciousLine } from '../../parsers/kroxylicious-audit/parse.js';
+import { isOtherNodesTraffic } from '../../parsers/kroxylicious-audit/prefilter.js';
 import type { ParseContext } from '../events.js';
 import { healthRecord, type RecordContext } from '../records/build.js';
 import { renderer } from '../records/formats.js';
@@ -62,7 +63,9 @@ interface SourceCursor {
 
 export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const counters = new Counters();
-  const joiner = new Joiner(opts.join, opts.record);
+  // A replay starts over and decides everything by its end: the window needs no durable copy,
+  // only the gaps and counters (for `ktrail gaps`) are stored.
+  const joiner = new Joiner({ ...opts.join, durable: false }, opts.record);
   const clock = new ProxyClock();
   const render = opts.render ?? renderer('native');
   const ctx: ParseContext = { brokerTimeZone: opts.brokerTimeZone };
@@ -91,6 +94,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     brokerAuthorizer: watermarkOf(['broker-authorizer']),
   });
 
+  let batches = 0;
+  let final = false;
   const flush = async (extra: AuditRecord[] = []) => {
     const records = joiner.takeRecords();
     records.push(...extra);
@@ -99,7 +104,9 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       recordsWritten += records.length;
     }
     // Committed only after the sink has the records: if we die before this, the old state is whole.
-    opts.store.commit(joiner.takeChanges(), records, flatStats(counters, joiner), []);
+    // Counters are written with every 16th batch and at the end: they are only read afterwards.
+    const stats = ++batches % 16 === 0 || final ? flatStats(counters, joiner) : {};
+    if (records.length || Object.keys(stats).length) opts.store.commit([], records, stats, []);
     windowPeak = Math.max(windowPeak, joiner.windowSize);
     opts.onBatch?.({ counters, joiner, recordsWritten });
   };
@@ -141,6 +148,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     for (const [k, v] of Object.entries(counters.flat())) if (k.startsWith('rejected.')) detail[k.slice(9)] = v;
     health.push(healthRecord(opts.record, end, 'parse-errors', 'failure', { rejectedLines: rejected, ...detail }, [end, rejected]));
   }
+  final = true;
   await flush(health);
   await opts.sink.flush();
 
@@ -194,6 +202,11 @@ export function feed(kind: SourceKind, lines: string[], ctx: ParseContext, count
         break;
       }
       case 'proxy': {
+        // Every sidecar reads the whole proxy log: pass over other brokers' request traffic unparsed.
+        if (isOtherNodesTraffic(line, joiner.brokerNodeId)) {
+          counters.skip(kind, 'other_broker');
+          break;
+        }
         const r = parseKroxyliciousLine(line);
         if (r.kind === 'event') {
           sc.events += 1;

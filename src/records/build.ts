@@ -40,13 +40,16 @@ export function endpointText(e: Endpoint | null | undefined): string | null {
   return e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
 }
 
-/** The broker event's stable identity: node, connection, correlation id, api key and log time. */
+/**
+ * The broker event's identity: node, connection, correlation id, api key and log time. A plain key
+ * (the window's map key); record ids hash it (stableId), so no hash is paid per input event.
+ */
 export function brokerEventKey(ctx: RecordContext, ev: BrokerRequestEvent): string {
-  return stableId('broker-request', ctx.nodeId, ev.connection.raw, ev.correlationId, ev.apiKey, ev.logTime);
+  return `b|${ctx.nodeId}|${ev.connection.raw}|${ev.correlationId}|${ev.apiKey}|${ev.logTime}`;
 }
 
 export function egressEventKey(e: Pick<PendingEgress, 'sessionId' | 'executionId' | 'upstreamCorrelationId' | 'apiKey' | 'time' | 'local' | 'remote'>): string {
-  return stableId('proxy-egress', e.executionId, e.sessionId, endpointText(e.remote), endpointText(e.local), e.upstreamCorrelationId, e.apiKey, e.time);
+  return JSON.stringify(['e', e.executionId, e.sessionId, endpointText(e.remote), endpointText(e.local), e.upstreamCorrelationId, e.apiKey, e.time]);
 }
 
 function sessionActor(session: SessionState | undefined, fallback?: { clientId?: string | null }): RecordActor {

@@ -52,6 +52,8 @@ export interface JoinOptions {
   maxWindowEvents: number;
   /** Listener endpoints (`ip:port`) of this broker, when known up front; others are learned from the request log. */
   brokerEndpoints?: string[];
+  /** Track window changes for the durable store (live runs). A replay starts over anyway: off. Default on. */
+  durable?: boolean;
 }
 
 export interface Watermarks {
@@ -106,6 +108,19 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   else m.set(k, [v]);
 }
 
+function addToSet<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
+  const set = m.get(k);
+  if (set) set.add(v);
+  else m.set(k, new Set([v]));
+}
+
+function removeFromSet<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
+  const set = m.get(k);
+  if (!set) return;
+  set.delete(v);
+  if (set.size === 0) m.delete(k);
+}
+
 function remove<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const list = m.get(k);
   if (!list) return;
@@ -147,7 +162,7 @@ export class Joiner {
   /** Bypass lines waiting only for the authorizer log to catch up (their decisions may still arrive). */
   private bypass = new Map<string, PendingBroker>();
   /** Every broker line not yet emitted, by authorizer key, so a late authorizer line still finds it. */
-  private brokerByAuthzKey = new Map<string, PendingBroker[]>();
+  private brokerByAuthzKey = new Map<string, Set<PendingBroker>>();
   private brokerJoinedId = new Map<string, string>();
   /** The latest watermarks given to advance(). */
   private wm: Watermarks = { proxy: -Infinity, brokerRequest: -Infinity, brokerAuthorizer: -Infinity };
@@ -158,13 +173,19 @@ export class Joiner {
   private connToEpoch = new Map<string, string>();
   private apiVersionsByEpoch = new Map<string, string>();
   private evictedSinceReport = 0;
+  private readonly durable: boolean;
 
   constructor(
     private readonly opts: JoinOptions,
     private readonly ctx: RecordContext,
   ) {
     this.proxyAddresses = new Set(opts.proxyAddresses);
+    this.durable = opts.durable ?? true;
     for (const e of opts.brokerEndpoints ?? []) this.brokerEndpoints.add(e);
+  }
+
+  get brokerNodeId(): number {
+    return this.opts.brokerNodeId;
   }
 
   /** Records finalized since the last call, in finalization order. */
@@ -191,11 +212,11 @@ export class Joiner {
   }
 
   private touch(key: string, time: number, value: unknown): void {
-    this.dirty.set(key, { key, time, value });
+    if (this.durable) this.dirty.set(key, { key, time, value });
   }
 
   private drop(key: string, time: number): void {
-    this.dirty.set(key, { key, time, value: null });
+    if (this.durable) this.dirty.set(key, { key, time, value: null });
   }
 
   // ---------------------------------------------------------------- proxy side
@@ -550,7 +571,7 @@ export class Joiner {
       partialKey: `${ep(ev.connection.local)}|${ev.correlationId}|${ev.apiKey}`,
       authorizations: this.claimAuthorizations(ev),
     };
-    push(this.brokerByAuthzKey, this.authzKeyOf(ev), b);
+    addToSet(this.brokerByAuthzKey, this.authzKeyOf(ev), b);
     if (!this.proxyAddresses.has(remoteHost)) {
       // Not a proxy connection: a client that goes around the proxy (or, by policy, allowed direct
       // traffic). Nothing can match it; it waits only for its authorizer lines.
@@ -656,7 +677,7 @@ export class Joiner {
   }
 
   private unindexBroker(b: PendingBroker): void {
-    remove(this.brokerByAuthzKey, this.authzKeyOf(b.event), b);
+    removeFromSet(this.brokerByAuthzKey, this.authzKeyOf(b.event), b);
     this.brokerJoinedId.delete(b.id);
   }
 
@@ -723,7 +744,8 @@ export class Joiner {
   addBrokerAuthorization(ev: BrokerAuthorizationEvent): void {
     // The request line may already be here (the two files are read independently): attach to it.
     const waiting = this.brokerByAuthzKey.get(this.authzKey(ev.principal, ev.host, ev.api));
-    const owner = waiting?.find((b) => this.authzFits(ev, b.event));
+    let owner: PendingBroker | undefined;
+    if (waiting) for (const b of waiting) if (this.authzFits(ev, b.event)) { owner = b; break; }
     if (owner) {
       owner.authorizations.push(ev);
       this.touchBroker(owner);
@@ -973,13 +995,13 @@ export class Joiner {
           this.broker.set(b.id, b);
           push(this.brokerFull, b.fullKey, b);
           push(this.brokerPartial, b.partialKey, b);
-          push(this.brokerByAuthzKey, this.authzKeyOf(b.event), b);
+          addToSet(this.brokerByAuthzKey, this.authzKeyOf(b.event), b);
           break;
         }
         case 'y:': {
           const b = value as PendingBroker;
           this.bypass.set(b.id, b);
-          push(this.brokerByAuthzKey, this.authzKeyOf(b.event), b);
+          addToSet(this.brokerByAuthzKey, this.authzKeyOf(b.event), b);
           break;
         }
         case 'a:': {
@@ -1007,7 +1029,7 @@ export class Joiner {
       const j = value as JoinedPending;
       this.joined.set(j.id, j);
       this.brokerJoinedId.set(j.broker.id, j.id);
-      push(this.brokerByAuthzKey, this.authzKeyOf(j.broker.event), j.broker);
+      addToSet(this.brokerByAuthzKey, this.authzKeyOf(j.broker.event), j.broker);
       const e = j.egress;
       if (e.sessionId !== null && e.clientCorrelationId !== null) this.joinedByUnit.set(`${e.sessionId}|${e.clientCorrelationId}`, j);
     }

@@ -1,0 +1,60 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { generateScenario } from '../../test/sim/scenario.js';
+import { parseKroxyliciousLine } from './parse.js';
+import { isOtherNodesTraffic, namesOnlyOtherNodes } from './prefilter.js';
+
+describe('namesOnlyOtherNodes', () => {
+  it.each([
+    ['passes over a line whose objectRef names another node', '{"action":"ClientConnect","objectRef":{"nodeId":"2","vc":"p"}}', true],
+    ['passes over a line whose context names another node', '{"action":"RequestEgress","context":{"apiKey":0,"nodeId":3}}', true],
+    ['keeps a line that names this node', '{"action":"RequestEgress","objectRef":{"nodeId":"1"},"context":{"nodeId":1}}', false],
+    ['keeps a line that names this node and another', '{"objectRef":{"nodeId":"2"},"context":{"nodeId":1}}', false],
+    ['keeps a line that names no node', '{"action":"Write","objectRef":{"topicName":"orders"}}', false],
+    ['keeps a line whose node id is not a plain number', '{"objectRef":{"nodeId":"two"}}', false],
+    ['keeps a Logstash-wrapped line (the event is an escaped string)', JSON.stringify({ message: '{"objectRef":{"nodeId":"2"}}', logger_name: 'audit.X' }), false],
+    ['keeps a line whose client id only spells a node id', JSON.stringify({ context: { clientId: '","nodeId":"2' } }), false],
+  ])('%s', (_name, line, expected) => {
+    expect(namesOnlyOtherNodes(line, 1)).toBe(expected);
+  });
+
+  it('keeps session events of other nodes, so their sessions are known to be foreign', () => {
+    expect(isOtherNodesTraffic('{"action":"ClientConnect","objectRef":{"nodeId":"2"}}', 1)).toBe(false);
+    expect(isOtherNodesTraffic('{"action":"RequestEgress","objectRef":{"nodeId":"2"}}', 1)).toBe(true);
+  });
+
+  it('never passes over a line because of text inside a string value', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (a, b) => {
+        const line = JSON.stringify({ action: 'RequestEgress', actor: { session: a }, context: { clientId: `${b}"nodeId":"2"${a}`, nodeId: 1 } });
+        return namesOnlyOtherNodes(line, 1) === false;
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('passes over only lines the parser attributes to other nodes, on the simulator\u2019s proxy log', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ktrail-prefilter-'));
+    try {
+      const m = await generateScenario(dir, { seed: 3, sessions: 120, proxyWrapper: 'mixed' });
+      let passed = 0;
+      for (const file of m.files.proxy) {
+        for (const line of readFileSync(file, 'utf8').split('\n')) {
+          if (!line || !namesOnlyOtherNodes(line, m.brokerNodeId)) continue;
+          passed += 1;
+          const r = parseKroxyliciousLine(line);
+          expect(r.kind).toBe('event');
+          if (r.kind !== 'event') continue;
+          expect(r.event.nodeId).not.toBe(m.brokerNodeId);
+          if (r.event.upstream?.remote) expect(`${r.event.upstream.remote.host}:${r.event.upstream.remote.port}`).not.toBe(m.brokerEndpoint);
+        }
+      }
+      expect(passed).toBeGreaterThan(100);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
