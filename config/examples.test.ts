@@ -19,7 +19,7 @@ const opts = { env: {}, hostname: 'test-host' };
 const EXPECTED: Record<string, string[]> = {
   'unknown-key.yaml': ['join.tolerence: unknown key (did you mean "tolerance"?)'],
   'bad-duration.yaml': ['join.tolerance: expected a duration like 30s or 2m, got "soon"'],
-  'missing-node-id.yaml': ['broker.node_id: required'],
+  'missing-node-id.yaml': ['broker.node_id: required (or broker.node_id_by_host, with this host in it)'],
   'bad-time-zone.yaml': ['broker.time_zone: expected an IANA time zone such as UTC or Europe/Berlin, got "CEST"'],
   'otlp-without-endpoint.yaml': ['output.otlp.endpoint: required when output.sink is otlp (e.g. http://otel-collector.observability:4318/v1/logs)'],
 };

@@ -122,7 +122,8 @@ describe('problems', () => {
     { name: 'lists the known keys when nothing is close', text: withExtra('state: {zzz: 1}'), problem: 'state.zzz: unknown key (known keys: db)' },
     { name: 'explains a duration without a unit', text: withExtra('join: {tolerance: soon}'), problem: 'join.tolerance: expected a duration like 30s or 2m, got "soon"' },
     { name: 'explains a duration given as a bare number', text: withExtra('join: {tolerance: 30}'), problem: 'join.tolerance: expected a duration like 30s or 2m, got 30' },
-    { name: 'says a required key is required', text: MINIMAL.replace('node_id: 1', 'time_zone: UTC'), problem: 'broker.node_id: required' },
+    { name: 'says a required key is required', text: MINIMAL.replace('node_id: 1', 'time_zone: UTC'), problem: 'broker.node_id: required (or broker.node_id_by_host, with this host in it)' },
+    { name: 'names the host missing from node_id_by_host', text: MINIMAL.replace('node_id: 1', 'node_id_by_host: {other-node: 2}'), problem: 'broker.node_id_by_host: no entry for this host "host-a" (observer.host, else $NODE_NAME, else the host name)' },
     { name: 'lists the allowed values of an enum', text: withExtra('output: {format: json}'), problem: 'output.format: expected one of native, ecs, ocsf, cloudevents, got "json"' },
     { name: 'rejects a node id that is not a whole number', text: MINIMAL.replace('node_id: 1', 'node_id: one'), problem: 'broker.node_id: expected a whole number, got "one"' },
     { name: 'rejects a negative node id with its range', text: MINIMAL.replace('node_id: 1', 'node_id: -1'), problem: 'broker.node_id: expected a whole number from 0 to 2147483647, got -1' },
@@ -332,11 +333,18 @@ describe('config/schema.json', () => {
     }
   }
 
+  it('takes the node id from node_id_by_host for this host when node_id is not given', () => {
+    const text = MINIMAL.replace('node_id: 1', 'node_id_by_host: {k8s-node-a: 1, k8s-node-b: 2}');
+    expect(parseConfigText(text, 't', { env: { NODE_NAME: 'k8s-node-b' }, hostname: 'h' }).broker.nodeId).toBe(2);
+    expect(parseConfigText(MINIMAL, 't', { env: { NODE_NAME: 'k8s-node-b' }, hostname: 'h' }).broker.nodeId).toBe(1);
+  });
+
   it('gives every key a description, and a default unless it is required', () => {
     const missing: string[] = [];
     walk(schema, '', (n, path, required) => {
       if (!n.description) missing.push(`${path}: description`);
-      if (!required && n.default === undefined) missing.push(`${path}: default`);
+      // broker.node_id has no default and is not required by the schema: node_id_by_host may stand in.
+      if (!required && n.default === undefined && path !== 'broker.node_id') missing.push(`${path}: default`);
       if (required && n.default !== undefined) missing.push(`${path}: required keys have no default`);
     });
     expect(missing).toEqual([]);

@@ -144,10 +144,12 @@ export function configFromObject(raw: unknown, sourceName: string, opts: LoadOpt
   const problems = valid ? [] : problemsFromSchemaErrors(validate.errors ?? [], data);
   const badPaths = new Set((validate.errors ?? []).map((e) => e.instancePath));
   const env = opts.env ?? process.env;
-  const cfg = semanticPass(data, badPaths, problems, env, opts.baseDir);
+  const configuredHost = (data as { observer?: { host?: unknown } } | null)?.observer?.host;
+  const host = (typeof configuredHost === 'string' && configuredHost) || env.NODE_NAME || opts.hostname || hostname();
+  const cfg = semanticPass(data, badPaths, problems, env, opts.baseDir, host);
   if (cfg === null && problems.length === 0) problems.push('(top level): not a valid configuration'); // never expected: every schema error yields a line
   if (problems.length > 0 || cfg === null) throw new ConfigError(sourceName, [...new Set(problems)]);
-  if (!cfg.observer.host) cfg.observer.host = env.NODE_NAME || opts.hostname || hostname();
+  cfg.observer.host = host;
   return cfg;
 }
 
@@ -435,7 +437,7 @@ function clip(s: string, n: number): string {
 // Checks a schema cannot express, and the mapping to KtrailConfig
 
 interface RawConfig {
-  broker: { node_id: number; time_zone: string; request_log: string[]; authorizer_log: string[]; server_log: string[]; endpoints: string[] };
+  broker: { node_id?: number; node_id_by_host: Record<string, number>; time_zone: string; request_log: string[]; authorizer_log: string[]; server_log: string[]; endpoints: string[] };
   proxy: { addresses: string[]; audit_log: string[] };
   input: { container_format: ContainerFormat; max_line_bytes: number; start_at: 'beginning' | 'end' };
   join: { tolerance: string; max_window_events: number; bypass: 'report' | 'allow'; unattributed_sessions: 'emit' | 'drop'; stall_after: string };
@@ -464,11 +466,22 @@ const MAX_HEADER_FILE_BYTES = 8192;
  * Runs the semantic checks on whatever of `data` is well-typed (skipping `badPaths`, which the
  * schema already reported), adding to `problems`. Returns the config when `data` passed the schema.
  */
-function semanticPass(data: unknown, badPaths: Set<string>, problems: string[], env: LoadOptions['env'] & object, baseDir?: string): KtrailConfig | null {
+function semanticPass(data: unknown, badPaths: Set<string>, problems: string[], env: LoadOptions['env'] & object, baseDir?: string, host?: string): KtrailConfig | null {
   const d = data as Partial<RawConfig> | null;
   if (d === null || typeof d !== 'object' || Array.isArray(d)) return null;
   const ok = (pointer: string, v: unknown, type: 'string' | 'object' = 'string') =>
     !badPaths.has(pointer) && (type === 'object' ? v !== null && typeof v === 'object' && !Array.isArray(v) : typeof v === type);
+
+  // One ConfigMap for a whole DaemonSet: the node id may come from a per-host table.
+  let nodeId: number | undefined = typeof d.broker?.node_id === 'number' ? d.broker.node_id : undefined;
+  const byHost = d.broker?.node_id_by_host;
+  if (nodeId === undefined && !badPaths.has('/broker/node_id') && !badPaths.has('/broker/node_id_by_host') && d.broker) {
+    const hostName = host ?? '';
+    const fromTable = byHost && typeof byHost === 'object' ? byHost[hostName] : undefined;
+    if (typeof fromTable === 'number') nodeId = fromTable;
+    else if (byHost && Object.keys(byHost).length > 0) problems.push(`broker.node_id_by_host: no entry for this host ${sample(hostName)} (observer.host, else $NODE_NAME, else the host name)`);
+    else problems.push('broker.node_id: required (or broker.node_id_by_host, with this host in it)');
+  }
 
   const tz = d.broker?.time_zone;
   if (ok('/broker/time_zone', tz) && !isValidTimeZone(tz as string)) {
@@ -520,7 +533,7 @@ function semanticPass(data: unknown, badPaths: Set<string>, problems: string[], 
   const abs = (globs: string[]) => globs.map((g) => (baseDir && !isAbsolute(g) ? resolve(baseDir, g) : g));
   return {
     broker: {
-      nodeId: r.broker.node_id,
+      nodeId: nodeId as number,
       timeZone: r.broker.time_zone,
       requestLog: abs(r.broker.request_log),
       authorizerLog: abs(r.broker.authorizer_log),
