@@ -146,10 +146,15 @@ describe('deploy/kubernetes', () => {
 
   describe("the ConfigMap's config", () => {
     const text = only('ConfigMap').data['config.yaml'] as string;
-    const cfg = parseConfigText(text, 'configmap.yaml', { env: {}, hostname: 'test-node' });
+    const cfg = parseConfigText(text, 'configmap.yaml', { env: { NODE_NAME: 'kafka-node-1' }, hostname: 'test-node' });
 
     it('passes ktrail validation', () => {
       expect(cfg.broker.requestLog.length).toBeGreaterThan(0);
+    });
+
+    it('finds each broker node id by the Kubernetes node name', () => {
+      expect(cfg.broker.nodeId).toBe(1);
+      expect(() => parseConfigText(text, 'configmap.yaml', { env: { NODE_NAME: 'not-a-broker-node' }, hostname: 'h' })).toThrow(/node_id_by_host: no entry for this host "not-a-broker-node"/);
     });
 
     it('reads CRI container logs under /var/log/pods', () => {
