@@ -10,21 +10,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../src/records/record.js';
 import { generateScenario } from './sim/scenario.js';
 import { jsonLines, runCli } from './helpers/cli.js';
-import { KtrailProcess, LogWriter, readLines, sleep } from './helpers/live.js';
+import { KtrailProcess, LogWriter, readLines, sleep, trailerLines, waitFor } from './helpers/live.js';
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await cond()) return true;
-    await sleep(100);
-  }
-  return cond();
-}
 
 /** containerd's CRI format, splitting lines longer than `max` into P pieces and a final F piece. */
 function cri(line: string, max: number, i: number): string[] {
@@ -90,10 +82,7 @@ describe('ktrail run on Kubernetes container logs', () => {
 
     broker.append(brokerLines.slice(half).flatMap((l, i) => cri(l, 400, i)));
     proxy.append(proxyLines.slice(halfProxy).flatMap((l, i) => docker(l, i)));
-    const tail = {
-      broker: `[2026-11-22 23:00:00,000] DEBUG Completed request:{"isForwarded":false,"requestHeader":{"requestApiKey":3,"requestApiVersion":12,"correlationId":1,"clientId":"trailer","requestApiKeyName":"METADATA"},"request":{"topics":[],"allowAutoTopicCreation":false,"includeTopicAuthorizedOperations":false},"response":{"throttleTimeMs":0,"brokers":[],"clusterId":"c","controllerId":1,"topics":[]},"connection":"${m.brokerEndpoint}-10.0.2.250:50000-0-1","totalTimeMs":1.0,"requestQueueTimeMs":0.0,"localTimeMs":1.0,"remoteTimeMs":0.0,"throttleTimeMs":0,"responseQueueTimeMs":0.0,"sendTimeMs":0.0,"securityProtocol":"SASL_SSL","principal":"User:trailer","listener":"SASL_SSL","clientInformation":{"softwareName":"unknown","softwareVersion":"unknown"}} (kafka.request.logger)`,
-      proxy: `{"time":"2026-11-22T23:00:00.000000Z","action":"ClientConnect","status":null,"reason":null,"actor":{"type":"Client","srcAddr":"/203.0.113.250:1","session":"ffffffff-ffff-4fff-8fff-ffffffffffff"},"objectRef":{"nodeId":"${m.brokerNodeId}","vc":"prod"}}`,
-    };
+    const tail = trailerLines(m);
     broker.append(cri(tail.broker, 400, 0));
     proxy.append(docker(tail.proxy, 1));
     new LogWriter(bare, 'kafka-request.log.tail', 'rename-dated').append([tail.broker]);

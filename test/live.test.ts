@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../src/records/record.js';
 import { generateScenario, type ScenarioManifest } from './sim/scenario.js';
 import { jsonLines, runCli } from './helpers/cli.js';
-import { KtrailProcess, LogWriter, mulberry32, readLines, sleep } from './helpers/live.js';
+import { KtrailProcess, LogWriter, mulberry32, readLines, sleep, trailerLines, waitFor } from './helpers/live.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -21,14 +21,6 @@ function tempDir(prefix: string): string {
   const d = mkdtempSync(join(tmpdir(), prefix));
   dirs.push(d);
   return d;
-}
-
-/** Lines far past the scenario on both sides, so every watermark passes everything before them. */
-function trailer(m: ScenarioManifest): { broker: string; proxy: string } {
-  const broker =
-    `[2026-11-22 23:00:00,000] DEBUG Completed request:{"isForwarded":false,"requestHeader":{"requestApiKey":3,"requestApiVersion":12,"correlationId":1,"clientId":"trailer","requestApiKeyName":"METADATA"},"request":{"topics":[],"allowAutoTopicCreation":false,"includeTopicAuthorizedOperations":false},"response":{"throttleTimeMs":0,"brokers":[],"clusterId":"c","controllerId":1,"topics":[]},"connection":"${m.brokerEndpoint}-10.0.2.250:50000-0-1","totalTimeMs":1.0,"requestQueueTimeMs":0.0,"localTimeMs":1.0,"remoteTimeMs":0.0,"throttleTimeMs":0,"responseQueueTimeMs":0.0,"sendTimeMs":0.0,"securityProtocol":"SASL_SSL","principal":"User:trailer","listener":"SASL_SSL","clientInformation":{"softwareName":"unknown","softwareVersion":"unknown"}} (kafka.request.logger)`;
-  const proxy = `{"time":"2026-11-22T23:00:00.000000Z","action":"ClientConnect","status":null,"reason":null,"actor":{"type":"Client","srcAddr":"/203.0.113.250:1","session":"ffffffff-ffff-4fff-8fff-ffffffffffff"},"objectRef":{"nodeId":"${m.brokerNodeId}","vc":"prod"}}`;
-  return { broker, proxy };
 }
 
 function logArgs(dir: string, m: ScenarioManifest, db: string): string[] {
@@ -51,14 +43,6 @@ async function replayIds(dir: string, m: ScenarioManifest): Promise<string[]> {
   return notHealth(jsonLines<AuditRecord>(r.stdout)).map((x) => x.id).sort();
 }
 
-async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await sleep(100);
-  }
-  return cond();
-}
 
 function readRecords(file: string): AuditRecord[] {
   return existsSync(file) ? jsonLines<AuditRecord>(readFileSync(file, 'utf8')) : [];
@@ -123,7 +107,7 @@ describe('ktrail run', () => {
       if (i % 17 === 0) proxy.rotate();
       await sleep(40);
     }
-    const t = trailer(m);
+    const t = trailerLines(m);
     broker.append([t.broker]);
     proxy.append([t.proxy]);
     writing = false;
@@ -176,7 +160,7 @@ describe('ktrail run', () => {
     expect(during.filter((r) => r.action === 'source-stalled')).toHaveLength(1);
 
     proxy.append(proxyLines.slice(Math.floor(proxyLines.length / 10)));
-    const t = trailer(m);
+    const t = trailerLines(m);
     broker.append([t.broker]);
     proxy.append([t.proxy]);
     const expected = await replayIds(live, m);

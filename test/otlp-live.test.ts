@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../src/records/record.js';
 import { generateScenario } from './sim/scenario.js';
 import { jsonLines, runCli } from './helpers/cli.js';
-import { KtrailProcess, LogWriter, readLines, sleep } from './helpers/live.js';
+import { KtrailProcess, LogWriter, readLines, sleep, trailerLines, waitFor } from './helpers/live.js';
 import { startReceiver, type OtlpReceiver } from './otlp/receiver.js';
 
 const dirs: string[] = [];
@@ -19,14 +19,6 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await sleep(100);
-  }
-  return cond();
-}
 
 describe('ktrail run --output otlp', () => {
   it('delivers every record once although the collector is down for a while', async () => {
@@ -72,12 +64,9 @@ describe('ktrail run --output otlp', () => {
     broker.append(brokerLines.slice(third(brokerLines.length, 2)));
     proxy.append(proxyLines.slice(third(proxyLines.length, 2)));
     // Far-future lines on both sides so every watermark passes everything before them.
-    broker.append([
-      `[2026-11-22 23:00:00,000] DEBUG Completed request:{"isForwarded":false,"requestHeader":{"requestApiKey":3,"requestApiVersion":12,"correlationId":1,"clientId":"trailer","requestApiKeyName":"METADATA"},"request":{"topics":[],"allowAutoTopicCreation":false,"includeTopicAuthorizedOperations":false},"response":{"throttleTimeMs":0,"brokers":[],"clusterId":"c","controllerId":1,"topics":[]},"connection":"${m.brokerEndpoint}-10.0.2.250:50000-0-1","totalTimeMs":1.0,"requestQueueTimeMs":0.0,"localTimeMs":1.0,"remoteTimeMs":0.0,"throttleTimeMs":0,"responseQueueTimeMs":0.0,"sendTimeMs":0.0,"securityProtocol":"SASL_SSL","principal":"User:trailer","listener":"SASL_SSL","clientInformation":{"softwareName":"unknown","softwareVersion":"unknown"}} (kafka.request.logger)`,
-    ]);
-    proxy.append([
-      `{"time":"2026-11-22T23:00:00.000000Z","action":"ClientConnect","status":null,"reason":null,"actor":{"type":"Client","srcAddr":"/203.0.113.250:1","session":"ffffffff-ffff-4fff-8fff-ffffffffffff"},"objectRef":{"nodeId":"${m.brokerNodeId}","vc":"prod"}}`,
-    ]);
+    const t = trailerLines(m);
+    broker.append([t.broker]);
+    proxy.append([t.proxy]);
 
     const replay = await runCli(['replay', ...logArgs, '--no-summary']);
     expect(replay.code, replay.stderr).toBe(0);

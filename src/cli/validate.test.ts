@@ -99,7 +99,7 @@ describe('ktrail validate', () => {
     const bad = await run({ config: config('jb.yaml', 'broker: {}\n'), json: true });
     expect(bad.code).toBe(2);
     const b = JSON.parse(bad.out) as { ok: boolean; problems: string[] };
-    expect([b.ok, b.problems.sort()]).toEqual([false, ['broker.node_id: required', 'broker.request_log: required', 'proxy: required']]);
+    expect([b.ok, b.problems.sort()]).toEqual([false, ['broker.node_id: required (or broker.node_id_by_host, with this host in it)', 'broker.request_log: required', 'proxy: required']]);
   });
 
   it('registers a validate subcommand that requires --config and reports its exit code', async () => {

@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Counters } from '../pipeline/counters.js';
-import type { JoinStats } from '../window/join.js';
+import { emptyJoinStats, type JoinStats } from '../window/join.js';
 import { createMetrics, METRIC_NAMES, type MetricsSnapshot } from './metrics.js';
 
 function stats(): JoinStats {
-  return {
-    joined: { exact: 0, probable: 0, ambiguous: 0 },
-    gaps: { 'proxy-only': 0, 'broker-only': 0, bypass: 0, 'orphan-session': 0 },
-    shortCircuited: 0,
-    unloggedByDesign: 0,
-    otherBrokerIgnored: 0,
-    unroutedProxyRequests: 0,
-    evicted: 0,
-    records: {},
-  };
+  return emptyJoinStats();
 }
 
 function snapshot(): MetricsSnapshot {

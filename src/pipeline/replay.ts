@@ -2,10 +2,7 @@
 // input as the end of every source. Sources are interleaved by watermark (always read next from
 // the source that is furthest behind), so the window holds only what is really in flight.
 
-import { parseKafkaAuthorizerLine } from '../../parsers/kafka-authorizer-log/parse.js';
-import { parseKafkaRequestLine } from '../../parsers/kafka-request-log/parse.js';
-import { parseKafkaServerLine } from '../../parsers/kafka-server-log/parse.js';
-import { parseKroxyliciousLine } from '../../parsers/kroxylicious-audit/parse.js';
+import { PARSERS } from '../../parsers/index.js';
 import { isOtherNodesTraffic } from '../../parsers/kroxylicious-audit/prefilter.js';
 import type { ParseContext } from '../events.js';
 import { healthRecord, type RecordContext } from '../records/build.js';
@@ -166,58 +163,36 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
 /** Parse one batch of a source and hand the events to the join; returns the batch's newest event time. */
 export function feed(kind: SourceKind, lines: string[], ctx: ParseContext, counters: Counters, joiner: Joiner, clock: ProxyClock): number {
   const sc = counters.sources[kind];
+  const parse = PARSERS[kind];
   let newest = -Infinity;
   for (const line of lines) {
     sc.lines += 1;
     sc.bytes += line.length + 1;
-    switch (kind) {
-      case 'broker-request': {
-        const r = parseKafkaRequestLine(line, ctx);
-        if (r.kind === 'event') {
-          sc.events += 1;
-          joiner.addBrokerRequest(r.event);
-          if (r.event.logTime > newest) newest = r.event.logTime;
-        } else if (r.kind === 'skip') counters.skip(kind, r.reason);
-        else counters.reject(kind, r.reason);
-        break;
+    // Every sidecar reads the whole proxy log: pass over other brokers' request traffic unparsed.
+    if (kind === 'proxy' && isOtherNodesTraffic(line, joiner.brokerNodeId)) {
+      counters.skip(kind, 'other_broker');
+      continue;
+    }
+    const r = parse(line, ctx);
+    if (r.kind === 'skip') {
+      counters.skip(kind, r.reason);
+      continue;
+    }
+    if (r.kind === 'reject') {
+      counters.reject(kind, r.reason);
+      continue;
+    }
+    sc.events += 1;
+    const ev = r.event;
+    if (ev.type === 'proxy') {
+      // P3 events wait for their clock anchor; the others pass straight through.
+      for (const anchored of clock.accept(ev)) {
+        joiner.addProxy(anchored);
+        if (anchored.time !== null && anchored.time > newest) newest = anchored.time;
       }
-      case 'broker-authorizer': {
-        const r = parseKafkaAuthorizerLine(line, ctx);
-        if (r.kind === 'event') {
-          sc.events += 1;
-          joiner.addBrokerAuthorization(r.event);
-          if (r.event.logTime > newest) newest = r.event.logTime;
-        } else if (r.kind === 'skip') counters.skip(kind, r.reason);
-        else counters.reject(kind, r.reason);
-        break;
-      }
-      case 'broker-server': {
-        const r = parseKafkaServerLine(line, ctx);
-        if (r.kind === 'event') {
-          sc.events += 1;
-          joiner.addBrokerAuthFailure(r.event);
-          if (r.event.logTime > newest) newest = r.event.logTime;
-        } else if (r.kind === 'skip') counters.skip(kind, r.reason);
-        else counters.reject(kind, r.reason);
-        break;
-      }
-      case 'proxy': {
-        // Every sidecar reads the whole proxy log: pass over other brokers' request traffic unparsed.
-        if (isOtherNodesTraffic(line, joiner.brokerNodeId)) {
-          counters.skip(kind, 'other_broker');
-          break;
-        }
-        const r = parseKroxyliciousLine(line);
-        if (r.kind === 'event') {
-          sc.events += 1;
-          for (const ev of clock.accept(r.event)) {
-            joiner.addProxy(ev);
-            if (ev.time !== null && ev.time > newest) newest = ev.time;
-          }
-        } else if (r.kind === 'skip') counters.skip(kind, r.reason);
-        else counters.reject(kind, r.reason);
-        break;
-      }
+    } else {
+      joiner.addBroker(ev);
+      if (ev.logTime > newest) newest = ev.logTime;
     }
   }
   return newest;

@@ -1,6 +1,8 @@
 // The `ktrail.audit/v1` record: the public contract (../../../shared/spec/record-v1.md).
 // Every other output format (ECS, OCSF, CloudEvents, OTLP) is a pure mapping of this shape.
 
+import type { BrokerTiming } from '../events.js';
+
 export const SCHEMA = 'ktrail.audit/v1';
 
 export type RecordKind = 'request' | 'authentication' | 'authorization' | 'connection' | 'gap' | 'health';
@@ -62,15 +64,7 @@ export interface RecordBroker {
   securityProtocol: string | null;
   errors: { resource: string; code: number; name: string }[];
   authorizations: RecordAuthorization[];
-  timing: {
-    totalMs: number;
-    requestQueueMs: number;
-    localMs: number;
-    remoteMs: number;
-    throttleMs: number;
-    responseQueueMs: number;
-    sendMs: number;
-  } | null;
+  timing: BrokerTiming | null;
 }
 
 export interface RecordCorrelation {

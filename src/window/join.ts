@@ -6,6 +6,7 @@
 // from the dirty set kept here.
 
 import type {
+  BrokerEvent,
   BrokerAuthFailureEvent,
   BrokerAuthorizationEvent,
   BrokerRequestEvent,
@@ -561,6 +562,13 @@ export class Joiner {
   }
 
   // ---------------------------------------------------------------- broker side
+
+  /** A broker event of any of the three broker logs. */
+  addBroker(ev: BrokerEvent): void {
+    if (ev.type === 'broker-request') this.addBrokerRequest(ev);
+    else if (ev.type === 'broker-authorization') this.addBrokerAuthorization(ev);
+    else this.addBrokerAuthFailure(ev);
+  }
 
   addBrokerRequest(ev: BrokerRequestEvent): void {
     const remoteHost = ev.connection.remote.host;

@@ -100,6 +100,28 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** Poll `cond` every 100 ms until it holds or `timeoutMs` passed; returns its last value. */
+export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await cond()) return true;
+    await sleep(100);
+  }
+  return cond();
+}
+
+/**
+ * One line far past a scenario on each side (a bypass request on the broker, a session connect on
+ * the proxy), so every watermark passes everything before them: a live run then decides all that a
+ * replay decides at its end.
+ */
+export function trailerLines(m: { brokerEndpoint: string; brokerNodeId: number }): { broker: string; proxy: string } {
+  const broker =
+    `[2026-11-22 23:00:00,000] DEBUG Completed request:{"isForwarded":false,"requestHeader":{"requestApiKey":3,"requestApiVersion":12,"correlationId":1,"clientId":"trailer","requestApiKeyName":"METADATA"},"request":{"topics":[],"allowAutoTopicCreation":false,"includeTopicAuthorizedOperations":false},"response":{"throttleTimeMs":0,"brokers":[],"clusterId":"c","controllerId":1,"topics":[]},"connection":"${m.brokerEndpoint}-10.0.2.250:50000-0-1","totalTimeMs":1.0,"requestQueueTimeMs":0.0,"localTimeMs":1.0,"remoteTimeMs":0.0,"throttleTimeMs":0,"responseQueueTimeMs":0.0,"sendTimeMs":0.0,"securityProtocol":"SASL_SSL","principal":"User:trailer","listener":"SASL_SSL","clientInformation":{"softwareName":"unknown","softwareVersion":"unknown"}} (kafka.request.logger)`;
+  const proxy = `{"time":"2026-11-22T23:00:00.000000Z","action":"ClientConnect","status":null,"reason":null,"actor":{"type":"Client","srcAddr":"/203.0.113.250:1","session":"ffffffff-ffff-4fff-8fff-ffffffffffff"},"objectRef":{"nodeId":"${m.brokerNodeId}","vc":"prod"}}`;
+  return { broker, proxy };
+}
+
 /** Deterministic PRNG for the test's own choices (kill times, chunk sizes). */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
