@@ -5,7 +5,17 @@
 
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
 import { ExportLogsServiceRequest, ExportLogsServiceResponse } from './otlp-logs-proto.js';
+
+// The official OTLP protobuf definitions, as compiled by the OpenTelemetry JS project itself
+// (protobufjs static code generated from open-telemetry/opentelemetry-proto, shipped in
+// @opentelemetry/otlp-transformer 0.210, installed under the alias otlp-official-proto). Requests
+// are decoded with it; the independent schema in otlp-logs-proto.ts cross-checks every decode.
+const official = createRequire(import.meta.url)('otlp-official-proto/build/src/generated/root.js') as {
+  opentelemetry: { proto: { collector: { logs: { v1: { ExportLogsServiceRequest: { decode(b: Uint8Array): unknown; toObject(m: unknown, o: object): unknown } } } } } };
+};
+const OfficialRequest = official.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 
 export type Attr = string | number | boolean | null | Attr[] | { [k: string]: Attr };
 
@@ -107,8 +117,12 @@ export class OtlpReceiver {
         const type = String(req.headers['content-type'] ?? '');
         try {
           if (type.startsWith('application/x-protobuf')) {
-            const decoded = ExportLogsServiceRequest.toObject(ExportLogsServiceRequest.decode(body), { longs: String, defaults: false, bytes: String });
-            this.requests.push({ protocol: 'http/protobuf', headers: req.headers, logs: flatten(decoded) });
+            const opts = { longs: String, defaults: false, bytes: String };
+            const decoded = OfficialRequest.toObject(OfficialRequest.decode(body), opts) as Parameters<typeof flatten>[0];
+            const logs = flatten(decoded);
+            const crossCheck = flatten(ExportLogsServiceRequest.toObject(ExportLogsServiceRequest.decode(body), opts));
+            if (JSON.stringify(crossCheck) !== JSON.stringify(logs)) throw new Error('the official and the independent OTLP decoders disagree');
+            this.requests.push({ protocol: 'http/protobuf', headers: req.headers, logs });
             const reply = ExportLogsServiceResponse.encode(ExportLogsServiceResponse.create({})).finish();
             res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(Buffer.from(reply));
           } else if (type.startsWith('application/json')) {
