@@ -100,9 +100,17 @@ export function emptyActor(): RecordActor {
 }
 
 /** µs since epoch → ISO 8601 UTC with microseconds (`2026-11-22T10:00:00.123456Z`). */
+let lastSecond = NaN;
+let lastSecondText = '';
+
 export function isoMicros(micros: number): string {
-  const ms = Math.floor(micros / 1000);
-  const frac = Math.round(micros - ms * 1000);
-  const base = new Date(ms).toISOString(); // 2026-11-22T10:00:00.123Z
-  return `${base.slice(0, 23)}${String(frac).padStart(3, '0')}Z`;
+  // Records come in bursts from the same second: format the date part once per second.
+  const us = Math.floor(micros); // sub-microsecond parts are below the contract's precision
+  const second = Math.floor(us / 1_000_000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastSecondText = new Date(second * 1000).toISOString().slice(0, 19); // 2026-11-22T10:00:00
+  }
+  const frac = us - second * 1_000_000;
+  return `${lastSecondText}.${String(frac).padStart(6, '0')}Z`;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BrokerRequestEvent, Endpoint, ProxyEvent } from '../events.js';
-import type { AuditRecord } from '../records/record.js';
+import { isoMicros, type AuditRecord } from '../records/record.js';
 import { Joiner, type JoinOptions } from './join.js';
 
 const T0 = Date.parse('2026-11-22T09:00:00Z') * 1000;
@@ -283,5 +283,17 @@ describe('the join', () => {
     b.finish();
     const ids = (rs: AuditRecord[]) => rs.map((r) => r.id).sort();
     expect(ids([...before, ...b.takeRecords()])).toEqual(ids(straight.takeRecords()));
+  });
+});
+
+describe('isoMicros', () => {
+  it.each([
+    [0, '1970-01-01T00:00:00.000000Z'],
+    [1795337461060123, '2026-11-22T08:51:01.060123Z'],
+    [1795337461999999.7, '2026-11-22T08:51:01.999999Z'],
+    [1795337462000000, '2026-11-22T08:51:02.000000Z'],
+    [-1, '1969-12-31T23:59:59.999999Z'],
+  ])('formats %s µs as %s', (us, iso) => {
+    expect(isoMicros(us)).toBe(iso);
   });
 });
