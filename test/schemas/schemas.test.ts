@@ -123,3 +123,45 @@ function collectStrings(v: unknown, out: string[] = []): string[] {
   else if (v && typeof v === 'object') for (const x of Object.values(v)) collectStrings(x, out);
   return out;
 }
+
+describe('every record the simulator\u2019s scenario produces', () => {
+  it('validates in ECS, OCSF and CloudEvents, for every record kind', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { generateScenario } = await import('../sim/scenario.js');
+    const { executeReplay, replayConfig } = await import('../../src/cli/replay.js');
+    const dir = mkdtempSync(join(tmpdir(), 'ktrail-schemas-'));
+    try {
+      const m = await generateScenario(dir, { seed: 5, sessions: 80 });
+      const lines: string[] = [];
+      const sink = { write: async (l: string[]) => void lines.push(...l), flush: async () => {}, close: async () => {} };
+      await executeReplay(
+        replayConfig({
+          brokerLog: m.files.brokerRequest,
+          authorizerLog: m.files.brokerAuthorizer,
+          serverLog: m.files.brokerServer,
+          proxyLog: m.files.proxy,
+          brokerTimezone: m.brokerTimeZone,
+          brokerNodeId: String(m.brokerNodeId),
+          proxyAddress: m.proxyAddresses,
+          format: 'native',
+          maxWindowEvents: '40',
+        }),
+        sink,
+      );
+      const records = lines.map((l) => JSON.parse(l) as AuditRecord);
+      // A tiny window forces evictions, so health and undecided records are in the set too.
+      expect(new Set(records.map((r) => r.kind))).toEqual(new Set(['request', 'gap', 'authentication', 'authorization', 'connection', 'health']));
+      const bad: string[] = [];
+      for (const r of records) {
+        if (!validateEcs(flatten(toEcs(r) as Record<string, unknown>))) bad.push(`ecs ${r.kind}/${r.action}: ${JSON.stringify(validateEcs.errors)}`);
+        if (!validateOcsf(toOcsf(r))) bad.push(`ocsf ${r.kind}/${r.action}: ${JSON.stringify(validateOcsf.errors)}`);
+        if (!validateCe(toCloudEvent(r))) bad.push(`cloudevents ${r.kind}/${r.action}: ${JSON.stringify(validateCe.errors)}`);
+      }
+      expect(bad.slice(0, 5)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
