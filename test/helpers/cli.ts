@@ -5,7 +5,14 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+/** The repository root, from test/helpers/ (vitest) or dist/test/helpers/ (compiled scripts). */
+export const REPO = ((): string => {
+  for (const rel of ['../../', '../../../']) {
+    const dir = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(`${dir}bin/ktrail.js`)) return dir;
+  }
+  throw new Error('repository root not found from test/helpers');
+})();
 export const BIN = `${REPO}bin/ktrail.js`;
 
 /** dist/ is built by test/global-setup.ts before any test runs. */
