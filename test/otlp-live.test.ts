@@ -87,4 +87,43 @@ describe('ktrail run --output otlp', () => {
     const resource = receiver.logs[0]?.resource ?? {};
     expect(resource['service.name']).toBe('ktrail');
   }, 180_000);
+
+  it('stops on SIGTERM while the collector is down, keeps the batch, and sends it first on the next start', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'ktrail-otlp-stop-'));
+    dirs.push(base);
+    const m = await generateScenario(join(base, 'scenario'), { seed: 22, sessions: 20 });
+    const down = await startReceiver();
+    await down.stop(); // nothing listens on its port
+    const args = [
+      'run',
+      '--broker-log', ...m.files.brokerRequest,
+      '--proxy-log', ...m.files.proxy,
+      '--broker-timezone', m.brokerTimeZone,
+      '--broker-node-id', String(m.brokerNodeId),
+      '--proxy-address', ...m.proxyAddresses,
+      '--db', join(base, 'state.db'),
+      '--output', 'otlp', '--otlp-endpoint', down.url,
+      '--http-listen', '', '--shutdown-grace', '500ms',
+    ];
+    const first = new KtrailProcess(args, join(base, 'stdout-1.txt'));
+    first.start();
+    await sleep(2500);
+    expect(await first.kill('SIGTERM')).toBe(0);
+    expect(first.stderr).toContain('stopped while the output was unavailable');
+
+    await down.start(); // the collector is back, on the same port
+    const second = new KtrailProcess(args, join(base, 'stdout-2.txt'));
+    second.start();
+    const kinds = () => down.logs.map((l) => JSON.parse(String(l.body)) as AuditRecord);
+    expect(await waitFor(() => kinds().filter((r) => r.action === 'ktrail-start').length >= 2, 30_000)).toBe(true);
+    expect(await second.kill('SIGTERM')).toBe(0);
+    const got = kinds();
+    // The first run's start and stop records arrive, before the second run's start.
+    const actions = got.filter((r) => r.kind === 'health').map((r) => r.action);
+    expect(actions.slice(0, 3)).toEqual(['ktrail-start', 'ktrail-stop', 'ktrail-start']);
+    const ids = got.filter((r) => r.kind !== 'health').map((r) => r.id);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(new Set(ids).size).toBe(ids.length);
+    await down.stop();
+  }, 120_000);
 });

@@ -81,7 +81,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--stall-after <duration>', 'a source silent this long while others advance is reported stalled')
     .option('--http-listen <addr>', 'serve /metrics, /healthz, /readyz on ip:port ("" to disable)')
     .option('--poll-interval <duration>', 'how often to look for new data and files')
-    .action(async (opts: RunArgs & { containerFormat?: string; startAt?: string; stallAfter?: string; httpListen?: string; pollInterval?: string }) => {
+    .option('--shutdown-grace <duration>', 'after SIGTERM, how long to keep retrying a down output before leaving the batch for the next start (default 10s)')
+    .action(async (opts: RunArgs & { containerFormat?: string; startAt?: string; stallAfter?: string; httpListen?: string; pollInterval?: string; shutdownGrace?: string }) => {
       if (!opts.config && !opts.brokerLog) throw new UsageError('run: give --config <file>, or the replay flags (--broker-log, --proxy-log, --broker-timezone, --broker-node-id, --proxy-address)');
       code = await runCommand(opts, {
         ...(opts.stallAfter ? { stallAfterMicros: flagDuration(opts.stallAfter, '--stall-after') } : {}),
@@ -89,6 +90,7 @@ export async function main(argv: string[]): Promise<number> {
         ...(opts.startAt ? { startAt: opts.startAt as 'beginning' | 'end' } : {}),
         ...(opts.httpListen !== undefined ? { httpListen: opts.httpListen } : {}),
         ...(opts.pollInterval ? { pollIntervalMs: flagDuration(opts.pollInterval, '--poll-interval') / 1000 } : {}),
+        ...(opts.shutdownGrace ? { shutdownGraceMs: flagDuration(opts.shutdownGrace, '--shutdown-grace') / 1000 } : {}),
       });
     });
 

@@ -28,6 +28,8 @@ export interface RunOverrides {
   /** `host:port` to serve /metrics, /healthz, /readyz; "" disables. */
   httpListen?: string;
   pollIntervalMs?: number;
+  /** After SIGTERM, how long to keep trying to deliver the batch in hand before leaving it in the outbox. */
+  shutdownGraceMs?: number;
 }
 
 /** Operator logs (start, stop, trouble) go to stderr as JSON; stdout carries records only. */
@@ -108,10 +110,12 @@ export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<
       render: recordRenderer(cfg),
       signal: stop.signal,
       ...(extra.pollIntervalMs === undefined ? {} : { pollIntervalMs: extra.pollIntervalMs }),
+      ...(extra.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: extra.shutdownGraceMs }),
       onState: (s) => {
         state = s;
       },
     });
+    if (state.undeliveredAtStop) log.warn({ undelivered: state.undeliveredAtStop }, 'stopped while the output was unavailable: these lines stay in the state database and are sent first on the next start');
     log.info({ records: state.recordsEmitted, window: state.joiner.windowSize }, 'stopped');
     return 0;
   } finally {

@@ -64,6 +64,8 @@ export interface LiveState {
   recordsEmitted: Record<string, number>;
   sinkErrors: number;
   stalled: string[];
+  /** Output lines still in the outbox when the run stopped (the collector was down): sent on the next start. */
+  undeliveredAtStop: number;
 }
 
 interface Cursor {
@@ -92,6 +94,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
     recordsEmitted: {},
     sinkErrors: 0,
     stalled: [],
+    undeliveredAtStop: 0,
   };
   const publish = () => opts.onState?.(state);
 
@@ -130,50 +133,6 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
       throw err;
     });
   };
-  const undelivered = store.loadOutbox();
-  if (undelivered.length) {
-    await deliver(undelivered);
-    store.clearOutbox();
-  }
-
-  const checkpoints = store.loadCheckpoints();
-  const cursors: Cursor[] = opts.sources.map((s) => ({
-    kind: s.kind,
-    tailer: new FileTailer({
-      source: s.kind,
-      patterns: s.patterns,
-      maxLineBytes: opts.maxLineBytes,
-      containerFormat: opts.containerFormat,
-      checkpoints: checkpoints.filter((c) => c.source === s.kind),
-      startAt: opts.startAt,
-      ...(opts.pollIntervalMs === undefined ? {} : { pollIntervalMs: opts.pollIntervalMs }),
-    }),
-    watermark: -Infinity,
-    lastLineWall: now(),
-    stalled: false,
-    drained: false,
-  }));
-  await Promise.all(cursors.map((c) => c.tailer.start()));
-  state.ready = true;
-
-  const watermarkOf = (kind: SourceKind): number => {
-    const c = cursors.find((x) => x.kind === kind);
-    return c ? c.watermark : Infinity; // a source that is not configured can never match anything
-  };
-  // The broker writes an authorizer line before the request line it belongs to. The authorizer log
-  // is read after the request log in every round, so once it is drained it holds every line of the
-  // requests read so far: it then holds nothing back, however quiet it is (at INFO it logs only denials).
-  const authorizer = cursors.find((c) => c.kind === 'broker-authorizer');
-  const watermarks = (): Watermarks => ({
-    proxy: watermarkOf('proxy'),
-    brokerRequest: watermarkOf('broker-request'),
-    brokerAuthorizer: !authorizer || authorizer.drained ? Infinity : authorizer.watermark,
-  });
-  const readOrder = (): Cursor[] => [
-    ...cursors.filter((c) => c !== authorizer).sort((a, b) => a.watermark - b.watermark),
-    ...(authorizer ? [authorizer] : []),
-  ];
-
   let lastCheckpointWall: number | null = null;
   const commitAndDeliver = async (extra: AuditRecord[], cps: Checkpoint[]) => {
     const records = joiner.takeRecords();
@@ -192,22 +151,69 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
     return healthRecord(opts.record, t, action, outcome, facts, [t, facts.source ?? null]);
   };
 
-  await commitAndDeliver(
-    [
-      health('ktrail-start', 'success', {
-        version: opts.record.version,
-        sources: opts.sources.map((s) => s.kind).join(','),
-        resumedCheckpoints: checkpoints.length,
-        windowEvents: joiner.windowSize,
-        redeliveredLines: undelivered.length,
-      }),
-    ],
-    [],
-  );
-  publish();
-
-  const batchLines = opts.batchLines ?? 4096;
+  // Everything from here may be stopped by SIGTERM while the sink is down (see the catch below).
+  let cursors: Cursor[] = [];
   try {
+    const undelivered = store.loadOutbox();
+    if (undelivered.length) {
+      await deliver(undelivered);
+      store.clearOutbox();
+    }
+
+    const checkpoints = store.loadCheckpoints();
+    cursors = opts.sources.map((s) => ({
+      kind: s.kind,
+      tailer: new FileTailer({
+        source: s.kind,
+        patterns: s.patterns,
+        maxLineBytes: opts.maxLineBytes,
+        containerFormat: opts.containerFormat,
+        checkpoints: checkpoints.filter((c) => c.source === s.kind),
+        startAt: opts.startAt,
+        ...(opts.pollIntervalMs === undefined ? {} : { pollIntervalMs: opts.pollIntervalMs }),
+      }),
+      watermark: -Infinity,
+      lastLineWall: now(),
+      stalled: false,
+      drained: false,
+    }));
+    await Promise.all(cursors.map((c) => c.tailer.start()));
+    state.ready = true;
+
+    const watermarkOf = (kind: SourceKind): number => {
+      const c = cursors.find((x) => x.kind === kind);
+      return c ? c.watermark : Infinity; // a source that is not configured can never match anything
+    };
+    // The broker writes an authorizer line before the request line it belongs to. The authorizer log
+    // is read after the request log in every round, so once it is drained it holds every line of the
+    // requests read so far: it then holds nothing back, however quiet it is (at INFO it logs only denials).
+    const authorizer = cursors.find((c) => c.kind === 'broker-authorizer');
+    const watermarks = (): Watermarks => ({
+      proxy: watermarkOf('proxy'),
+      brokerRequest: watermarkOf('broker-request'),
+      brokerAuthorizer: !authorizer || authorizer.drained ? Infinity : authorizer.watermark,
+    });
+    const readOrder = (): Cursor[] => [
+      ...cursors.filter((c) => c !== authorizer).sort((a, b) => a.watermark - b.watermark),
+      ...(authorizer ? [authorizer] : []),
+    ];
+
+
+    await commitAndDeliver(
+      [
+        health('ktrail-start', 'success', {
+          version: opts.record.version,
+          sources: opts.sources.map((s) => s.kind).join(','),
+          resumedCheckpoints: checkpoints.length,
+          windowEvents: joiner.windowSize,
+          redeliveredLines: undelivered.length,
+        }),
+      ],
+      [],
+    );
+    publish();
+
+    const batchLines = opts.batchLines ?? 4096;
     while (!opts.signal.aborted) {
       let read = 0;
       const cps: Checkpoint[] = [];
@@ -251,13 +257,24 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
       // signals, /metrics requests and stream callbacks (process.nextTick) are not starved.
       else await yieldToEventLoop();
     }
+  } catch (err) {
+    // Stopped (SIGTERM + grace) while the sink was still down: the batch stays in the outbox.
+    if (!(err instanceof RetryAbortedError && opts.signal.aborted)) throw err;
   } finally {
     for (const c of cursors) c.tailer.close();
   }
 
   // Graceful stop: the window and checkpoints are already durable; say that we stop.
-  await commitAndDeliver([health('ktrail-stop', 'success', { windowEvents: joiner.windowSize })], []);
-  await opts.sink.flush();
+  const stop = health('ktrail-stop', 'success', { windowEvents: joiner.windowSize });
+  state.undeliveredAtStop = store.loadOutbox().length;
+  if (state.undeliveredAtStop === 0) {
+    await commitAndDeliver([stop], []);
+    await opts.sink.flush();
+  } else {
+    // The sink is down: queue the stop record behind what is waiting, for the next start to send.
+    store.commitWithOutbox(joiner.takeChanges(), [stop], [opts.render(stop)], flatStats(counters, joiner), []);
+    state.undeliveredAtStop += 1;
+  }
   publish();
   return state;
 }
