@@ -107,7 +107,8 @@ describe('ktrail run --output otlp', () => {
     ];
     const first = new KtrailProcess(args, join(base, 'stdout-1.txt'));
     first.start();
-    await sleep(2500);
+    expect(await waitFor(() => first.stderr.includes('"msg":"starting"'), 20_000)).toBe(true);
+    await sleep(1500); // it reads, and its first delivery fails and is retried
     expect(await first.kill('SIGTERM')).toBe(0);
     expect(first.stderr).toContain('stopped while the output was unavailable');
 
