@@ -60,3 +60,37 @@ describe('ktrail run --config', () => {
     expect(jsonLines<AuditRecord>(gaps.stdout).length).toBeGreaterThan(0);
   }, 60_000);
 });
+
+describe('checkpoints of files that are gone', () => {
+  it('are forgotten at start, but only while the source has files at all', async () => {
+    const { default: Database } = await import('better-sqlite3');
+    const logs = join(dir, 'gone');
+    mkdirSync(logs);
+    const line = readFileSync(join(REPO, 'config/demo/kafka-request.log'), 'utf8').split('\n')[0] as string;
+    writeFileSync(join(logs, 'kafka-request.log.2026-11-22-08'), `${line}\n`);
+    writeFileSync(join(logs, 'kafka-request.log'), `${line.replace('"correlationId":', '"correlationId":1')}\n`);
+    writeFileSync(join(logs, 'proxy.log'), '');
+    const db = join(dir, 'gone.db');
+    const args = ['run', '--broker-log', join(logs, 'kafka-request.log*'), '--proxy-log', join(logs, 'proxy.log'), '--broker-timezone', 'UTC', '--broker-node-id', '1', '--proxy-address', '10.0.0.5', '--db', db, '--http-listen', '', '--poll-interval', '50ms'];
+    const count = () => {
+      const d = new Database(db, { readonly: true });
+      try {
+        return (d.prepare("SELECT count(*) AS n FROM checkpoints WHERE source = 'broker-request'").get() as { n: number }).n;
+      } finally {
+        d.close();
+      }
+    };
+    const once = async () => {
+      const k = new KtrailProcess(args, join(dir, 'gone.jsonl'));
+      k.start();
+      expect(await waitFor(() => k.stderr.includes('"msg":"starting"'), 20_000)).toBe(true);
+      await new Promise((r) => setTimeout(r, 800));
+      expect(await k.kill('SIGTERM')).toBe(0);
+    };
+    await once();
+    expect(count()).toBe(2);
+    rmSync(join(logs, 'kafka-request.log.2026-11-22-08')); // rotated away and deleted
+    await once();
+    expect(count()).toBe(1);
+  }, 60_000);
+});

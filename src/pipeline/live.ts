@@ -17,7 +17,8 @@ import { healthRecord, type RecordContext } from '../records/build.js';
 import type { AuditRecord } from '../records/record.js';
 import { withRetry, RetryAbortedError } from '../sinks/retry.js';
 import { SinkClosedError, type Sink } from '../sinks/sink.js';
-import { FileTailer } from '../sources/tailer.js';
+import { expandPaths } from '../sources/file-order.js';
+import { FileTailer, findStaleCheckpoints } from '../sources/tailer.js';
 import { Joiner, type JoinOptions, type Watermarks } from '../window/join.js';
 import { ProxyClock } from '../window/proxy-clock.js';
 import type { Checkpoint, WindowStore } from '../window/store.js';
@@ -160,7 +161,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
       store.clearOutbox();
     }
 
-    const checkpoints = store.loadCheckpoints();
+    const checkpoints = forgetStaleCheckpoints(store, opts.sources);
     cursors = opts.sources.map((s) => ({
       kind: s.kind,
       tailer: new FileTailer({
@@ -277,6 +278,22 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
   }
   publish();
   return state;
+}
+
+/**
+ * Checkpoints of files that are gone (rotated away and deleted) would pile up forever: drop them at
+ * start. Only for a source that has files right now, so that a log volume that is not mounted yet
+ * never wipes the checkpoints of files that will reappear.
+ */
+function forgetStaleCheckpoints(store: WindowStore, sources: LiveSource[]): Checkpoint[] {
+  const all = store.loadCheckpoints();
+  for (const s of sources) {
+    if (expandPaths(s.patterns).length === 0) continue;
+    const mine = all.filter((c) => c.source === s.kind);
+    const stale = findStaleCheckpoints(mine, s.patterns);
+    if (stale.length) store.deleteCheckpoints(s.kind, stale.map((c) => c.fileKey));
+  }
+  return store.loadCheckpoints();
 }
 
 class FatalSinkError extends Error {
