@@ -29,7 +29,8 @@ export function formatSummary(s: ReplaySummary, elapsedMs: number): string {
   out.push(`    join rate          ${rate}% of proxied requests to this broker`);
   out.push(`    short-circuited    ${n(st.shortCircuited)} (answered by the proxy; not gaps)`);
   out.push(`    unlogged by design ${n(st.unloggedByDesign)} (SASL frames the broker never logs)`);
-  out.push(`    other brokers      ${n(st.otherBrokerIgnored)} proxy requests ignored (their sidecars report them)`);
+  const passedOver = s.counters.sources.proxy.skipped['other_broker'] ?? 0;
+  out.push(`    other brokers      ${n(st.otherBrokerIgnored)} proxy requests ignored, ${n(passedOver)} proxy lines passed over unparsed (their sidecars report them)`);
   out.push('  gaps');
   out.push(`    proxy-only         ${n(st.gaps['proxy-only'])}`);
   out.push(`    broker-only        ${n(st.gaps['broker-only'])}`);
