@@ -23,6 +23,37 @@ export interface Log4jRecord {
   logger: string;
 }
 
+/** Why a broker line is not a record of the wanted logger: a skip (not ours) or a reject (ours, broken). */
+export type NotARecord = { kind: 'skip'; reason: string } | { kind: 'reject'; reason: string };
+
+/**
+ * The common start of the broker-log parsers: split the layout and keep the records of `logger`
+ * whose message starts with `prefix`. Everything else gets the shared reasons: `empty`,
+ * `continuation`, `other_logger`, `notOurs` (same logger, other message), layout rejects, and —
+ * when `multiLine` is set — `multi_line_record` for a record start with no `(logger)` suffix that
+ * does not hold `prefix` (the first line of another logger's multi-line message).
+ */
+export function brokerRecord(
+  line: string,
+  timeZone: string,
+  want: { logger: string; prefix: string; notOurs: string; multiLine: boolean },
+): Log4jRecord | NotARecord {
+  const split = splitLog4jLine(line, timeZone);
+  switch (split.kind) {
+    case 'empty':
+      return { kind: 'skip', reason: 'empty' };
+    case 'continuation':
+      return { kind: 'skip', reason: 'continuation' };
+    case 'invalid':
+      if (want.multiLine && split.reason === 'bad_layout' && !line.includes(want.prefix)) return { kind: 'skip', reason: 'multi_line_record' };
+      return { kind: 'reject', reason: split.reason };
+  }
+  const rec = split.record;
+  if (rec.logger !== want.logger) return { kind: 'skip', reason: 'other_logger' };
+  if (!rec.message.startsWith(want.prefix)) return { kind: 'skip', reason: want.notOurs };
+  return rec;
+}
+
 export type Log4jSplit =
   | { kind: 'record'; record: Log4jRecord }
   | { kind: 'empty' }

@@ -26,7 +26,7 @@
 
 import type { BrokerAuthorizationEvent, ParseContext, ParseResult } from '../../src/events.js';
 import { normalizeApiName, pascalToUpperSnake } from '../../src/kafka/api-keys.js';
-import { splitLog4jLine } from '../log4j-layout.js';
+import { brokerRecord } from '../log4j-layout.js';
 
 export const AUTHORIZER_LOGGER = 'kafka.authorizer.logger';
 const PREFIX = 'Principal = ';
@@ -70,19 +70,8 @@ function chooseHead(head: string, level: string): RegExpExecArray | null | 'ambi
 /** Parses one physical line of kafka-authorizer.log. Pure; never throws. */
 export function parseKafkaAuthorizerLine(line: string, ctx: ParseContext): Result {
   try {
-    const split = splitLog4jLine(line, ctx.brokerTimeZone);
-    switch (split.kind) {
-      case 'empty':
-        return skip('empty');
-      case 'continuation':
-        return skip('continuation');
-      case 'invalid':
-        if (split.reason === 'bad_layout' && !line.includes(PREFIX)) return skip('multi_line_record');
-        return reject(split.reason);
-    }
-    const rec = split.record;
-    if (rec.logger !== AUTHORIZER_LOGGER) return skip('other_logger');
-    if (!rec.message.startsWith(PREFIX)) return skip('not_audit_line');
+    const rec = brokerRecord(line, ctx.brokerTimeZone, { logger: AUTHORIZER_LOGGER, prefix: PREFIX, notOurs: 'not_audit_line', multiLine: true });
+    if ('kind' in rec) return rec;
 
     const { head, api, refCount, rule } = splitTail(rec.message);
     const m = chooseHead(head, rec.level);

@@ -28,7 +28,7 @@ import type {
 import { apiKeyName } from '../../src/kafka/api-keys.js';
 import { errorName } from '../../src/kafka/error-codes.js';
 import { parseConnectionId } from '../connection-id.js';
-import { splitLog4jLine, type Log4jRecord } from '../log4j-layout.js';
+import { brokerRecord, type Log4jRecord } from '../log4j-layout.js';
 import { scanRequestBody } from './scan.js';
 
 export const REQUEST_LOGGER = 'kafka.request.logger';
@@ -71,21 +71,10 @@ export function parseKafkaRequestLineWithScanner(line: string, ctx: ParseContext
 
 function parseLine(line: string, ctx: ParseContext, scan: boolean): Result {
   try {
-    const split = splitLog4jLine(line, ctx.brokerTimeZone);
-    switch (split.kind) {
-      case 'empty':
-        return skip('empty');
-      case 'continuation':
-        return skip('continuation');
-      case 'invalid':
-        // A record start with no `(logger)` suffix is the first line of another logger's
-        // multi-line message (KafkaApis' acks=0 close); ours are always one line.
-        if (split.reason === 'bad_layout' && !line.includes(PREFIX)) return skip('multi_line_record');
-        return reject(split.reason);
-    }
-    const rec = split.record;
-    if (rec.logger !== REQUEST_LOGGER) return skip('other_logger');
-    if (!rec.message.startsWith(PREFIX)) return skip('not_completed_request');
+    // Ours are always one line; a record start with no `(logger)` suffix is the first line of
+    // another logger's multi-line message (KafkaApis' acks=0 close).
+    const rec = brokerRecord(line, ctx.brokerTimeZone, { logger: REQUEST_LOGGER, prefix: PREFIX, notOurs: 'not_completed_request', multiLine: true });
+    if ('kind' in rec) return rec;
     if (rec.message.charCodeAt(PREFIX.length) !== 123 /* { */) {
       // ≤ 2.7: `Completed request:RequestHeader(apiKey=...) -- ...`
       return rec.message.startsWith('RequestHeader(', PREFIX.length)

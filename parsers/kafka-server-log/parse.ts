@@ -18,7 +18,7 @@
 
 import type { BrokerAuthFailureEvent, ParseContext, ParseResult } from '../../src/events.js';
 import { parseConnectionId } from '../connection-id.js';
-import { splitLog4jLine } from '../log4j-layout.js';
+import { brokerRecord } from '../log4j-layout.js';
 
 export const SELECTOR_LOGGER = 'org.apache.kafka.common.network.Selector';
 
@@ -37,18 +37,8 @@ export function parseKafkaServerLine(line: string, ctx: ParseContext): Result {
     if (!line.includes('authentication with ')) {
       return line.charCodeAt(0) === 91 /* [ */ ? skip('not_auth_failure') : skip('continuation');
     }
-    const split = splitLog4jLine(line, ctx.brokerTimeZone);
-    switch (split.kind) {
-      case 'empty':
-        return skip('empty');
-      case 'continuation':
-        return skip('continuation');
-      case 'invalid':
-        return reject(split.reason);
-    }
-    const rec = split.record;
-    if (rec.logger !== SELECTOR_LOGGER) return skip('other_logger');
-    if (!rec.message.startsWith('[SocketServer ')) return skip('not_auth_failure');
+    const rec = brokerRecord(line, ctx.brokerTimeZone, { logger: SELECTOR_LOGGER, prefix: '[SocketServer ', notOurs: 'not_auth_failure', multiLine: false });
+    if ('kind' in rec) return rec;
     const m = AUTH_FAILURE.exec(rec.message);
     if (m === null) {
       return /\] Failed (?:re-)?authentication with\b/.test(rec.message) ? reject('bad_auth_failure_line') : skip('not_auth_failure');
