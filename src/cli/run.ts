@@ -114,6 +114,10 @@ export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<
       onState: (s) => {
         state = s;
       },
+      onStateError: (err) => {
+        if (err === null) log.info('the state database is writable again; carrying on');
+        else log.warn({ db: dbPath, error: err instanceof Error ? err.message : String(err) }, 'cannot write the state database (disk full?): reading paused, retrying; nothing is lost');
+      },
     });
     if (state.undeliveredAtStop) log.warn({ undelivered: state.undeliveredAtStop }, 'stopped while the output was unavailable: these lines stay in the state database and are sent first on the next start');
     log.info({ records: state.recordsEmitted, window: state.joiner.windowSize }, 'stopped');

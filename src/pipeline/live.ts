@@ -49,6 +49,8 @@ export interface LiveOptions {
   pollIntervalMs?: number;
   batchLines?: number;
   retry?: { initialMs?: number; maxMs?: number };
+  /** The state database could not be written (err), or can again (null): for the operator's log. */
+  onStateError?: (err: unknown) => void;
   /** Called after every batch and on every state change (metrics, readiness). */
   onState?: (s: LiveState) => void;
   /** Wall clock, ms (injected in tests). */
@@ -64,6 +66,8 @@ export interface LiveState {
   checkpointAgeSeconds: number | null;
   recordsEmitted: Record<string, number>;
   sinkErrors: number;
+  /** Failed writes of the state database (a full disk), retried. */
+  stateErrors: number;
   stalled: string[];
   /** Output lines still in the outbox when the run stopped (the collector was down): sent on the next start. */
   undeliveredAtStop: number;
@@ -94,6 +98,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
     checkpointAgeSeconds: null,
     recordsEmitted: {},
     sinkErrors: 0,
+    stateErrors: 0,
     stalled: [],
     undeliveredAtStop: 0,
   };
@@ -135,16 +140,40 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
     });
   };
   let lastCheckpointWall: number | null = null;
+  // A full disk (or any failing write of the state database) pauses the run: the same transaction
+  // is retried with backoff — it rolled back whole — and nothing is written to the sink before it
+  // commits. The process does not exit: freeing space is enough to carry on.
+  const durably = async (write: () => void) => {
+    let failing = false;
+    await withRetry(
+      async () => {
+        write();
+        if (failing) opts.onStateError?.(null);
+      },
+      {
+        initialMs: opts.retry?.initialMs ?? 200,
+        maxMs: opts.retry?.maxMs ?? 30_000,
+        signal: shutdown.signal,
+        onRetry: (err) => {
+          state.stateErrors += 1;
+          if (!failing) opts.onStateError?.(err);
+          failing = true;
+          publish();
+        },
+      },
+    );
+  };
   const commitAndDeliver = async (extra: AuditRecord[], cps: Checkpoint[]) => {
     const records = joiner.takeRecords();
     records.push(...extra);
     const changes = joiner.takeChanges();
     if (!records.length && !cps.length && !changes.length) return;
     const lines = records.map(opts.render);
-    store.commitWithOutbox(changes, records, lines, flatStats(counters, joiner), cps);
+    const stats = flatStats(counters, joiner);
+    await durably(() => store.commitWithOutbox(changes, records, lines, stats, cps));
     if (cps.length) lastCheckpointWall = now();
     await deliver(lines);
-    store.clearOutbox();
+    await durably(() => store.clearOutbox());
     for (const r of records) state.recordsEmitted[r.kind] = (state.recordsEmitted[r.kind] ?? 0) + 1;
   };
   const health = (action: string, outcome: 'success' | 'failure', facts: Record<string, string | number | boolean | null>) => {
@@ -267,14 +296,19 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
 
   // Graceful stop: the window and checkpoints are already durable; say that we stop.
   const stop = health('ktrail-stop', 'success', { windowEvents: joiner.windowSize });
-  state.undeliveredAtStop = store.loadOutbox().length;
-  if (state.undeliveredAtStop === 0) {
-    await commitAndDeliver([stop], []);
-    await opts.sink.flush();
-  } else {
-    // The sink is down: queue the stop record behind what is waiting, for the next start to send.
-    store.commitWithOutbox(joiner.takeChanges(), [stop], [opts.render(stop)], flatStats(counters, joiner), []);
-    state.undeliveredAtStop += 1;
+  try {
+    state.undeliveredAtStop = store.loadOutbox().length;
+    if (state.undeliveredAtStop === 0) {
+      await commitAndDeliver([stop], []);
+      await opts.sink.flush();
+    } else {
+      // The sink is down: queue the stop record behind what is waiting, for the next start to send.
+      store.commitWithOutbox(joiner.takeChanges(), [stop], [opts.render(stop)], flatStats(counters, joiner), []);
+      state.undeliveredAtStop += 1;
+    }
+  } catch (err) {
+    // Out of grace while the sink or the disk still fails: the last committed state stands.
+    if (!(err instanceof RetryAbortedError) && !(err instanceof Error && /SQLITE_(FULL|IOERR)/.test(String((err as { code?: unknown }).code)))) throw err;
   }
   publish();
   return state;
