@@ -82,6 +82,7 @@ export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<
     checkpointAgeSeconds: state?.checkpointAgeSeconds ?? null,
     recordsEmitted: state?.recordsEmitted ?? {},
     sinkErrors: state?.sinkErrors ?? 0,
+    stateErrors: state?.stateErrors ?? 0,
   }));
   const configured = cfg.http.listen;
   const listen = extra.httpListen ?? (configured ? `${configured.host.includes(':') ? `[${configured.host}]` : configured.host}:${configured.port}` : '');

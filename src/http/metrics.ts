@@ -18,6 +18,7 @@
 // | ktrail_source_lag_seconds                | gauge   | source         | snapshot.sourceLagSeconds              |
 // | ktrail_checkpoint_age_seconds            | gauge   |                | snapshot.checkpointAgeSeconds (NaN: none yet) |
 // | ktrail_sink_errors_total                 | counter |                | snapshot.sinkErrors                    |
+// | ktrail_state_errors_total                | counter |                | snapshot.stateErrors                   |
 // | ktrail_process_*, ktrail_nodejs_*        | various |                | prom-client default metrics            |
 
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
@@ -35,6 +36,8 @@ export interface MetricsSnapshot {
   /** Records written to the sink, by record kind. */
   recordsEmitted: Record<string, number>;
   sinkErrors: number;
+  /** Failed writes of the state database (a full disk), retried. */
+  stateErrors?: number;
 }
 
 export const METRIC_NAMES = [
@@ -50,6 +53,7 @@ export const METRIC_NAMES = [
   'ktrail_source_lag_seconds',
   'ktrail_checkpoint_age_seconds',
   'ktrail_sink_errors_total',
+  'ktrail_state_errors_total',
 ] as const;
 
 /**
@@ -118,6 +122,7 @@ export function createMetrics(snapshot: () => MetricsSnapshot): { registry: Regi
   counter(registry, 'ktrail_gaps_total', 'Correlation gaps reported, by gap kind (spec/join.md)', ['kind'], (s) => entries('kind', s.stats.gaps), snap);
   counter(registry, 'ktrail_window_evictions_total', 'Events evicted from the full join window (not reported as gaps)', [], (s) => [[{}, s.stats.evicted]], snap);
   counter(registry, 'ktrail_sink_errors_total', 'Failed writes to the sink', [], (s) => [[{}, s.sinkErrors]], snap);
+  counter(registry, 'ktrail_state_errors_total', 'Failed writes of the state database (disk full), retried', [], (s) => [[{}, s.stateErrors ?? 0]], snap);
 
   new Gauge({
     name: 'ktrail_window_events',
