@@ -10,7 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../src/records/record.js';
 import { generateScenario, type ScenarioManifest } from './sim/scenario.js';
 import { jsonLines, runCli } from './helpers/cli.js';
-import { KtrailProcess, LogWriter, mulberry32, readLines, sleep, trailerLines, waitFor } from './helpers/live.js';
+import { KtrailProcess, LogWriter, readLines, sleep, trailerLines, waitFor } from './helpers/live.js';
+import { Rng } from './sim/rng.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -65,7 +66,7 @@ describe('ktrail run', () => {
     const ktrail = new KtrailProcess(['run', ...logArgs(live, m, join(base, 'state.db')), '--poll-interval', '50ms', '--http-listen', ''], out);
     ktrail.start();
 
-    const rnd = mulberry32(11);
+    const rng = new Rng(11); // the simulator's seeded PRNG, for the test's own kill timings
     let kills = 0;
     let writing = true;
     const starts = () => readRecords(out).filter((r) => r.action === 'ktrail-start').length;
@@ -74,7 +75,7 @@ describe('ktrail run', () => {
         // Kill at a random point of real work: after this life has started reading.
         const before = kills + 1;
         await waitFor(() => starts() >= before, 10_000);
-        await sleep(Math.floor(rnd() * 250));
+        await sleep(Math.floor(rng.next() * 250));
         await ktrail.kill('SIGKILL');
         kills += 1;
         ktrail.start();

@@ -121,15 +121,3 @@ export function trailerLines(m: { brokerEndpoint: string; brokerNodeId: number }
   const proxy = `{"time":"2026-11-22T23:00:00.000000Z","action":"ClientConnect","status":null,"reason":null,"actor":{"type":"Client","srcAddr":"/203.0.113.250:1","session":"ffffffff-ffff-4fff-8fff-ffffffffffff"},"objectRef":{"nodeId":"${m.brokerNodeId}","vc":"prod"}}`;
   return { broker, proxy };
 }
-
-/** Deterministic PRNG for the test's own choices (kill times, chunk sizes). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
