@@ -118,7 +118,7 @@ export async function openSink(cfg: KtrailConfig): Promise<Sink> {
       serviceVersion: VERSION,
     });
   }
-  return new StreamSink(process.stdout);
+  return new StreamSink(process.stdout, 'stdout', 1);
 }
 
 /** OTLP builds its log records from the native record; stdout renders the configured format. */

@@ -16,7 +16,7 @@ import type { ParseContext } from '../events.js';
 import { healthRecord, type RecordContext } from '../records/build.js';
 import type { AuditRecord } from '../records/record.js';
 import { withRetry, RetryAbortedError } from '../sinks/retry.js';
-import { SinkClosedError, type Sink } from '../sinks/sink.js';
+import { isPositioned, SinkClosedError, type Sink, type SinkPosition } from '../sinks/sink.js';
 import { expandPaths } from '../sources/file-order.js';
 import { FileTailer, findStaleCheckpoints } from '../sources/tailer.js';
 import { Joiner, type JoinOptions, type Watermarks } from '../window/join.js';
@@ -114,11 +114,13 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
   opts.signal.addEventListener('abort', onAbort, { once: true });
 
   const deliver = async (lines: string[]) => {
-    if (!lines.length) return;
+    if (lines.length) await deliverWith(() => opts.sink.write(lines));
+  };
+  const deliverWith = async (write: () => Promise<void>) => {
     await withRetry(
       async () => {
         try {
-          await opts.sink.write(lines);
+          await write();
         } catch (err) {
           // A closed stdout never comes back: stop (the outbox keeps the batch); anything else is retried.
           if (err instanceof SinkClosedError) throw new FatalSinkError(err);
@@ -170,7 +172,8 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
     if (!records.length && !cps.length && !changes.length) return;
     const lines = records.map(opts.render);
     const stats = flatStats(counters, joiner);
-    await durably(() => store.commitWithOutbox(changes, records, lines, stats, cps));
+    const position = isPositioned(opts.sink) ? opts.sink.position() : null;
+    await durably(() => store.commitWithOutbox(changes, records, lines, stats, cps, position));
     if (cps.length) lastCheckpointWall = now();
     await deliver(lines);
     await durably(() => store.clearOutbox());
@@ -181,13 +184,33 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
     return healthRecord(opts.record, t, action, outcome, facts, [t, facts.source ?? null]);
   };
 
+  /**
+   * Send what a crash left in the outbox. A SIGKILL can cut a large write() short at any page, so
+   * part of the batch, even half a line, may already be out. When the output is a regular file and
+   * still the same one, the bytes beyond where it ended before the batch ARE that part: write only
+   * the rest, completing a cut line. Otherwise (a pipe) resend the batch after a newline, so a cut
+   * line can never merge with a record; its complete lines come again with the same ids.
+   */
+  const redeliver = async (lines: string[], saved: unknown) => {
+    const text = Buffer.from(lines.join('\n') + '\n');
+    const now = isPositioned(opts.sink) ? opts.sink.position() : null;
+    const before = saved as SinkPosition | null;
+    if (now && before && now.dev === before.dev && now.ino === before.ino && now.size >= before.size && isPositioned(opts.sink)) {
+      const sink = opts.sink;
+      const rest = text.subarray(Math.min(now.size - before.size, text.length));
+      if (rest.length) await deliverWith(() => sink.writeBytes(rest));
+      return;
+    }
+    await deliverWith(() => opts.sink.write(['', ...lines]));
+  };
+
   // Everything from here may be stopped by SIGTERM while the sink is down (see the catch below).
   let cursors: Cursor[] = [];
   try {
     const undelivered = store.loadOutbox();
     if (undelivered.length) {
-      await deliver(undelivered);
-      store.clearOutbox();
+      await redeliver(undelivered, store.loadOutboxPosition());
+      await durably(() => store.clearOutbox());
     }
 
     const checkpoints = forgetStaleCheckpoints(store, opts.sources);

@@ -8,6 +8,27 @@ export interface Sink {
   close(): Promise<void>;
 }
 
+/** Where a file-backed sink's output ends now: lets a restart tell how much of a batch was written. */
+export interface SinkPosition {
+  dev: number;
+  ino: number;
+  size: number;
+}
+
+/**
+ * Optional for sinks that write to a regular file: a restart can then finish a batch a crash cut
+ * short (even mid-line) instead of repeating it.
+ */
+export interface PositionedSink extends Sink {
+  position(): SinkPosition | null;
+  /** Write raw bytes (the unwritten tail of a batch). */
+  writeBytes(bytes: Buffer): Promise<void>;
+}
+
+export function isPositioned(sink: Sink): sink is PositionedSink {
+  return typeof (sink as Partial<PositionedSink>).position === 'function';
+}
+
 export class SinkClosedError extends Error {
   constructor(readonly sink: string, cause?: unknown) {
     super(`${sink}: output closed${cause instanceof Error ? ` (${cause.message})` : ''}`);

@@ -5,16 +5,19 @@
 // batch is written as one chunk and the promise resolves only after 'drain' when the stream asked
 // us to slow down; the pipeline awaits it before reading more or moving a checkpoint.
 
+import { fstatSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { SinkClosedError, type Sink } from './sink.js';
+import { SinkClosedError, type PositionedSink, type SinkPosition } from './sink.js';
 
-export class StreamSink implements Sink {
+export class StreamSink implements PositionedSink {
   private failed: unknown = null;
   private closed = false;
 
   constructor(
     private readonly stream: Writable,
     private readonly name = 'stdout',
+    /** The file descriptor behind the stream (1 for stdout), to find out whether it is a regular file. */
+    private readonly fd: number | null = null,
   ) {
     // EPIPE and friends arrive as 'error' events; record them and fail the next write.
     stream.on('error', (err) => {
@@ -29,10 +32,31 @@ export class StreamSink implements Sink {
   }
 
   /**
+   * When the output is a regular file (stdout redirected to a file), where it ends now. A SIGKILL
+   * can cut a large write() short at any page; knowing the size before a batch lets the next start
+   * write exactly the missing bytes. Pipes and terminals: null.
+   */
+  position(): SinkPosition | null {
+    if (this.fd === null) return null;
+    try {
+      const st = fstatSync(this.fd);
+      return st.isFile() ? { dev: st.dev, ino: st.ino, size: st.size } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  writeBytes(bytes: Buffer): Promise<void> {
+    if (bytes.length === 0) return Promise.resolve();
+    if (this.failed || this.closed || this.stream.destroyed) return Promise.reject(new SinkClosedError(this.name, this.failed));
+    return this.send(bytes);
+  }
+
+  /**
    * The chunk is used only here, never inside a closure: closures that outlive the write (the
    * stream keeps its callback until the next tick) would otherwise keep every batch's text alive.
    */
-  private send(chunk: string): Promise<void> {
+  private send(chunk: string | Buffer): Promise<void> {
     const ok = this.stream.write(chunk, this.afterWrite);
     if (ok) return this.failed ? Promise.reject(new SinkClosedError(this.name, this.failed)) : Promise.resolve();
     return new Promise<void>((resolve, reject) => {

@@ -40,6 +40,7 @@ export class WindowStore {
   private readonly upsertCheckpoint: Database.Statement;
   private readonly upsertStat: Database.Statement;
   private readonly insertOutbox: Database.Statement;
+  private readonly setMeta: Database.Statement;
 
   constructor(readonly path: string, opts: { readonly?: boolean } = {}) {
     if (!opts.readonly) {
@@ -72,6 +73,7 @@ export class WindowStore {
         );
     this.upsertStat = ro ? this.db.prepare('SELECT 1') : this.db.prepare('INSERT INTO stats(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
     this.insertOutbox = ro ? this.db.prepare('SELECT 1') : this.db.prepare('INSERT INTO outbox(line) VALUES (?)');
+    this.setMeta = ro ? this.db.prepare('SELECT 1') : this.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
   }
 
   private migrate(): void {
@@ -106,10 +108,19 @@ export class WindowStore {
    * clearOutbox() runs right after the sink accepted them, so only a crash inside that instant
    * can repeat a batch, and the repeat carries the same record ids.
    */
-  commitWithOutbox(changes: WindowChange[], records: AuditRecord[], lines: string[], stats: Record<string, number>, checkpoints: Checkpoint[]): void {
+  commitWithOutbox(
+    changes: WindowChange[],
+    records: AuditRecord[],
+    lines: string[],
+    stats: Record<string, number>,
+    checkpoints: Checkpoint[],
+    position: unknown = null,
+  ): void {
     this.db.transaction(() => {
       this.tx(changes, records, stats, checkpoints);
       for (const line of lines) this.insertOutbox.run(line);
+      // Where the output ended before this batch (file outputs), so a restart can finish it exactly.
+      if (lines.length && position !== null) this.setMeta.run('outbox_position', JSON.stringify(position));
     })();
   }
 
@@ -117,8 +128,13 @@ export class WindowStore {
     return (this.db.prepare('SELECT line FROM outbox ORDER BY seq').all() as { line: string }[]).map((r) => r.line);
   }
 
+  loadOutboxPosition(): unknown {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'outbox_position'").get() as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as unknown) : null;
+  }
+
   clearOutbox(): void {
-    this.db.exec('DELETE FROM outbox');
+    this.db.exec("DELETE FROM outbox; DELETE FROM meta WHERE key = 'outbox_position';");
   }
 
   deleteCheckpoints(source: string, fileKeys: string[]): void {
