@@ -188,8 +188,9 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
    * Send what a crash left in the outbox. A SIGKILL can cut a large write() short at any page, so
    * part of the batch, even half a line, may already be out. When the output is a regular file and
    * still the same one, the bytes beyond where it ended before the batch ARE that part: write only
-   * the rest, completing a cut line. Otherwise (a pipe) resend the batch after a newline, so a cut
-   * line can never merge with a record; its complete lines come again with the same ids.
+   * the rest, completing a cut line. On a pipe, resend the batch after a newline, so a cut line can
+   * never merge with a record; its complete lines come again with the same ids. A record sink (OTLP)
+   * never holds half a record: resend the batch as it was.
    */
   const redeliver = async (lines: string[], saved: unknown) => {
     const text = Buffer.from(lines.join('\n') + '\n');
@@ -201,7 +202,8 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
       if (rest.length) await deliverWith(() => sink.writeBytes(rest));
       return;
     }
-    await deliverWith(() => opts.sink.write(['', ...lines]));
+    // A byte stream (a pipe) may hold a cut line: start on a fresh line. Other sinks take records whole.
+    await deliverWith(() => opts.sink.write(isPositioned(opts.sink) ? ['', ...lines] : lines));
   };
 
   // Everything from here may be stopped by SIGTERM while the sink is down (see the catch below).
