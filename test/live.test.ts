@@ -15,6 +15,7 @@ import { Rng } from './sim/rng.js';
 
 const dirs: string[] = [];
 afterAll(() => {
+  if (process.env.KTRAIL_KEEP_TEST_DIRS) return;
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
