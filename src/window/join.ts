@@ -363,7 +363,8 @@ export class Joiner {
       authorization: ev.authorization ?? null,
       resources: ev.resources ?? [],
       clientCorrelationId: ev.clientCorrelationId ?? null,
-      key: stableId(s.sessionId, ev.action, time, ev.status, ev.authorization ?? null, ev.resources ?? null),
+      // Plain and unambiguous (a JSON array); the record id hashes it.
+      key: JSON.stringify([s.sessionId, ev.action, time, ev.status, ev.authorization ?? null, ev.resources ?? null]),
     };
     const owned = this.owns(s);
     if (owned === true) this.emit(sessionEventRecord(this.ctx, d, s));
@@ -640,7 +641,8 @@ export class Joiner {
     }
     this.stats.joined[quality] += 1;
     const j: JoinedPending = {
-      id: stableId('joined', b.id, e.id),
+      // A broker event joins at most one egress, so its key names the pair (a plain key: no hash).
+      id: b.id,
       egress: e,
       broker: b,
       quality,
