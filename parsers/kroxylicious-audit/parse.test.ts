@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ParseResult, ProxyEvent } from '../../src/events.js';
 import { detectDialect } from './dialect.js';
-import { parseKroxyliciousLine } from './parse.js';
+import { parseKroxyliciousLine, parseSocketAddress } from './parse.js';
 
 // ---- helpers ---------------------------------------------------------------------------------
 
@@ -995,4 +995,27 @@ describe('detectDialect', () => {
       expect(detectDialect(obj)).toBe(want);
     });
   }
+});
+
+describe('parseSocketAddress and its cache of recent answers', () => {
+  it.each([
+    ['/10.0.0.5:54321', { host: '10.0.0.5', port: 54321 }],
+    ['kafka-1/10.0.0.5:9092', { host: '10.0.0.5', port: 9092 }],
+    ['/[0:0:0:0:0:0:0:1]:9092', { host: '0:0:0:0:0:0:0:1', port: 9092 }],
+    ['kafka-1/<unresolved>:9092', undefined],
+    ['/10.0.0.5:99999', undefined],
+  ])('%s gives the same answer the first and the second time', (raw, want) => {
+    expect(parseSocketAddress(raw)).toEqual(want);
+    const again = parseSocketAddress(raw);
+    expect(again).toEqual(want);
+    // A shared cached endpoint must not be editable by one event's consumer.
+    if (again) expect(Object.isFrozen(again)).toBe(true);
+  });
+
+  it('stays bounded: thousands of distinct addresses still parse right', () => {
+    for (let i = 0; i < 10_000; i++) {
+      const port = 1024 + i;
+      expect(parseSocketAddress(`/10.1.${i % 250}.7:${port}`)).toEqual({ host: `10.1.${i % 250}.7`, port });
+    }
+  });
 });

@@ -128,7 +128,7 @@ function parseEnvelope(o: Obj, dialect: 'P1' | 'P2'): ProxyEvent {
     status,
     reason: typeof reasonValue === 'string' ? reasonValue : null,
   };
-  const bad = new Set<string>(); // addresses present but unreadable, to say bad_ rather than missing_
+  const bad: string[] = []; // addresses present but unreadable, to say bad_ rather than missing_
 
   const actor = optObj(o, 'actor', 'actor');
   if (actor) {
@@ -176,7 +176,7 @@ function parseEnvelope(o: Obj, dialect: 'P1' | 'P2'): ProxyEvent {
     if (serverConn !== undefined) {
       const conn = parseServerConn(serverConn);
       if (conn) ev.upstream = conn;
-      else bad.add('server_conn');
+      else bad.push('server_conn');
     }
   }
 
@@ -228,11 +228,11 @@ function parseEnvelope(o: Obj, dialect: 'P1' | 'P2'): ProxyEvent {
 /** apiKey, apiVersion, clientId: in `correlation` (Part B) or `context` (P2); the first seen wins. */
 function readRequestFields(ev: ProxyEvent, from: Obj, path: string): void {
   if (ev.apiKey === undefined) {
-    const apiKey = readApiKey(from['apiKey'], `${path}.apiKey`);
+    const apiKey = readApiKey(from['apiKey'], path, 'apiKey');
     if (apiKey !== undefined) ev.apiKey = apiKey;
   }
   if (ev.apiVersion === undefined) {
-    const apiVersion = optInt(from, 'apiVersion', `${path}.apiVersion`);
+    const apiVersion = optIntIn(from, 'apiVersion', path);
     if (apiVersion !== undefined) ev.apiVersion = apiVersion;
   }
   if (ev.clientId === undefined && 'clientId' in from) {
@@ -243,15 +243,15 @@ function readRequestFields(ev: ProxyEvent, from: Obj, path: string): void {
 }
 
 /** `upstreamLocal` (proxy side) and `upstreamRemote` (broker side), each `ip:port`. */
-function readUpstreamFields(ev: ProxyEvent, from: Obj, path: string, bad: Set<string>): void {
+function readUpstreamFields(ev: ProxyEvent, from: Obj, path: string, bad: string[]): void {
   for (const [key, side, flag] of [
     ['upstreamLocal', 'local', 'upstream_local'],
     ['upstreamRemote', 'remote', 'upstream_remote'],
   ] as const) {
-    const raw = optStr(from, key, `${path}.${key}`);
+    const raw = optStrIn(from, key, path);
     if (raw === undefined) continue;
     const ep = parseSocketAddress(raw);
-    if (ep === undefined) bad.add(flag);
+    if (ep === undefined) bad.push(flag);
     else if (ev.upstream?.[side] === undefined) ev.upstream = { ...ev.upstream, [side]: ep };
   }
 }
@@ -265,13 +265,13 @@ const ENVELOPE_FIELD_NAMES: FieldNames = { client: 'correlation_client', server:
 const TYPED_FIELD_NAMES: FieldNames = { client: 'downstream_correlation_id', server: 'correlation_id' };
 
 /** The required fields of inputs.md's P2 table (and Part B's two actions), checked after mapping. */
-function checkRequestFlow(ev: ProxyEvent, action: string, names: FieldNames, bad: Set<string>): void {
+function checkRequestFlow(ev: ProxyEvent, action: string, names: FieldNames, bad: string[]): void {
   const need = (ok: boolean, name: string): void => {
-    if (!ok) throw new Reject(`${bad.has(name) ? 'bad' : 'missing'}_${name}`);
+    if (!ok) throw new Reject(`${bad.includes(name) ? 'bad' : 'missing'}_${name}`);
   };
   const upstream = (): void => {
     // Part B carries both ends in one serverConn string.
-    if (bad.has('server_conn') && (ev.upstream?.local === undefined || ev.upstream.remote === undefined)) throw new Reject('bad_server_conn');
+    if (bad.includes('server_conn') && (ev.upstream?.local === undefined || ev.upstream.remote === undefined)) throw new Reject('bad_server_conn');
     need(ev.upstream?.local !== undefined, 'upstream_local');
     need(ev.upstream?.remote !== undefined, 'upstream_remote');
   };
@@ -413,7 +413,7 @@ function parseTypedEvent(o: Obj): ProxyEvent {
     case 'RequestInject':
     case 'RequestShortCircuit':
     case 'ResponseEgress': {
-      const bad = new Set<string>();
+      const bad: string[] = [];
       const upstreamId = optInt(o, 'correlationId', 'correlationId');
       if (upstreamId !== undefined) ev.upstreamCorrelationId = upstreamId;
       const downstreamId = optInt(o, 'downstreamCorrelationId', 'downstreamCorrelationId');
@@ -451,8 +451,23 @@ function optStr(o: Obj, key: string, path: string): string | undefined {
 /** objectRef values are strings by schema; a number is read as its text. */
 function optScope(objectRef: Obj, key: string): string | undefined {
   const v = objectRef[key];
+  if (typeof v === 'string') return v;
   if (typeof v === 'number') return String(v);
-  return optStr(objectRef, key, `objectRef.${key}`);
+  return optStrIn(objectRef, key, 'objectRef');
+}
+
+// optStr / optInt for a key under `prefix`: the error's path is built only when there is an error.
+function optStrIn(o: Obj, key: string, prefix: string): string | undefined {
+  const v = o[key];
+  if (v === undefined || v === null || typeof v === 'string') return v ?? undefined;
+  return optStr(o, key, `${prefix}.${key}`);
+}
+
+function optIntIn(o: Obj, key: string, prefix: string): number | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+  return optInt(o, key, `${prefix}.${key}`);
 }
 
 const INT_TEXT = /^-?\d{1,16}$/;
@@ -470,16 +485,16 @@ function optInt(o: Obj, key: string, path: string): number | undefined {
 }
 
 /** A Kafka api key: 0, "0", `PRODUCE` or `Produce`. An unknown name is `unknown_api_key`. */
-function readApiKey(v: unknown, path: string): number | undefined {
+function readApiKey(v: unknown, prefix: string, key: string): number | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0x7fff) return v;
   if (typeof v === 'string') {
     if (/^\d{1,5}$/.test(v)) return Number(v);
     const id = apiKeyId(v);
-    if (id === undefined) throw new Reject('unknown_api_key', expected(path, 'an ApiKeys name', v));
+    if (id === undefined) throw new Reject('unknown_api_key', expected(`${prefix}.${key}`, 'an ApiKeys name', v));
     return id;
   }
-  throw new Reject('bad_field_type', expected(path, 'api key name or number', v));
+  throw new Reject('bad_field_type', expected(`${prefix}.${key}`, 'api key name or number', v));
 }
 
 /**
@@ -575,6 +590,20 @@ function resourceUnionType(normalized: string): Resource['type'] {
  *   `/[0:0:0:0:0:0:0:1]:9092` (JDK 14+), `/0:0:0:0:0:0:0:1:9092`, `[::1]:9092`   IPv6, unbracketed
  */
 export function parseSocketAddress(raw: string): Endpoint | undefined {
+  // Every event of a session repeats its client and upstream addresses: remember recent answers.
+  // The cached endpoints are frozen, so sharing one between events cannot leak an edit.
+  const hit = addressCache.get(raw);
+  if (hit !== undefined) return hit ?? undefined;
+  const ep = parseSocketAddressUncached(raw);
+  if (addressCache.size >= ADDRESS_CACHE_SIZE) addressCache.clear();
+  addressCache.set(raw, ep === undefined ? null : Object.freeze(ep));
+  return ep;
+}
+
+const ADDRESS_CACHE_SIZE = 4096;
+const addressCache = new Map<string, Endpoint | null>();
+
+function parseSocketAddressUncached(raw: string): Endpoint | undefined {
   if (raw.length > 300) return undefined;
   let s: string;
   const unresolved = raw.indexOf('/<unresolved>');
@@ -618,15 +647,33 @@ let lastSecondMillis = 0;
 const UTC_FAST = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.(\d{1,9}))?Z$/;
 
 export function parseTime(v: unknown): number {
-  if (typeof v === 'string' && v.length <= 40 && v.startsWith(lastSecondText) && lastSecondText !== '') {
-    const fast = UTC_FAST.exec(v);
-    if (fast) return lastSecondMillis * 1000 + (fast[1] === undefined ? 0 : Number(`${fast[1]}00000`.slice(0, 6)));
+  if (typeof v === 'string' && lastSecondText !== '' && v.startsWith(lastSecondText)) {
+    const sub = subSecondMicros(v);
+    if (sub >= 0) return lastSecondMillis * 1000 + sub;
   }
   const micros = parseTimeFully(v);
   if (typeof v === 'string' && UTC_FAST.test(v)) {
     lastSecondText = v.slice(0, 19);
     lastSecondMillis = Math.floor(micros / 1_000_000) * 1000;
   }
+  return micros;
+}
+
+/**
+ * The µs of `Z` or `.d{1,9}Z` after a 19-character `yyyy-MM-ddTHH:mm:ss` (UTC_FAST's tail, read
+ * without a regex match object); -1 for anything else. Digits past the 6th are truncated.
+ */
+function subSecondMicros(v: string): number {
+  const n = v.length;
+  if (n === 20) return v.charCodeAt(19) === 90 /* Z */ ? 0 : -1;
+  if (n < 22 || n > 29 || v.charCodeAt(19) !== 46 /* . */ || v.charCodeAt(n - 1) !== 90) return -1;
+  let micros = 0;
+  for (let i = 20; i < n - 1; i++) {
+    const d = v.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    if (i < 26) micros = micros * 10 + d;
+  }
+  for (let i = n - 1; i < 26; i++) micros *= 10; // fewer than 6 digits
   return micros;
 }
 

@@ -22,5 +22,8 @@ describe('parseTime with its one-second cache', () => {
     parseTime('2026-11-22T09:00:00.5Z');
     expect(() => parseTime('2026-11-22T09:00:00.5Zjunk')).toThrow();
     expect(() => parseTime('2026-11-22T09:00:00.Z')).toThrow();
+    expect(() => parseTime('2026-11-22T09:00:00.1234567890Z')).toThrow(); // 10 fraction digits
+    expect(() => parseTime('2026-11-22T09:00:00.12a4Z')).toThrow();
+    expect(() => parseTime('2026-11-22T09:00:00.5z')).toThrow();
   });
 });
