@@ -29,7 +29,8 @@ import { apiKeyName } from '../../src/kafka/api-keys.js';
 import { errorName } from '../../src/kafka/error-codes.js';
 import { parseConnectionId } from '../connection-id.js';
 import { brokerRecord, type Log4jRecord } from '../log4j-layout.js';
-import { scanRequestBody } from './scan.js';
+import { MAX_ERRORS, MAX_WALK_DEPTH, MAX_WALK_NODES, MAX_ZERO_ERRORS } from './limits.js';
+import { type ResponseFacts, type ScannedBody, scanRequestBody } from './scan.js';
 
 export const REQUEST_LOGGER = 'kafka.request.logger';
 const PREFIX = 'Completed request:';
@@ -38,13 +39,7 @@ const PREFIX = 'Completed request:';
 export const MAX_RESOURCES = 100;
 /** At most this many partition numbers across all resources of one event. */
 export const MAX_PARTITIONS = 1000;
-/** Zero (`NONE`) codes are listed only while the error list is shorter than this. */
-export const MAX_ZERO_ERRORS = 20;
-/** At most this many non-zero codes are listed; `failed` still reflects all of them. */
-export const MAX_ERRORS = 100;
-/** The error walk stops after this many JSON nodes or this depth (huge Metadata responses). */
-const MAX_WALK_NODES = 20_000;
-const MAX_WALK_DEPTH = 10;
+export { MAX_ERRORS, MAX_ZERO_ERRORS };
 
 type Json = Record<string, unknown>;
 type Result = ParseResult<BrokerRequestEvent>;
@@ -83,13 +78,13 @@ function parseLine(line: string, ctx: ParseContext, scan: boolean): Result {
     }
     // The scanner (when asked for) builds only what extractRequestEvent reads and declines when in
     // doubt; JSON.parse then decides, and is the only one that rejects. Same event either way.
-    let body: unknown = scan ? scanInLine(line, rec.message) : null;
-    if (body === null) {
-      try {
-        body = JSON.parse(rec.message.slice(PREFIX.length));
-      } catch {
-        return reject('bad_json', 'body is not valid JSON');
-      }
+    const scanned = scan ? scanInLine(line, rec.message) : null;
+    if (scanned !== null) return extractRequestEvent(rec, scanned.body, scanned.facts);
+    let body: unknown;
+    try {
+      body = JSON.parse(rec.message.slice(PREFIX.length));
+    } catch {
+      return reject('bad_json', 'body is not valid JSON');
     }
     return extractRequestEvent(rec, body);
   } catch {
@@ -103,7 +98,7 @@ function parseLine(line: string, ctx: ParseContext, scan: boolean): Result {
  * charCodeAt on slices is slower). splitLog4jLine cuts the message from just after the level's
  * space to just before ` (logger)`; if that ever changes, the guard below scans the message itself.
  */
-function scanInLine(line: string, message: string): Record<string, unknown> | null {
+function scanInLine(line: string, message: string): ScannedBody | null {
   const start = line.indexOf(' ', 26) + 1;
   const end = start + message.length;
   if (start > 0 && line.charCodeAt(end) === 32 && line.charCodeAt(end + 1) === 40 /* ( */ && line.startsWith(PREFIX, start)) {
@@ -114,9 +109,11 @@ function scanInLine(line: string, message: string): Record<string, unknown> | nu
 
 /**
  * Builds the event from the layout record and the already-decoded JSON body. Kept apart from
- * decoding so a faster scanner can replace JSON.parse later and hand its output here.
+ * decoding so the scanner can hand its output here: with `facts` (the scanner's walk of an object
+ * response) the response's errors and topic names come from them, and nothing is read from
+ * `body.response` but that it is an object.
  */
-export function extractRequestEvent(rec: Log4jRecord, body: unknown): Result {
+export function extractRequestEvent(rec: Log4jRecord, body: unknown, facts?: ResponseFacts): Result {
   if (!isObj(body)) return reject('bad_json', 'body is not an object');
 
   const header = body['requestHeader'];
@@ -198,8 +195,15 @@ export function extractRequestEvent(rec: Log4jRecord, body: unknown): Result {
   const req = isObj(request) ? request : null;
   const res = isObj(response) ? response : null;
 
-  const errors: ResponseError[] = [];
-  const failed = res !== null ? collectErrors(res, errors) : false;
+  let errors: ResponseError[];
+  let failed: boolean;
+  if (facts !== undefined && res !== null) {
+    errors = facts.errors;
+    failed = facts.failed;
+  } else {
+    errors = [];
+    failed = res !== null ? collectErrors(res, errors) : false;
+  }
 
   return {
     kind: 'event',
@@ -221,7 +225,7 @@ export function extractRequestEvent(rec: Log4jRecord, body: unknown): Result {
       securityProtocol: strings.securityProtocol,
       software,
       timing,
-      resources: req !== null ? extractResources(apiKey, req, res) : [],
+      resources: req !== null ? extractResources(apiKey, req, facts !== undefined && res !== null ? facts.topicNames : topicNamesFromResponse(res)) : [],
       errors,
       failed,
       noResponse: res === null,
@@ -347,8 +351,8 @@ function addConfigResources(out: ResourceList, resources: unknown): void {
  * Resources by api, from the request body. Field names follow the message specs in
  * clients/src/main/resources/common/message; an api not listed yields none rather than a guess.
  */
-function extractResources(apiKey: number, req: Json, res: Json | null): Resource[] {
-  const out = new ResourceList(topicNamesFromResponse(res));
+function extractResources(apiKey: number, req: Json, topicNames: Map<string, string>): Resource[] {
+  const out = new ResourceList(topicNames);
   switch (apiKey) {
     case 0: // PRODUCE
       out.add('transactional-id', req['transactionalId']);
