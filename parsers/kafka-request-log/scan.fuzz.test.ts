@@ -55,7 +55,10 @@ class Gen {
   chance(p: number): boolean {
     return this.r() < p;
   }
+  /** Set per body: the line has exactly Kafka's top-level shape, and its strings are mostly plain. */
+  kafka = false;
   str(): string {
+    if (this.kafka && this.chance(0.9)) return this.pick(['orders', 'User:alice', 'g1', 'pALZm7E3TWiZXqGIdMMFkw', 'AAAAAAAAAAAAAAAAAAAAAA', '', 'SASL_SSL', 'a b', 'é€']);
     switch (this.int(4)) {
       case 0:
         return this.pick(this.strings);
@@ -123,7 +126,7 @@ class Gen {
   }
   /** Sometimes the real thing, sometimes a wrong type or a missing key. */
   maybe(entries: Array<[string, J]>, key: string, good: () => J): void {
-    const roll = this.int(20);
+    const roll = this.kafka ? (this.chance(0.98) ? 2 : this.int(2)) : this.int(20);
     if (roll === 0) return;
     entries.push([key, roll === 1 ? this.value(['a'], 4) : good()]);
   }
@@ -179,6 +182,7 @@ class Gen {
     return this.chance(0.5) ? { entries: [['data', v]] } : { entries: [['topics', [v]]] };
   }
   body(): J {
+    this.kafka = this.chance(0.4);
     const e: Array<[string, J]> = [];
     const header: Array<[string, J]> = [];
     this.maybe(header, 'requestApiKey', () => this.pick([0, 1, 2, 3, 8, 9, 10, 11, 15, 19, 20, 24, 29, 30, 31, 32, 36, 38, 39, 41, 42, 50, 51, 65, 69, 18, 999]));
@@ -187,8 +191,8 @@ class Gen {
     this.maybe(header, 'clientId', () => (this.chance(0.1) ? null : this.str()));
     this.maybe(header, 'requestApiKeyName', () => this.pick(['PRODUCE', 'FETCH', 'lower', this.str()]));
     if (this.chance(0.2)) header.push(['requestApiVersionDeprecated', this.chance(0.5)]);
-    if (this.chance(0.2)) header.push([this.key(['extra']), this.scalar()]);
-    if (this.chance(0.8)) e.push(['isForwarded', this.chance(0.9) ? false : this.scalar()]);
+    if (!this.kafka && this.chance(0.2)) header.push([this.key(['extra']), this.scalar()]);
+    if (this.kafka || this.chance(0.8)) e.push(['isForwarded', this.kafka || this.chance(0.9) ? this.chance(0.8) : this.scalar()]);
     this.maybe(e, 'requestHeader', () => ({ entries: header }));
     this.maybe(e, 'request', () => (this.chance(0.1) ? '' : this.obj(REQUEST_KEYS, 1, 6)));
     this.maybe(e, 'response', () => {
@@ -207,8 +211,10 @@ class Gen {
     this.maybe(e, 'principal', () => this.str());
     this.maybe(e, 'listener', () => this.str());
     this.maybe(e, 'clientInformation', () => ({ entries: [['softwareName', this.str()], ['softwareVersion', this.str()]] }));
-    for (let i = this.int(3); i > 0; i--) e.splice(this.int(e.length + 1), 0, [this.key(['temporaryMemoryBytes', 'x']), this.value(['a', 'b'], 3)]);
-    if (this.chance(0.05)) e.push([this.pick(['request', 'response', 'requestHeader', 'principal']), this.scalar()]); // duplicate
+    // None when `kafka`: scan.ts reads the shape Kafka writes on a path of its own.
+    if (this.kafka && this.chance(0.3)) e.push(['temporaryMemoryBytes', this.int(100000)]);
+    for (let i = this.kafka ? 0 : this.int(3); i > 0; i--) e.splice(this.int(e.length + 1), 0, [this.key(['temporaryMemoryBytes', 'x']), this.value(['a', 'b'], 3)]);
+    if (!this.kafka && this.chance(0.05)) e.push([this.pick(['request', 'response', 'requestHeader', 'principal']), this.scalar()]); // duplicate
     return { entries: e };
   }
 
@@ -225,7 +231,7 @@ class Gen {
   }
   /** A JSON string literal; `p` is the chance of escaping a character that needs none. */
   quote(s: string, p: number): string {
-    if (!this.chance(0.3)) return JSON.stringify(s);
+    if (!this.chance(this.kafka ? 0.1 : 0.3)) return JSON.stringify(s);
     let out = '"';
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);

@@ -119,6 +119,12 @@ export function scanRequestBody(text: string, start: number, end = text.length):
   nextBackslash = -1;
   keySp = 0;
   try {
+    const fast = kafkaShapedTop();
+    if (fast !== NOT_KAFKA_SHAPED) return fast;
+    // Start over; nextBackslash must not point past a backslash the first attempt stepped over.
+    pos = start;
+    nextBackslash = -1;
+    keySp = 0;
     return top();
   } catch {
     return null;
@@ -129,7 +135,142 @@ export function scanRequestBody(text: string, start: number, end = text.length):
   }
 }
 
-// --- top level ---------------------------------------------------------------------------------
+// --- top level, as Kafka writes it -------------------------------------------------------------
+
+// Kafka writes the top level and the header with fixed keys in a fixed order (RequestConvertToJson).
+// Two sticky regexes check that shape, natively and much faster than matching key by key in JS; the
+// values are then read at their known offsets. A string matched by STR holds no backslash and no
+// control character, so it decodes to itself; a number matched by NUM is read by number(). Anything
+// else (another order, another key, an escape, whitespace) takes the general path, top().
+const STR = String.raw`"[^"\\\u0000-\u001f]*"`;
+const NUM = String.raw`-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?`;
+const KAFKA_HEAD = new RegExp(
+  String.raw`\{"isForwarded":(?:true|false),"requestHeader":\{"requestApiKey":${NUM},"requestApiVersion":${NUM},"correlationId":${NUM},` +
+    String.raw`"clientId":(?:null|${STR}),"requestApiKeyName":${STR}(?:,"requestApiVersionDeprecated":(?:true|false))?\},"request":`,
+  'y',
+);
+const KAFKA_TAIL = new RegExp(
+  String.raw`,"connection":${STR},"totalTimeMs":${NUM},"requestQueueTimeMs":${NUM},"localTimeMs":${NUM},"remoteTimeMs":${NUM},` +
+    String.raw`"throttleTimeMs":${NUM},"responseQueueTimeMs":${NUM},"sendTimeMs":${NUM},"securityProtocol":${STR},"principal":${STR},` +
+    String.raw`"listener":${STR},"clientInformation":\{"softwareName":${STR},"softwareVersion":${STR}\}(?:,"temporaryMemoryBytes":${NUM})?\}`,
+  'y',
+);
+const NOT_KAFKA_SHAPED = { notKafkaShaped: true } as unknown as ScannedBody;
+
+/** The string matched by STR at `pos` (its opening quote); pos after its closing quote. */
+function plainString(): string {
+  const q = s.indexOf('"', pos + 1);
+  const v = s.slice(pos + 1, q);
+  pos = q + 1;
+  return v;
+}
+
+/**
+ * The body when it has Kafka's shape (checked by KAFKA_HEAD and KAFKA_TAIL), else
+ * NOT_KAFKA_SHAPED. Requests and responses are read as in top(); a decline inside them is a decline.
+ */
+function kafkaShapedTop(): ScannedBody | null {
+  const start = pos;
+  KAFKA_HEAD.lastIndex = start;
+  if (!KAFKA_HEAD.test(s) || KAFKA_HEAD.lastIndex > n) return NOT_KAFKA_SHAPED;
+  pos = start + 15; // {"isForwarded":
+  const isForwarded = s.charCodeAt(pos) === 116;
+  pos += isForwarded ? 4 : 5;
+  pos += 34; // ,"requestHeader":{"requestApiKey":
+  const apiKey = number();
+  pos += 21; // ,"requestApiVersion":
+  const apiVersion = number();
+  pos += 17; // ,"correlationId":
+  const correlationId = number();
+  pos += 12; // ,"clientId":
+  let clientId: string | null = null;
+  if (s.charCodeAt(pos) === 110) pos += 4;
+  else clientId = plainString();
+  pos += 21; // ,"requestApiKeyName":
+  const apiKeyName = plainString();
+  let deprecated: boolean | undefined;
+  if (s.charCodeAt(pos) === 44) {
+    pos += 31; // ,"requestApiVersionDeprecated":
+    deprecated = s.charCodeAt(pos) === 116;
+    pos += deprecated ? 4 : 5;
+  }
+  pos += 12; // },"request":
+  const request = s.charCodeAt(pos) === 123 ? reqObject(2) : scalar();
+  spaces();
+  if (!s.startsWith(',"response":', pos)) return NOT_KAFKA_SHAPED;
+  pos += 12;
+  let facts: ResponseFacts | undefined;
+  let response: unknown;
+  if (s.charCodeAt(pos) === 123) {
+    facts = walkResponse();
+    response = PLACEHOLDER;
+  } else {
+    response = scalar();
+  }
+  KAFKA_TAIL.lastIndex = pos;
+  if (!KAFKA_TAIL.test(s) || KAFKA_TAIL.lastIndex > n) return NOT_KAFKA_SHAPED;
+  const end = KAFKA_TAIL.lastIndex;
+  pos += 14; // ,"connection":
+  const connection = plainString();
+  pos += 15; // ,"totalTimeMs":
+  const totalTimeMs = number();
+  pos += 22; // ,"requestQueueTimeMs":
+  const requestQueueTimeMs = number();
+  pos += 15; // ,"localTimeMs":
+  const localTimeMs = number();
+  pos += 16; // ,"remoteTimeMs":
+  const remoteTimeMs = number();
+  pos += 18; // ,"throttleTimeMs":
+  const throttleTimeMs = number();
+  pos += 23; // ,"responseQueueTimeMs":
+  const responseQueueTimeMs = number();
+  pos += 14; // ,"sendTimeMs":
+  const sendTimeMs = number();
+  pos += 20; // ,"securityProtocol":
+  const securityProtocol = plainString();
+  pos += 13; // ,"principal":
+  const principal = plainString();
+  pos += 12; // ,"listener":
+  const listener = plainString();
+  pos += 37; // ,"clientInformation":{"softwareName":
+  const softwareName = plainString();
+  pos += 19; // ,"softwareVersion":
+  const softwareVersion = plainString();
+  pos = end;
+  while (pos < n && s.charCodeAt(pos) === 32) pos++;
+  if (pos !== n) return null;
+  if (facts !== undefined && (apiKey === 36 || apiKey === 38 || apiKey === 41)) return null;
+  return {
+    body: {
+      isForwarded,
+      requestHeader: {
+        requestApiKey: apiKey,
+        requestApiVersion: apiVersion,
+        correlationId,
+        clientId,
+        requestApiKeyName: apiKeyName,
+        requestApiVersionDeprecated: deprecated,
+      },
+      request,
+      response,
+      connection,
+      principal,
+      totalTimeMs,
+      requestQueueTimeMs,
+      localTimeMs,
+      remoteTimeMs,
+      throttleTimeMs,
+      responseQueueTimeMs,
+      sendTimeMs,
+      securityProtocol,
+      listener,
+      clientInformation: { softwareName, softwareVersion },
+    },
+    facts,
+  };
+}
+
+// --- top level, in general ----------------------------------------------------------------------
 
 // Bits of the read keys seen, for the duplicate check.
 const B_FORWARDED = 1;
@@ -593,6 +734,8 @@ function walkResponse(): ResponseFacts {
   nodes = 0;
   frames = 0;
   anyCode = false;
+  if (namesFromTopics.length > 0) namesFromTopics = [];
+  if (namesFromResponses.length > 0) namesFromResponses = [];
   resObject(0, -1, 0);
   const errors: ResponseError[] = [];
   let failed = false;
