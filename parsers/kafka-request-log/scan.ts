@@ -57,8 +57,8 @@ export interface ResponseFacts {
   /** collectErrors' list and result. */
   errors: ResponseError[];
   failed: boolean;
-  /** topicNamesFromResponse's map. */
-  topicNames: Map<string, string>;
+  /** topicNamesFromResponse's map (read only). */
+  topicNames: ReadonlyMap<string, string>;
 }
 
 export interface ScannedBody {
@@ -730,6 +730,9 @@ function reqValue(depth: number): unknown {
 
 // --- response ----------------------------------------------------------------------------------
 
+/** Shared when a response names no topic ids; nothing writes to facts.topicNames. */
+const NO_NAMES: ReadonlyMap<string, string> = new Map();
+
 function walkResponse(): ResponseFacts {
   nodes = 0;
   frames = 0;
@@ -775,6 +778,7 @@ function walkResponse(): ResponseFacts {
       }
     }
   }
+  if (namesFromTopics.length === 0 && namesFromResponses.length === 0) return { errors, failed, topicNames: NO_NAMES };
   const topicNames = new Map<string, string>();
   for (let i = 0; i < namesFromTopics.length; i += 2) topicNames.set(namesFromTopics[i]!, namesFromTopics[i + 1]!);
   for (let i = 0; i < namesFromResponses.length; i += 2) topicNames.set(namesFromResponses[i]!, namesFromResponses[i + 1]!);
