@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseKafkaRequestLine, parseKafkaRequestLineWithScanner } from './parse.js';
+import { parseKafkaRequestLineWithJsonParse, parseKafkaRequestLineWithScanner } from './parse.js';
 import { scanRequestBody } from './scan.js';
 
 const CTX = { brokerTimeZone: 'UTC' };
@@ -82,7 +82,7 @@ describe('scanRequestBody', () => {
   ])('gives the event the JSON.parse path gives: %s', (_name, response) => {
     const line = lineOf(`{"requestHeader":{"requestApiKey":1,"requestApiVersion":12,"correlationId":7},"request":{"topics":[{"topicId":"A"},{"topicId":"B"}]},"response":${response},${BASE}}`);
     expect(scanRequestBody(line, HEAD.length, line.length - TAIL.length)).not.toBeNull();
-    expect(parseKafkaRequestLineWithScanner(line, CTX)).toEqual(parseKafkaRequestLine(line, CTX));
+    expect(parseKafkaRequestLineWithScanner(line, CTX)).toEqual(parseKafkaRequestLineWithJsonParse(line, CTX));
   });
 
   it('reads a wrong-typed field the way the JSON.parse path does (a reject)', () => {
@@ -90,14 +90,14 @@ describe('scanRequestBody', () => {
       const line = lineOf(`{"requestHeader":{"requestApiKey":1,"requestApiVersion":12,"correlationId":7},${BASE},${bad}}`.replace('"principal":"User:a",', bad.startsWith('"principal"') ? '' : '"principal":"User:a",'));
       const viaScanner = parseKafkaRequestLineWithScanner(line, CTX);
       expect(viaScanner.kind, bad).toBe('reject');
-      expect(viaScanner, bad).toEqual(parseKafkaRequestLine(line, CTX));
+      expect(viaScanner, bad).toEqual(parseKafkaRequestLineWithJsonParse(line, CTX));
     }
   });
 
   it('tolerates a raw control character only in a string the event never reads', () => {
     const line = lineOf(`{"requestHeader":{"requestApiKey":1,"requestApiVersion":12,"correlationId":7},"request":{"rackId":"a\u0001"},${BASE}}`);
-    expect(parseKafkaRequestLine(line, CTX).kind).toBe('reject');
-    expect(parseKafkaRequestLineWithScanner(line, CTX)).toEqual(parseKafkaRequestLine(line.replace('\u0001', ' '), CTX));
+    expect(parseKafkaRequestLineWithJsonParse(line, CTX).kind).toBe('reject');
+    expect(parseKafkaRequestLineWithScanner(line, CTX)).toEqual(parseKafkaRequestLineWithJsonParse(line.replace('\u0001', ' '), CTX));
     const read = lineOf(`{"requestHeader":{"requestApiKey":1,"requestApiVersion":12,"correlationId":7,"clientId":"a\u0001"},${BASE}}`);
     expect(parseKafkaRequestLineWithScanner(read, CTX)).toEqual({ kind: 'reject', reason: 'bad_json', detail: 'body is not valid JSON' });
   });
@@ -108,7 +108,7 @@ describe('scanRequestBody', () => {
     for (const f of readdirSync(dir)) {
       for (const line of readFileSync(new URL(f, dir), 'utf8').split('\n')) {
         const viaScanner = parseKafkaRequestLineWithScanner(line, CTX);
-        expect(viaScanner, f).toEqual(parseKafkaRequestLine(line, CTX));
+        expect(viaScanner, f).toEqual(parseKafkaRequestLineWithJsonParse(line, CTX));
         const at = line.indexOf('Completed request:{');
         if (viaScanner.kind === 'event' && at > 0 && scanRequestBody(line, at + 18, line.lastIndexOf(' (')) !== null) scanned++;
       }

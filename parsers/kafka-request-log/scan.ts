@@ -36,15 +36,16 @@
 // 64; and any syntax error.
 //
 // One leniency, on purpose: the end of a string with no backslash is found with indexOf('"'), and
-// such a string that is stepped over (never decoded) is not checked for raw control characters
-// (U+0000–U+001F), which JSON forbids. So a line whose only fault is such a character in a string
-// the event never reads becomes an event here, where JSON.parse would reject it `bad_json`. Kafka's
-// Jackson escapes every control character, so a broker never writes such a line; every string that
-// reaches the event is decoded and validated exactly; and a client-chosen string cannot forge
-// structure, because every unescaped `"` ends a string (the same rule JSON.parse applies) and escapes
-// are validated wherever a backslash occurs. scan.fuzz.test.ts checks exactly this: identical
-// results on valid lines, and on mutated lines identical or identical to JSON.parse of the line with
-// its control characters replaced by spaces.
+// such a string that is stepped over (never decoded: a skipped value, or a key that is not one of
+// the read names) is not checked for raw control characters (U+0000–U+001F), which JSON forbids.
+// So a line whose only fault is such a character in a string the event never reads gets the result
+// of the line with that character replaced by a space (usually an event) where JSON.parse would
+// reject it `bad_json`. Kafka's Jackson escapes every control character, so a broker never writes
+// such a line; every string that reaches the event is decoded and validated exactly; and a
+// client-chosen string cannot forge structure, because every unescaped `"` ends a string (the same
+// rule JSON.parse applies) and escapes are validated wherever a backslash occurs. scan.fuzz.test.ts
+// checks exactly this: identical results on valid lines; on mutated lines identical, or identical
+// to the JSON.parse path's on the line with its control characters replaced by spaces.
 
 import type { ResponseError } from '../../src/events.js';
 import { errorName } from '../../src/kafka/error-codes.js';

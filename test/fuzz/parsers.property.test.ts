@@ -308,7 +308,7 @@ describe('kafka-request.log parser, generated inputs', () => {
   );
 
   it(
-    'gives an event for an edited line only when JSON.parse accepts its body, with JSON.parse\'s strings',
+    'gives an event for an edited line only when JSON.parse accepts its body (but for raw control characters in unread strings), with JSON.parse\'s strings',
     () => {
       fc.assert(
         fc.property(reqCase, edits, (c, e) => {
@@ -326,10 +326,23 @@ describe('kafka-request.log parser, generated inputs', () => {
               valid = false;
             }
           }
-          if (body !== null && !valid) assertMatches(r, { kind: 'reject', reason: 'bad_json' });
+          // The request-log scanner's one leniency (parsers/kafka-request-log/scan.ts): a raw control
+          // character in a string (key or value) the event never reads. Such a line may get the result
+          // the line with those characters replaced by spaces gets, not bad_json.
+          let cleanOracle: unknown;
+          let cleanValid = false;
+          if (body !== null && !valid) {
+            try {
+              cleanOracle = JSON.parse(body.replace(/[\u0000-\u001f]/g, ' '));
+              cleanValid = typeof cleanOracle === 'object' && cleanOracle !== null && !Array.isArray(cleanOracle);
+            } catch {
+              cleanValid = false;
+            }
+          }
+          if (body !== null && !valid && !cleanValid) assertMatches(r, { kind: 'reject', reason: 'bad_json' });
           if (r.kind === 'event') {
-            assert.equal(valid, true);
-            const o = oracle as any;
+            assert.equal(valid || cleanValid, true);
+            const o = (valid ? oracle : cleanOracle) as any;
             assert.equal(r.event.clientId, typeof o.requestHeader.clientId === 'string' ? o.requestHeader.clientId : null);
             assert.equal(r.event.principal, o.principal);
             assert.equal(r.event.connection.raw, o.connection);
