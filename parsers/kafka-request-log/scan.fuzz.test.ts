@@ -327,7 +327,9 @@ describe('scanRequestBody against JSON.parse', () => {
         for (let i = 0; i < parts.length; i += perTopic) {
           topics.push(`{"name":${JSON.stringify(g.str())},"topicId":"id${i}","errorCode":0,"partitions":[${parts.slice(i, i + perTopic).join(',')}]}`);
         }
-        const body = `{"requestHeader":{"requestApiKey":3,"requestApiVersion":12,"correlationId":1,"clientId":"c"},"request":{"topics":[{"topicId":"id0"}]},"response":{"topics":[${topics.join(',')}],"errorCode":${g.pick([0, 5])}},"connection":"10.0.0.1:9093-10.0.0.2:5000-0","totalTimeMs":1,"principal":"User:a"}`;
+        // Flat objects the walk does not read (Metadata brokers) count as nodes too, towards the cap.
+        const brokers = Array.from({ length: g.chance(0.5) ? g.int(12_000) : g.int(5) }, (_, i) => `{"nodeId":${i},"host":"h${i}","port":9092,"rack":null}`);
+        const body = `{"requestHeader":{"requestApiKey":3,"requestApiVersion":12,"correlationId":1,"clientId":"c"},"request":{"topics":[{"topicId":"id0"}]},"response":{"brokers":[${brokers.join(',')}],"topics":[${topics.join(',')}],"errorCode":${g.pick([0, 5])}},"connection":"10.0.0.1:9093-10.0.0.2:5000-0","totalTimeMs":1,"principal":"User:a"}`;
         return sameBothWays(lineOf(body));
       }),
       { numRuns: 40 },

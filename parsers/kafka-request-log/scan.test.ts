@@ -76,6 +76,7 @@ describe('scanRequestBody', () => {
     ['labels by ?? (null name falls to topic; a number name does not)', '{"a":[{"name":null,"topic":"t","errorCode":1},{"name":5,"topic":"u","errorCode":2},{"groupId":"g","errorCode":3},{"resourceName":"r","errorCode":4}]}'],
     ['partitions only inside a topic', '{"p":[{"partition":1,"errorCode":1,"q":{"name":"t","partitions":[{"index":2,"errorCode":5},{"partitionIndex":null,"partition":3,"errorCode":6},{"partitionIndex":1.5,"errorCode":7}]}}]}'],
     ['the depth cap', `{"errorCode":1,"a":${'{"b":'.repeat(12)}{"errorCode":9}${'}'.repeat(12)}}`],
+    ['flat objects it does not read, among ones it does', '{"apiKeys":[{"apiKey":0,"minVersion":0,"maxVersion":11},{"apiKey":1,"x":"y"},{"apiKey":2,"errorCode":5,"name":"t"},{"apiKey":3}],"brokers":[{"nodeId":1,"host":"h","port":1,"rack":null}],"errorCode":0}'],
     ['a __proto__ key, read like any other', '{"__proto__":{"errorCode":4,"name":"p"},"errorCode":0}'],
     ['topic names: topics before responses, later ones win', '{"responses":[{"topicId":"A","name":"r"}],"topics":[{"topicId":"A","topic":"t"},{"topicId":"B","name":"b"},{"topicId":"AAAAAAAAAAAAAAAAAAAAAA","name":"zero"}]}'],
     ['more zero codes than listed, and more failures than listed', `{"p":[${Array.from({ length: 130 }, (_, i) => `{"partition":${i},"errorCode":${i % 3 === 0 ? 0 : 29}}`).join(',')}]}`],

@@ -949,6 +949,20 @@ function resObject(depth: number, parent: number, names: number): void {
   }
 }
 
+/**
+ * A flat object none of whose keys the walk reads: scalars only, no label key, no errorCode (an
+ * ApiVersions entry, a Metadata broker). It is one node and nothing else for collectErrors (no
+ * label, no code, no children) and names no topic, so a match is counted and stepped over in one
+ * native step. Strings as in stepping over (no backslash; control characters not checked).
+ */
+const FLAT_UNREAD = new RegExp(
+  ((member: string) => String.raw`\{(?:${member}(?:,${member})*)?\}`)(
+    String.raw`"(?!(?:name|topic|topicId|groupId|resourceName|partitionIndex|partition|index|errorCode)")[^"\\]*":` +
+      String.raw`(?:"[^"\\]*"|${NUM}|true|false|null)`,
+  ),
+  'y',
+);
+
 /** An array of the response: only object and array items are visited, labels pass through. */
 function resArray(depth: number, parent: number, names: number): void {
   if (++nodes > MAX_WALK_NODES) throw DECLINE;
@@ -962,10 +976,24 @@ function resArray(depth: number, parent: number, names: number): void {
     pos++;
     return;
   }
+  // Kafka's arrays are homogeneous: try FLAT_UNREAD while it keeps matching, and not after a miss.
+  let tryFlat = true;
   for (;;) {
     const c = s.charCodeAt(pos);
-    if (c === 123) resObject(depth + 1, parent, names);
-    else if (c === 91) resArray(depth + 1, parent, 0);
+    if (c === 123) {
+      if (tryFlat) {
+        FLAT_UNREAD.lastIndex = pos;
+        if (FLAT_UNREAD.test(s) && FLAT_UNREAD.lastIndex <= n) {
+          if (++nodes > MAX_WALK_NODES) throw DECLINE;
+          pos = FLAT_UNREAD.lastIndex;
+        } else {
+          tryFlat = false;
+          resObject(depth + 1, parent, names);
+        }
+      } else {
+        resObject(depth + 1, parent, names);
+      }
+    } else if (c === 91) resArray(depth + 1, parent, 0);
     else skipScalar();
     spaces();
     const d = s.charCodeAt(pos);
