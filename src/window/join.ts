@@ -130,6 +130,32 @@ function remove<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   if (list.length === 0) m.delete(k);
 }
 
+/**
+ * How near in time an exact partner must be to be taken on arrival. One ephemeral port holds one
+ * connection at a time, and a reused port's earlier or later connection reaches the same upstream
+ * id seconds or minutes away, while the true partner is as far as the two clocks disagree (NTP:
+ * milliseconds). Under skew between the logs (a replay reads each source a batch ahead; a live
+ * proxy log can lag) lines of two lifetimes of one port can be waiting at once; a greedy match
+ * across them would bind the connection to the wrong proxy connection and turn its whole life
+ * into false gaps. So a candidate further than this is taken only at the deadline, when no nearer
+ * one can still arrive (resolveEgress, the broker-only step of advance); candidates within this
+ * of the nearest stay rivals (`ambiguous`).
+ */
+export const SAME_LIFETIME_MICROS = 1_000_000;
+
+/** The candidates near enough to `t` to be taken now, nearest first (see SAME_LIFETIME_MICROS). */
+function nearNow<T>(candidates: T[], timeOf: (x: T) => number, t: number): T[] {
+  return nearest(candidates.filter((x) => Math.abs(timeOf(x) - t) <= SAME_LIFETIME_MICROS), timeOf, t);
+}
+
+/** The nearest candidate and its rivals (within SAME_LIFETIME_MICROS of it), nearest first. */
+function nearest<T>(candidates: T[], timeOf: (x: T) => number, t: number): T[] {
+  if (candidates.length < 2) return candidates;
+  const byDistance = candidates.map((x) => ({ x, d: Math.abs(timeOf(x) - t) })).sort((a, b) => a.d - b.d);
+  const limit = byDistance[0]!.d + SAME_LIFETIME_MICROS;
+  return byDistance.filter((c) => c.d <= limit).map((c) => c.x);
+}
+
 export function emptyJoinStats(): JoinStats {
   return {
     joined: { exact: 0, probable: 0, ambiguous: 0 },
@@ -506,7 +532,8 @@ export class Joiner {
     if (e.owned) this.setOwned(session);
 
     const candidates = (e.fullKey ? this.brokerFull.get(e.fullKey) : this.brokerPartial.get(e.partialKey)) ?? [];
-    const ok = candidates.filter((b) => this.compatible(e, b, e.fullKey === null));
+    const compatible = candidates.filter((b) => this.compatible(e, b, e.fullKey === null));
+    const ok = e.fullKey ? nearNow(compatible, (b) => b.event.receiveTime, e.time) : compatible;
     if (ok.length === 0) {
       this.egress.set(e.id, e);
       if (e.fullKey) push(this.egressFull, e.fullKey, e);
@@ -591,7 +618,11 @@ export class Joiner {
     }
     this.learnEndpoint(ep(ev.connection.local));
 
-    let ok = (this.egressFull.get(b.fullKey) ?? []).filter((e) => this.compatible(e, b, false));
+    let ok = nearNow(
+      (this.egressFull.get(b.fullKey) ?? []).filter((e) => this.compatible(e, b, false)),
+      (e) => e.time,
+      ev.receiveTime,
+    );
     let quality: JoinedPending['quality'] = 'exact';
     if (ok.length === 0) {
       ok = (this.egressPartial.get(b.partialKey) ?? []).filter((e) => this.compatible(e, b, true));
@@ -823,6 +854,7 @@ export class Joiner {
     }
     for (const b of this.broker.values()) {
       if (w.proxy <= b.event.logTime + tol || !this.authorizerPast(b)) break;
+      if (this.joinBrokerAtDeadline(b)) continue;
       this.removeBroker(b);
       this.unindexBroker(b);
       this.stats.gaps['broker-only'] += 1;
@@ -852,7 +884,53 @@ export class Joiner {
     this.enforceBound(w);
   }
 
+  /**
+   * An egress at its deadline: every broker line that could match it has arrived, so a distant
+   * exact candidate (see SAME_LIFETIME_MICROS) is now the best there is. SASL frames and the
+   * ApiVersions that opened a SASL exchange are never logged by the broker: no partner for those.
+   */
+  private joinAtDeadline(e: PendingEgress): boolean {
+    if (!e.fullKey || e.apiKey === SASL_HANDSHAKE || e.apiKey === SASL_AUTHENTICATE || e.saslStart === true) return false;
+    if (!this.ownedOrUnknown(e)) return false;
+    const ok = nearest((this.brokerFull.get(e.fullKey) ?? []).filter((b) => this.compatible(e, b, false)), (b) => b.event.receiveTime, e.time);
+    if (ok.length === 0) return false;
+    this.joinCandidates(e, ok);
+    return true;
+  }
+
+  /** A broker line at its deadline: the same, from the broker side. */
+  private joinBrokerAtDeadline(b: PendingBroker): boolean {
+    const ok = nearest(
+      (this.egressFull.get(b.fullKey) ?? []).filter(
+        (e) => this.compatible(e, b, false) && e.apiKey !== SASL_HANDSHAKE && e.apiKey !== SASL_AUTHENTICATE && e.saslStart !== true && this.ownedOrUnknown(e),
+      ),
+      (e) => e.time,
+      b.event.receiveTime,
+    );
+    if (ok.length === 0) return false;
+    this.removeBroker(b);
+    if (ok.length > 1) for (const other of ok.slice(1)) this.removeEgress(other);
+    this.join(ok[0] as PendingEgress, b, ok.length > 1 ? 'ambiguous' : 'exact', ok.length > 1 ? ok.map((e) => e.id) : []);
+    return true;
+  }
+
+  private ownedOrUnknown(e: PendingEgress): boolean {
+    return e.owned !== false;
+  }
+
+  /** Join `e` with the nearest of `ok` (ambiguous when it has rivals, which leave the window). */
+  private joinCandidates(e: PendingEgress, ok: PendingBroker[]): void {
+    const b = ok[0] as PendingBroker;
+    this.join(e, b, ok.length > 1 ? 'ambiguous' : 'exact', ok.length > 1 ? ok.map((x) => x.id) : []);
+    if (ok.length > 1)
+      for (const other of ok.slice(1)) {
+        this.removeBroker(other);
+        this.unindexBroker(other);
+      }
+  }
+
   private resolveEgress(e: PendingEgress): void {
+    if (this.joinAtDeadline(e)) return;
     this.removeEgress(e);
     const session = e.sessionId ? this.sessions.get(e.sessionId) : undefined;
     // Unknown endpoint: fall back on the session's node (port-per-broker routing names it on connect).
