@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateScenario } from '../../test/sim/scenario.js';
 import { parseKroxyliciousLine } from './parse.js';
-import { isOtherNodesTraffic, namesOnlyOtherNodes } from './prefilter.js';
+import { actorSessionOfUnroutedLine, isOtherNodesTraffic, namesOnlyOtherNodes } from './prefilter.js';
 
 describe('namesOnlyOtherNodes', () => {
   it.each([
@@ -53,6 +53,57 @@ describe('namesOnlyOtherNodes', () => {
         }
       }
       expect(passed).toBeGreaterThan(100);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('actorSessionOfUnroutedLine', () => {
+  const actor = '"actor":{"type":"Client","srcAddr":"/192.0.2.7:5000","session":"s-1","principals":[{"type":"x.User","name":"alice"}]}';
+  it.each([
+    ['an authorization event: its actor session', `{"action":"Write","status":null,${actor},"objectRef":{"topicName":"orders"},"correlation":{"client":2}}`, 's-1'],
+    ['a line that names a node (the node decides)', `{"action":"RequestEgress",${actor},"objectRef":{"nodeId":"2"}}`, null],
+    ['a session event (kept: it makes the session known)', `{"action":"ClientClose",${actor},"objectRef":{"vc":"p"}}`, null],
+    ['no actor object', '{"action":"Write","session":"s-1"}', null],
+    ['the key twice (the parser would weigh both)', `{"action":"Write",${actor},"context":{"session":"s-2"}}`, null],
+    ['a sessionId key as well', `{"action":"Write",${actor},"context":{"sessionId":"s-2"}}`, null],
+    ['the key after a nested object of the actor', '{"action":"Write","actor":{"principals":[{"name":"a"}],"session":"s-1"}}', null],
+    ['an escaped id (the raw text is not the value)', '{"action":"Write","actor":{"session":"s\\u002d1"}}', null],
+    ['a Logstash-wrapped line (the event is an escaped string)', JSON.stringify({ message: `{"action":"Write",${actor}}`, logger_name: 'audit.X' }), null],
+  ])('%s', (_name, line, expected) => {
+    expect(actorSessionOfUnroutedLine(line)).toBe(expected);
+  });
+
+  it('never names a session other than the one the parser reads, whatever the client chose', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), fc.string(), (id, a, b) => {
+        const line = JSON.stringify({ action: 'Write', actor: { type: 'Client', session: id, srcAddr: a }, objectRef: { topicName: b }, correlation: { client: 1 } });
+        const got = actorSessionOfUnroutedLine(line);
+        return got === null || got === id;
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('agrees with the parser on every line of the simulator\u2019s proxy log it answers for', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ktrail-prefilter-'));
+    try {
+      const m = await generateScenario(dir, { seed: 4, sessions: 120 });
+      let answered = 0;
+      for (const file of m.files.proxy) {
+        for (const line of readFileSync(file, 'utf8').split('\n')) {
+          const session = line ? actorSessionOfUnroutedLine(line) : null;
+          if (session === null) continue;
+          answered += 1;
+          const r = parseKroxyliciousLine(line);
+          expect(r.kind).toBe('event');
+          if (r.kind !== 'event') continue;
+          expect(r.event.sessionId).toBe(session);
+          expect(r.event.nodeId).toBeUndefined();
+        }
+      }
+      expect(answered).toBeGreaterThan(100);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -42,3 +42,35 @@ export function namesOnlyOtherNodes(line: string, nodeId: number): boolean {
   }
   return other;
 }
+
+// A second look, for lines that name no node: the authorization events (Read, Write, Describe…)
+// and other session-scoped actions carry only the actor's session. Once the join knows a session
+// belongs to another node (its ClientConnect named that node), such a line is that node's traffic
+// too; the join would read it only to discard it (see Joiner.isForeignSession).
+
+const ACTOR = '"actor":{';
+const SESSION_KEY = '"session":"';
+
+/**
+ * The actor's session id of a P1/P2 line that names no node and is not a session event; null when
+ * the line is anything else or the answer is not certain. Certain means: `"session":"` occurs once,
+ * inside the actor object before any nested brace, `"sessionId":` does not occur (the parser would
+ * weigh both), and the id holds no backslash (so the raw text is the decoded value). As in
+ * namesOnlyOtherNodes, a bare-quoted key cannot come from inside a client-chosen string.
+ */
+export function actorSessionOfUnroutedLine(line: string): string | null {
+  if (line.includes(KEY) || line.includes(SESSION_EVENT) || line.includes('"sessionId":')) return null;
+  const k = line.indexOf(SESSION_KEY);
+  if (k === -1 || line.indexOf(SESSION_KEY, k + 1) !== -1) return null;
+  const a = line.indexOf(ACTOR);
+  if (a === -1 || a > k) return null;
+  const inner = a + ACTOR.length;
+  const open = line.indexOf('{', inner);
+  const close = line.indexOf('}', inner);
+  if ((open !== -1 && open < k) || (close !== -1 && close < k)) return null;
+  const start = k + SESSION_KEY.length;
+  const end = line.indexOf('"', start);
+  if (end <= start) return null;
+  const id = line.slice(start, end);
+  return id.includes('\\') ? null : id;
+}

@@ -3,7 +3,7 @@
 // the source that is furthest behind), so the window holds only what is really in flight.
 
 import { PARSERS } from '../../parsers/index.js';
-import { isOtherNodesTraffic } from '../../parsers/kroxylicious-audit/prefilter.js';
+import { actorSessionOfUnroutedLine, isOtherNodesTraffic } from '../../parsers/kroxylicious-audit/prefilter.js';
 import type { ParseContext } from '../events.js';
 import { healthRecord, type RecordContext } from '../records/build.js';
 import { renderer } from '../records/formats.js';
@@ -172,6 +172,14 @@ export function feed(kind: SourceKind, lines: string[], ctx: ParseContext, count
     if (kind === 'proxy' && isOtherNodesTraffic(line, joiner.brokerNodeId)) {
       counters.skip(kind, 'other_broker');
       continue;
+    }
+    // ... and the node-less events (authorizations) of sessions known to be another node's.
+    if (kind === 'proxy') {
+      const session = actorSessionOfUnroutedLine(line);
+      if (session !== null && joiner.isForeignSession(session)) {
+        counters.skip(kind, 'other_broker');
+        continue;
+      }
     }
     const r = parse(line, ctx);
     if (r.kind === 'skip') {

@@ -370,6 +370,16 @@ export class Joiner {
     if (s.firstRequestTime === null) s.firstRequestTime = time;
   }
 
+  /**
+   * A session known to belong to another node that never sent this node anything: its events
+   * without a node id (authorizations, short-circuits) would only be read to be discarded, so the
+   * replay may pass over them before parsing (prefilter.ts).
+   */
+  isForeignSession(sessionId: string): boolean {
+    const s = this.sessions.get(sessionId);
+    return s !== undefined && s.nodeId !== null && s.nodeId !== this.opts.brokerNodeId && !s.hasOwnedTraffic;
+  }
+
   /** Is this session one this sidecar speaks for? true / false / null (not known yet). */
   private owns(s: SessionState): boolean | null {
     if (s.nodeId !== null) return s.nodeId === this.opts.brokerNodeId;
