@@ -75,7 +75,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
 
   const cursors: SourceCursor[] = opts.sources.map((spec) => ({
     spec,
-    batches: readLineBatches(spec.paths, opts.maxLineBytes, opts.batchLines ?? 4096),
+    // Small batches keep peak memory down (see file-reader.ts); per-batch costs stay small.
+    batches: readLineBatches(spec.paths, opts.maxLineBytes, opts.batchLines ?? 1024),
     watermark: -Infinity,
     done: false,
   }));
