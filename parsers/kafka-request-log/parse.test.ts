@@ -292,6 +292,25 @@ describe('parseKafkaRequestLine: size and safety', () => {
     expect(JSON.stringify(r.event).length).toBeLessThan(16 * 1024);
   });
 
+  it('keeps a topic named by name apart from one known only by id, whatever NUL characters they hold', () => {
+    // A name `\0a` and an unresolved id `a\0` once shared one de-duplication key.
+    for (const n of [2, 12]) {
+      const topics = [
+        { name: '\u0000a', partitionData: [{ index: 0 }] },
+        { topicId: 'a\u0000', partitionData: [{ index: 1 }] },
+        ...Array.from({ length: n - 2 }, (_, i) => ({ name: `t${i}`, partitionData: [] })),
+        { name: '\u0000a', partitionData: [{ index: 2 }] },
+      ];
+      const line = `${prefix}${JSON.stringify({ ...body, request: { ...body.request, topicData: topics } })}${suffix}`;
+      const r = parseKafkaRequestLine(line, UTC);
+      if (r.kind !== 'event') throw new Error(JSON.stringify(r));
+      expect(r.event.resources.filter((x) => x.type === 'topic').slice(0, 2), `${n} topics`).toEqual([
+        { type: 'topic', name: '\u0000a', partitions: [0, 2] },
+        { type: 'topic', name: '', topicId: 'a\u0000', partitions: [1] },
+      ]);
+    }
+  });
+
   it('handles a 200 KB clientId without throwing', () => {
     const huge = { ...body, requestHeader: { ...(body['requestHeader'] as object), clientId: 'x'.repeat(200_000) } };
     const r = parseKafkaRequestLine(`${prefix}${JSON.stringify(huge)}${suffix}`, UTC);

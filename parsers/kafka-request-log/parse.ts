@@ -304,7 +304,8 @@ const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 /** Collects resources with de-duplication and the caps above. */
 class ResourceList {
   readonly items: Resource[] = [];
-  private readonly byKey = new Map<string, Resource>();
+  /** Built once there are more than a few items (most events have one to three). */
+  private byKey: Map<string, Resource> | null = null;
   private partitionCount = 0;
   constructor(private readonly topicNames: ReadonlyMap<string, string>) {}
 
@@ -331,15 +332,26 @@ class ResourceList {
   }
 
   private put(type: Resource['type'], name: string, topicId: string | undefined): Resource | null {
-    const key = `${type}\u0000${name}\u0000${topicId ?? ''}`;
-    const found = this.byKey.get(key);
-    if (found !== undefined) return found;
+    // Identity: type, name, and topic id (none counts as '').
+    const id = topicId ?? '';
+    if (this.byKey === null) {
+      for (const r of this.items) if (r.type === type && r.name === name && (r.topicId ?? '') === id) return r;
+    } else {
+      const found = this.byKey.get(resourceKey(type, name, id));
+      if (found !== undefined) return found;
+    }
     if (this.items.length >= MAX_RESOURCES) return null;
     const r: Resource = topicId === undefined ? { type, name } : { type, name, topicId };
     this.items.push(r);
-    this.byKey.set(key, r);
+    if (this.byKey !== null) this.byKey.set(resourceKey(type, name, id), r);
+    else if (this.items.length >= 8) this.byKey = new Map(this.items.map((x) => [resourceKey(x.type, x.name, x.topicId ?? ''), x]));
     return r;
   }
+}
+
+/** Injective: the name's length tells where it ends, whatever characters name and id hold. */
+function resourceKey(type: string, name: string, topicId: string): string {
+  return `${type}\u0000${name.length}\u0000${name}${topicId}`;
 }
 
 /** `[{name|topic|topicId, <parts>: [int | {partitionIndex|partition|index}]}]` */
