@@ -22,6 +22,8 @@ export interface CaseResult {
   cpuSec: number;
   maxRssMb: number;
   windowPeak?: number;
+  /** Gap records by kind (replay cases): checked against the simulator's truth by run.ts. */
+  gaps?: Record<string, number>;
 }
 
 const [caseName, dir] = process.argv.slice(2) as [string, string];
@@ -87,7 +89,7 @@ async function run(): Promise<Omit<CaseResult, 'case' | 'wallSec' | 'cpuSec' | '
       const sink = caseName === 'replay_to_stdout' ? new StreamSink(process.stdout) : nullSink;
       const s = await executeReplay(cfg, sink);
       await sink.flush();
-      return { brokerLines: m.counts.brokerRequestLines, brokerBytes, inputBytes: all, records: s.recordsWritten, windowPeak: s.windowPeak };
+      return { brokerLines: m.counts.brokerRequestLines, brokerBytes, inputBytes: all, records: s.recordsWritten, windowPeak: s.windowPeak, gaps: { ...s.stats.gaps } };
     }
     default:
       throw new Error(`unknown case ${JSON.stringify(caseName)}`);

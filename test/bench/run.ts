@@ -10,7 +10,7 @@
 // request log (the proxy log comes on top for the replay cases: see inputMBps).
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,12 +74,23 @@ interface Row {
   vsNaive?: number;
   windowPeak?: number;
   stdoutMB?: number;
+  /** `ok` when every run's proxy-only / broker-only / bypass gap counts equal the simulator's truth. */
+  gapsVsTruth?: string;
+}
+
+/** Gap counts by kind in the simulator's ground truth (expected.json). */
+function truthGaps(dir: string): Record<string, number> {
+  const e = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as { gaps: Array<{ kind: string }> };
+  const out: Record<string, number> = {};
+  for (const g of e.gaps) out[g.kind] = (out[g.kind] ?? 0) + 1;
+  return out;
 }
 
 const rows: Row[] = [];
 for (const size of sizes) {
   const dir = scenario(size, seed);
   const m = loadManifest(dir);
+  const truth = truthGaps(dir);
   for (const c of cases) {
     const rs: Array<CaseResult & { stdoutBytes: number }> = [];
     for (let i = 0; i < runs; i++) {
@@ -104,6 +115,12 @@ for (const size of sizes) {
     };
     if (rs[0]!.windowPeak !== undefined) row.windowPeak = median(rs.map((r) => r.windowPeak!));
     if (c === 'replay_to_stdout') row.stdoutMB = median(rs.map((r) => r.stdoutBytes)) / 1e6;
+    // Speed bought with wrong answers is no speed: every replay run's gaps must be the truth's.
+    if (rs[0]!.gaps) {
+      const kinds = ['proxy-only', 'broker-only', 'bypass'];
+      const bad = rs.filter((r) => kinds.some((k) => (r.gaps?.[k] ?? 0) !== (truth[k] ?? 0)));
+      row.gapsVsTruth = bad.length === 0 ? 'ok' : kinds.map((k) => `${k} ${bad[0]!.gaps?.[k] ?? 0}/${truth[k] ?? 0}`).join(', ');
+    }
     rows.push(row);
   }
 }
@@ -113,12 +130,13 @@ for (const r of rows) {
 }
 
 const fmt = (n: number, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-const header = ['case', 'broker lines', 'broker MB/s', 'lines/s', 'vs naive', 'all input MB/s', 'wall s', 'cpu s', 'peak RSS MB', 'window peak'];
+const header = ['case', 'broker lines', 'broker MB/s', 'lines/s', 'vs naive', 'all input MB/s', 'wall s', 'cpu s', 'peak RSS MB', 'window peak', 'gaps = truth'];
 const table = [header.join(' | ')];
 for (const r of rows) {
   table.push([
     r.case, String(r.brokerLines), fmt(r.brokerMBps), fmt(r.linesPerSec, 0), r.vsNaive !== undefined ? `${fmt(r.vsNaive, 2)}×` : '',
     fmt(r.inputMBps), fmt(r.wallSec, 2), fmt(r.cpuSec, 2), fmt(r.maxRssMb, 0), r.windowPeak !== undefined ? String(r.windowPeak) : '',
+    r.gapsVsTruth ?? '',
   ].join(' | '));
 }
 process.stdout.write(`medians of ${runs} run(s) per case; node ${process.version}; ${cpus().length} cpus (${cpus()[0]?.model ?? '?'})\n`);
