@@ -89,6 +89,8 @@ let nextBackslash = 0;
 // Response walk: nodes counted, and one frame per entered object, in pre-order.
 let nodes = 0;
 let frames = 0;
+/** The most frames any walk of the current scan used (the first ones to clear afterwards). */
+let framesHigh = 0;
 let anyCode = false;
 const fParent = new Int32Array(MAX_WALK_NODES + 1);
 const fPart = new Float64Array(MAX_WALK_NODES + 1);
@@ -130,9 +132,17 @@ export function scanRequestBody(text: string, start: number, end = text.length):
   } catch {
     return null;
   } finally {
+    // Keep no string of this line alive: decoded labels are slices of it.
     s = '';
     if (namesFromTopics.length > 0) namesFromTopics = [];
     if (namesFromResponses.length > 0) namesFromResponses = [];
+    for (let i = 0; i < framesHigh; i++) {
+      fTopic[i] = null;
+      fGroup[i] = null;
+      fResource[i] = null;
+      fHere[i] = '';
+    }
+    framesHigh = 0;
   }
 }
 
@@ -740,7 +750,11 @@ function walkResponse(): ResponseFacts {
   anyCode = false;
   if (namesFromTopics.length > 0) namesFromTopics = [];
   if (namesFromResponses.length > 0) namesFromResponses = [];
-  resObject(0, -1, 0);
+  try {
+    resObject(0, -1, 0);
+  } finally {
+    if (frames > framesHigh) framesHigh = frames;
+  }
   const errors: ResponseError[] = [];
   let failed = false;
   if (anyCode) {
