@@ -15,6 +15,10 @@ describe('namesOnlyOtherNodes', () => {
     ['keeps a line that names this node and another', '{"objectRef":{"nodeId":"2"},"context":{"nodeId":1}}', false],
     ['keeps a line that names no node', '{"action":"Write","objectRef":{"topicName":"orders"}}', false],
     ['keeps a line whose node id is not a plain number', '{"objectRef":{"nodeId":"two"}}', false],
+    ['reads a zero-padded node id as the parser does (node 1: kept)', '{"objectRef":{"nodeId":"01"}}', false],
+    ['keeps a line whose node id is a fraction (the parser rejects it)', '{"context":{"nodeId":2.5}}', false],
+    ['keeps a line whose node id is a lone minus sign', '{"objectRef":{"nodeId":"-"}}', false],
+    ['passes over a line whose node id is a JSON integer of another node', '{"context":{"nodeId":2}}', true],
     ['keeps a Logstash-wrapped line (the event is an escaped string)', JSON.stringify({ message: '{"objectRef":{"nodeId":"2"}}', logger_name: 'audit.X' }), false],
     ['keeps a line whose client id only spells a node id', JSON.stringify({ context: { clientId: '","nodeId":"2' } }), false],
   ])('%s', (_name, line, expected) => {

@@ -11,34 +11,50 @@
 // Logstash-wrapped line carries the event as an escaped string, so it never matches and is parsed
 // normally. Checked against the full parser by parsers/kroxylicious-audit/prefilter.test.ts.
 
-const KEY = '"nodeId":';
+// Searched for without their opening quote, which is then checked by hand: V8's indexOf is 2–3×
+// faster on a pattern that does not start with `"`, the most frequent character of these lines.
+const KEY = 'nodeId":';
 // Session events are kept whatever node they name: a session known to belong to another node
 // keeps its later events (authorizations, short-circuits without a node id) out of this sidecar.
-const SESSION_EVENT = '"action":"Client';
+const SESSION_EVENT = 'action":"Client';
+
+/** Index of the first `"<tail>` at or after `from` (`tail` without its opening quote), or -1. */
+function indexOfQuoted(line: string, tail: string, from = 0): number {
+  let at = line.indexOf(tail, from + 1);
+  while (at !== -1 && line.charCodeAt(at - 1) !== 34 /* " */) at = line.indexOf(tail, at + 1);
+  return at === -1 ? -1 : at - 1;
+}
 
 /** The line can be passed over: it is another node's request traffic. */
 export function isOtherNodesTraffic(line: string, nodeId: number): boolean {
-  return namesOnlyOtherNodes(line, nodeId) && !line.includes(SESSION_EVENT);
+  return namesOnlyOtherNodes(line, nodeId) && indexOfQuoted(line, SESSION_EVENT) === -1;
 }
 
-/** True when the line names at least one broker node and none of them is `nodeId`. */
+/**
+ * True when the line names at least one broker node and none of them is `nodeId`. A node id is
+ * read as the parser reads it (a JSON integer or a string of digits, so `"01"` is node 1); anything
+ * else is not a plain node id and the parser decides.
+ */
 export function namesOnlyOtherNodes(line: string, nodeId: number): boolean {
-  let at = line.indexOf(KEY);
+  let at = indexOfQuoted(line, KEY);
   if (at === -1) return false;
-  const mine = String(nodeId);
   let other = false;
   while (at !== -1) {
-    let i = at + KEY.length;
+    let i = at + 1 + KEY.length;
     while (line.charCodeAt(i) === 32) i++; // tolerate `"nodeId": 1`
     const quoted = line.charCodeAt(i) === 34; /* " */
     if (quoted) i++;
+    const negative = line.charCodeAt(i) === 45; /* - */
+    if (negative) i++;
     let j = i;
-    if (line.charCodeAt(j) === 45 /* - */) j++;
-    while (j < line.length && line.charCodeAt(j) >= 48 && line.charCodeAt(j) <= 57) j++;
-    if (j === i || (quoted && line.charCodeAt(j) !== 34)) return false; // not a plain node id: let the parser decide
-    if (line.slice(i, j) === mine) return false;
+    let value = 0;
+    for (let c = line.charCodeAt(j); c >= 48 && c <= 57; c = line.charCodeAt(++j)) value = value * 10 + (c - 48);
+    const end = line.charCodeAt(j);
+    const plain = quoted ? end === 34 : end === 44 /* , */ || end === 125 /* } */ || end === 93 /* ] */ || end === 32;
+    if (j === i || j - i > 15 || !plain) return false;
+    if ((negative ? -value : value) === nodeId) return false;
     other = true;
-    at = line.indexOf(KEY, j);
+    at = indexOfQuoted(line, KEY, j);
   }
   return other;
 }
@@ -48,8 +64,8 @@ export function namesOnlyOtherNodes(line: string, nodeId: number): boolean {
 // belongs to another node (its ClientConnect named that node), such a line is that node's traffic
 // too; the join would read it only to discard it (see Joiner.isForeignSession).
 
-const ACTOR = '"actor":{';
-const SESSION_KEY = '"session":"';
+const ACTOR = 'actor":{'; // each after its opening quote (see indexOfQuoted)
+const SESSION_KEY = 'session":"';
 
 /**
  * The actor's session id of a P1/P2 line that names no node and is not a session event; null when
@@ -59,16 +75,16 @@ const SESSION_KEY = '"session":"';
  * namesOnlyOtherNodes, a bare-quoted key cannot come from inside a client-chosen string.
  */
 export function actorSessionOfUnroutedLine(line: string): string | null {
-  if (line.includes(KEY) || line.includes(SESSION_EVENT) || line.includes('"sessionId":')) return null;
-  const k = line.indexOf(SESSION_KEY);
-  if (k === -1 || line.indexOf(SESSION_KEY, k + 1) !== -1) return null;
-  const a = line.indexOf(ACTOR);
+  if (indexOfQuoted(line, KEY) !== -1 || indexOfQuoted(line, SESSION_EVENT) !== -1 || indexOfQuoted(line, 'sessionId":') !== -1) return null;
+  const k = indexOfQuoted(line, SESSION_KEY);
+  if (k === -1 || indexOfQuoted(line, SESSION_KEY, k + 1) !== -1) return null;
+  const a = indexOfQuoted(line, ACTOR);
   if (a === -1 || a > k) return null;
-  const inner = a + ACTOR.length;
+  const inner = a + 1 + ACTOR.length;
   const open = line.indexOf('{', inner);
   const close = line.indexOf('}', inner);
   if ((open !== -1 && open < k) || (close !== -1 && close < k)) return null;
-  const start = k + SESSION_KEY.length;
+  const start = k + 1 + SESSION_KEY.length;
   const end = line.indexOf('"', start);
   if (end <= start) return null;
   const id = line.slice(start, end);
