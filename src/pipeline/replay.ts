@@ -94,6 +94,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
 
   let batches = 0;
   let final = false;
+  let pendingGaps: AuditRecord[] = [];
   const flush = async (extra: AuditRecord[] = []) => {
     const records = joiner.takeRecords();
     records.push(...extra);
@@ -101,10 +102,14 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       await opts.sink.write(records.map(render));
       recordsWritten += records.length;
     }
-    // Committed only after the sink has the records: if we die before this, the old state is whole.
-    // Counters are written with every 16th batch and at the end: they are only read afterwards.
-    const stats = ++batches % 16 === 0 || final ? flatStats(counters, joiner) : {};
-    if (records.length || Object.keys(stats).length) opts.store.commit([], records, stats, []);
+    // The store keeps only the gaps (for `ktrail gaps`) and the counters, committed only after the
+    // sink has the records (if we die before, the old state is whole). Both are read only after
+    // the replay, so they go in one transaction every 16th batch and at the end, not per batch.
+    for (const r of records) if (r.kind === 'gap') pendingGaps.push(r);
+    if (++batches % 16 === 0 || final) {
+      opts.store.commit([], pendingGaps, flatStats(counters, joiner), []);
+      pendingGaps = [];
+    }
     windowPeak = Math.max(windowPeak, joiner.windowSize);
     opts.onBatch?.({ counters, joiner, recordsWritten });
   };
