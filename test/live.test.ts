@@ -74,8 +74,10 @@ describe('ktrail run', () => {
     const killer = (async () => {
       while (writing || kills < 22) {
         // Kill at a random point of real work: after this life has started reading.
+        // (Under a loaded machine a start can take seconds; killing a life before it announced
+        // itself would make the start count below disagree for a reason that is not ktrail's.)
         const before = kills + 1;
-        await waitFor(() => starts() >= before, 10_000);
+        if (!(await waitFor(() => starts() >= before, 60_000))) throw new Error(`life ${before} wrote no ktrail-start record in 60 s`);
         await sleep(Math.floor(rng.next() * 250));
         await ktrail.kill('SIGKILL');
         kills += 1;
