@@ -5,7 +5,7 @@
 import { writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseKafkaRequestLine, parseKafkaRequestLineWithScanner } from '../../parsers/kafka-request-log/parse.js';
+import { parseKafkaRequestLine, parseKafkaRequestLineWithJsonParse, parseKafkaRequestLineWithScanner } from '../../parsers/kafka-request-log/parse.js';
 import { executeReplay, replayConfig } from '../../src/cli/replay.js';
 import { StreamSink } from '../../src/sinks/stdout.js';
 import type { Sink } from '../../src/sinks/sink.js';
@@ -57,8 +57,10 @@ async function run(): Promise<Omit<CaseResult, 'case' | 'wallSec' | 'cpuSec' | '
       return { brokerLines: n, brokerBytes, inputBytes: brokerBytes, records: out > 0 ? n : 0 };
     }
     case 'request_log_to_events':
-    case 'request_log_to_events_scanner': {
-      const parse = caseName === 'request_log_to_events' ? parseKafkaRequestLine : parseKafkaRequestLineWithScanner;
+    case 'request_log_to_events_scanner':
+    case 'request_log_to_events_jsonparse': {
+      const parse =
+        caseName === 'request_log_to_events' ? parseKafkaRequestLine : caseName === 'request_log_to_events_scanner' ? parseKafkaRequestLineWithScanner : parseKafkaRequestLineWithJsonParse;
       let n = 0;
       let events = 0;
       for (const b of readLineBatches(brokerFiles, MAX_LINE, 4096)) {

@@ -22,6 +22,7 @@ const ALL_CASES = [
   'request_log_to_json_naive',
   'request_log_to_events',
   'request_log_to_events_scanner',
+  'request_log_to_events_jsonparse',
   'replay_to_null',
   'replay_to_stdout',
   'replay_wide_window_to_null',
