@@ -552,14 +552,7 @@ export class Joiner {
       this.touch(`e:${e.id}`, e.time, e);
       return;
     }
-    const quality = ok.length > 1 ? 'ambiguous' : e.fullKey ? 'exact' : 'probable';
-    const b = ok[0] as PendingBroker;
-    this.join(e, b, quality, ok.length > 1 ? ok.map((x) => x.id) : []);
-    if (ok.length > 1)
-      for (const other of ok.slice(1)) {
-        this.removeBroker(other);
-        this.unindexBroker(other);
-      }
+    this.joinCandidates(e, ok, e.fullKey ? 'exact' : 'probable');
   }
 
   /** An ApiVersions still waiting on this connection opened a SASL exchange: the broker will not log it. */
@@ -904,7 +897,7 @@ export class Joiner {
     if (!this.ownedOrUnknown(e)) return false;
     const ok = nearest((this.brokerFull.get(e.fullKey) ?? []).filter((b) => this.compatible(e, b, false)), (b) => b.event.receiveTime, e.time);
     if (ok.length === 0) return false;
-    this.joinCandidates(e, ok);
+    this.joinCandidates(e, ok, 'exact');
     return true;
   }
 
@@ -928,10 +921,10 @@ export class Joiner {
     return e.owned !== false;
   }
 
-  /** Join `e` with the nearest of `ok` (ambiguous when it has rivals, which leave the window). */
-  private joinCandidates(e: PendingEgress, ok: PendingBroker[]): void {
+  /** Join `e` with the first of `ok` (ambiguous when it has rivals, which leave the window). */
+  private joinCandidates(e: PendingEgress, ok: PendingBroker[], unique: 'exact' | 'probable'): void {
     const b = ok[0] as PendingBroker;
-    this.join(e, b, ok.length > 1 ? 'ambiguous' : 'exact', ok.length > 1 ? ok.map((x) => x.id) : []);
+    this.join(e, b, ok.length > 1 ? 'ambiguous' : unique, ok.length > 1 ? ok.map((x) => x.id) : []);
     if (ok.length > 1)
       for (const other of ok.slice(1)) {
         this.removeBroker(other);
