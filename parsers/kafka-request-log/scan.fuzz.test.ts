@@ -17,6 +17,9 @@ import { REQUEST_KEYS, scanRequestBody } from './scan.js';
 const RESPONSE_KEYS = ['name', 'topic', 'topicId', 'groupId', 'resourceName', 'partitionIndex', 'partition', 'index', 'errorCode', 'authBytes', 'hmac'];
 
 const CTX = { brokerTimeZone: 'UTC' };
+// KTRAIL_FUZZ_RUNS=10 multiplies every numRuns (scripts/fuzz-nightly.sh), as in test/fuzz; KTRAIL_FUZZ_SEED replays a run.
+const SCALE = Math.max(1, Number(process.env.KTRAIL_FUZZ_RUNS ?? '1') || 1);
+const SEED = process.env.KTRAIL_FUZZ_SEED === undefined ? undefined : Number(process.env.KTRAIL_FUZZ_SEED);
 const HEAD = '[2025-06-12 14:03:27,489] DEBUG Completed request:';
 const TAIL = ' (kafka.request.logger)';
 
@@ -284,7 +287,7 @@ describe('scanRequestBody against JSON.parse', () => {
         if (scanRequestBody(line, HEAD.length, HEAD.length + body.length) !== null) scanned++;
         return sameBothWays(line);
       }),
-      { numRuns: 40_000 },
+      { numRuns: 40_000 * SCALE, ...(SEED === undefined ? {} : { seed: SEED }) },
     );
     // The fallback must not be what makes the property hold.
     expect(scanned / runs).toBeGreaterThan(0.4);
@@ -312,7 +315,7 @@ describe('scanRequestBody against JSON.parse', () => {
         return sameBothWays(line) ||
           isDeepStrictEqual(parseKafkaRequestLineWithScanner(line, CTX), parseKafkaRequestLineWithJsonParse(line.replace(/[\u0000-\u001f]/g, ' '), CTX));
       }),
-      { numRuns: 60_000 },
+      { numRuns: 60_000 * SCALE, ...(SEED === undefined ? {} : { seed: SEED }) },
     );
   });
 
@@ -332,7 +335,7 @@ describe('scanRequestBody against JSON.parse', () => {
         const body = `{"requestHeader":{"requestApiKey":3,"requestApiVersion":12,"correlationId":1,"clientId":"c"},"request":{"topics":[{"topicId":"id0"}]},"response":{"brokers":[${brokers.join(',')}],"topics":[${topics.join(',')}],"errorCode":${g.pick([0, 5])}},"connection":"10.0.0.1:9093-10.0.0.2:5000-0","totalTimeMs":1,"principal":"User:a"}`;
         return sameBothWays(lineOf(body));
       }),
-      { numRuns: 40 },
+      { numRuns: 40 * SCALE, ...(SEED === undefined ? {} : { seed: SEED }) },
     );
   });
 });
