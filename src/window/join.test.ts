@@ -134,6 +134,39 @@ describe('the join', () => {
     expect(g[0]?.proxy?.upstreamCorrelationId).toBe(1);
   });
 
+  it('keeps two lifetimes of a reused port apart when the broker log is read first (nearest in time wins)', () => {
+    const S = 1_000_000;
+    const { records } = run((j) => {
+      // Connection A (SASL-terminated): ApiVersions and SaslHandshake are never logged by the broker.
+      j.addBrokerRequest(broker({ corr: 2, port: 40000, index: 7, at: 2100, apiKey: 3 }));
+      // Connection B reuses the port 3 s later (inside the 5 s tolerance); its ApiVersions is logged.
+      j.addBrokerRequest(broker({ corr: 0, port: 40000, index: 8, at: 3 * S + 100, apiKey: 18 }));
+      j.addBrokerRequest(broker({ corr: 1, port: 40000, index: 8, at: 3 * S + 1100, apiKey: 3 }));
+      // Only now the proxy log, as when it lags or a replay reads the broker log a batch ahead.
+      j.addProxy(egress({ corr: 0, port: 40000, at: 0, apiKey: 18 }));
+      j.addProxy(egress({ corr: 1, port: 40000, at: 1000, apiKey: 17 }));
+      j.addProxy(egress({ corr: 2, port: 40000, at: 2000, apiKey: 3 }));
+      j.addProxy(egress({ corr: 0, port: 40000, at: 3 * S, apiKey: 18, session: 's2' }));
+      j.addProxy(egress({ corr: 1, port: 40000, at: 3 * S + 1000, apiKey: 3, session: 's2' }));
+    });
+    const joined = requests(records).filter((r) => r.correlation?.status === 'joined');
+    const pairs = joined.map((r) => `${r.actor.sessionId}:${r.proxy?.upstreamCorrelationId}->${r.broker?.connection.split('-').pop()}:${r.broker?.correlationId}`);
+    expect(pairs.sort()).toEqual(['s1:2->7:2', 's2:0->8:0', 's2:1->8:1']);
+    expect(joined.every((r) => r.correlation?.quality === 'exact')).toBe(true);
+    expect(gaps(records)).toEqual([]);
+  });
+
+  it('takes a partner further than 1 s only at the deadline, and then the nearest', () => {
+    const S = 1_000_000;
+    const { records } = run((j) => {
+      // The two clocks disagree by 2 s: nothing is near enough on arrival, the deadline decides.
+      j.addProxy(egress({ corr: 5, port: 40000, at: 0 }));
+      j.addBrokerRequest(broker({ corr: 5, port: 40000, index: 3, at: 2 * S }));
+    });
+    expect(requests(records).map((r) => r.correlation)).toEqual([{ status: 'joined', quality: 'exact' }]);
+    expect(gaps(records)).toEqual([]);
+  });
+
   it('joins as probable when the proxy does not name its local port', () => {
     const { records } = run((j) => {
       j.addProxy(egress({ corr: 3, port: null, at: 0 }));
