@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../src/records/record.js';
 import { generateScenario } from './sim/scenario.js';
 import { jsonLines, runCli } from './helpers/cli.js';
-import { KtrailProcess, LogWriter, readLines, sleep, trailerLines, waitFor } from './helpers/live.js';
+import { KtrailProcess, LogWriter, liveLogArgs, readLines, sleep, trailerLines, waitFor } from './helpers/live.js';
 
 const base = mkdtempSync(join(tmpdir(), 'ktrail-full-'));
 const stateDir = join(base, 'state');
@@ -46,7 +46,7 @@ describe.skipIf(!mounted)('ktrail run on a full disk', () => {
     const proxyLines = readLines(m.files.proxy);
     const broker = new LogWriter(live, 'kafka-request.log', 'rename-dated');
     const proxy = new LogWriter(live, 'proxy-audit.log', 'copytruncate');
-    const logArgs = ['--broker-log', join(live, 'kafka-request.log*'), '--proxy-log', join(live, 'proxy-audit.log*'), '--broker-timezone', m.brokerTimeZone, '--broker-node-id', String(m.brokerNodeId), '--proxy-address', ...m.proxyAddresses];
+    const logArgs = liveLogArgs(live, m);
     const out = join(base, 'records.jsonl');
     const ktrail = new KtrailProcess(['run', ...logArgs, '--db', join(stateDir, 'state.db'), '--http-listen', '', '--poll-interval', '50ms'], out);
     ktrail.start();

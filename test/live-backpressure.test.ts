@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../src/records/record.js';
 import { generateScenario } from './sim/scenario.js';
 import { BIN, REPO, jsonLines, runCli } from './helpers/cli.js';
-import { LogWriter, readLines, sleep } from './helpers/live.js';
+import { LogWriter, liveLogArgs, readLines, sleep } from './helpers/live.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -44,13 +44,7 @@ describe('ktrail run with a stdout reader that stops reading', () => {
     new LogWriter(live, 'kafka-request.log', 'rename-dated').append(brokerLines);
     new LogWriter(live, 'proxy-audit.log', 'copytruncate').append(readLines(m.files.proxy));
     const db = join(base, 'state.db');
-    const args = [
-      '--broker-log', join(live, 'kafka-request.log*'),
-      '--proxy-log', join(live, 'proxy-audit.log*'),
-      '--broker-timezone', m.brokerTimeZone,
-      '--broker-node-id', String(m.brokerNodeId),
-      '--proxy-address', ...m.proxyAddresses,
-    ];
+    const args = liveLogArgs(live, m);
 
     const child = spawn(process.execPath, [BIN, 'run', ...args, '--db', db, '--poll-interval', '50ms', '--http-listen', ''], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

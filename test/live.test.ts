@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../src/records/record.js';
 import { generateScenario, type ScenarioManifest } from './sim/scenario.js';
 import { jsonLines, runCli } from './helpers/cli.js';
-import { KtrailProcess, LogWriter, readLines, sleep, trailerLines, waitFor } from './helpers/live.js';
+import { KtrailProcess, LogWriter, liveLogArgs, readLines, sleep, trailerLines, waitFor } from './helpers/live.js';
 import { Rng } from './sim/rng.js';
 
 const dirs: string[] = [];
@@ -26,15 +26,7 @@ function tempDir(prefix: string): string {
 }
 
 function logArgs(dir: string, m: ScenarioManifest, db: string): string[] {
-  return [
-    '--broker-log', join(dir, 'kafka-request.log*'),
-    '--authorizer-log', join(dir, 'kafka-authorizer.log*'),
-    '--proxy-log', join(dir, 'proxy-audit.log*'),
-    '--broker-timezone', m.brokerTimeZone,
-    '--broker-node-id', String(m.brokerNodeId),
-    '--proxy-address', ...m.proxyAddresses,
-    '--db', db,
-  ];
+  return [...liveLogArgs(dir, m, { authorizer: true }), '--db', db];
 }
 
 const notHealth = (rs: AuditRecord[]) => rs.filter((r) => r.kind !== 'health');

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../src/records/record.js';
 import { generateScenario } from './sim/scenario.js';
 import { jsonLines, runCli } from './helpers/cli.js';
-import { KtrailProcess, LogWriter, readLines, sleep, trailerLines, waitFor } from './helpers/live.js';
+import { KtrailProcess, LogWriter, liveLogArgs, readLines, sleep, trailerLines, waitFor } from './helpers/live.js';
 import { startReceiver, type OtlpReceiver } from './otlp/receiver.js';
 
 const dirs: string[] = [];
@@ -33,13 +33,7 @@ describe('ktrail run --output otlp', () => {
     const proxy = new LogWriter(live, 'proxy-audit.log', 'copytruncate');
     receiver = await startReceiver();
 
-    const logArgs = [
-      '--broker-log', join(live, 'kafka-request.log*'),
-      '--proxy-log', join(live, 'proxy-audit.log*'),
-      '--broker-timezone', m.brokerTimeZone,
-      '--broker-node-id', String(m.brokerNodeId),
-      '--proxy-address', ...m.proxyAddresses,
-    ];
+    const logArgs = liveLogArgs(live, m);
     const ktrail = new KtrailProcess(
       ['run', ...logArgs, '--db', join(base, 'state.db'), '--output', 'otlp', '--otlp-endpoint', receiver.url, '--otlp-protocol', 'http/protobuf', '--poll-interval', '50ms', '--http-listen', ''],
       join(base, 'stdout.txt'),

@@ -121,3 +121,19 @@ export function trailerLines(m: { brokerEndpoint: string; brokerNodeId: number }
   const proxy = `{"time":"2026-11-22T23:00:00.000000Z","action":"ClientConnect","status":null,"reason":null,"actor":{"type":"Client","srcAddr":"/203.0.113.250:1","session":"ffffffff-ffff-4fff-8fff-ffffffffffff"},"objectRef":{"nodeId":"${m.brokerNodeId}","vc":"prod"}}`;
   return { broker, proxy };
 }
+
+/**
+ * The source flags of `ktrail run` / `replay` for the files a LogWriter writes into `dir`: the
+ * request and proxy logs (rotated ones by glob), optionally the authorizer log, and the scenario's
+ * broker facts.
+ */
+export function liveLogArgs(dir: string, m: { brokerTimeZone: string; brokerNodeId: number; proxyAddresses: string[] }, opts: { authorizer?: boolean } = {}): string[] {
+  return [
+    '--broker-log', join(dir, 'kafka-request.log*'),
+    ...(opts.authorizer ? ['--authorizer-log', join(dir, 'kafka-authorizer.log*')] : []),
+    '--proxy-log', join(dir, 'proxy-audit.log*'),
+    '--broker-timezone', m.brokerTimeZone,
+    '--broker-node-id', String(m.brokerNodeId),
+    '--proxy-address', ...m.proxyAddresses,
+  ];
+}
