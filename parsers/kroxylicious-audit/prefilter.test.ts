@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateScenario } from '../../test/sim/scenario.js';
 import { parseKroxyliciousLine } from './parse.js';
-import { actorSessionOfUnroutedLine, isOtherNodesTraffic, namesOnlyOtherNodes } from './prefilter.js';
+import { actorSessionOfUnroutedLine, isOtherBrokersLine, isOtherNodesTraffic, namesOnlyOtherNodes } from './prefilter.js';
 
 describe('namesOnlyOtherNodes', () => {
   it.each([
@@ -108,6 +108,32 @@ describe('actorSessionOfUnroutedLine', () => {
         }
       }
       expect(answered).toBeGreaterThan(100);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('isOtherBrokersLine', () => {
+  it('is exactly isOtherNodesTraffic, or a node-less line of a foreign session, on a simulated proxy log', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ktrail-prefilter-'));
+    try {
+      const m = await generateScenario(dir, { seed: 5, sessions: 120 });
+      let byNode = 0;
+      let bySession = 0;
+      for (const file of m.files.proxy) {
+        for (const line of readFileSync(file, 'utf8').split('\n')) {
+          if (!line) continue;
+          const node = isOtherNodesTraffic(line, m.brokerNodeId);
+          const session = actorSessionOfUnroutedLine(line);
+          expect(isOtherBrokersLine(line, m.brokerNodeId, () => false)).toBe(node);
+          expect(isOtherBrokersLine(line, m.brokerNodeId, (s) => s === session)).toBe(node || session !== null);
+          if (node) byNode++;
+          else if (session !== null) bySession++;
+        }
+      }
+      expect(byNode).toBeGreaterThan(100);
+      expect(bySession).toBeGreaterThan(100);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

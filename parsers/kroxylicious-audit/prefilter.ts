@@ -25,6 +25,19 @@ function indexOfQuoted(line: string, tail: string, from = 0): number {
   return at === -1 ? -1 : at - 1;
 }
 
+/**
+ * feed()'s question for a proxy line: can it be passed over unparsed as another broker's? Either
+ * check below, with the node-id key searched once: a line that names nodes is decided by them
+ * (isOtherNodesTraffic), a line that names none by its actor's session (actorSessionOfUnroutedLine
+ * and the join's `isForeignSession`).
+ */
+export function isOtherBrokersLine(line: string, nodeId: number, isForeignSession: (sessionId: string) => boolean): boolean {
+  const at = indexOfQuoted(line, KEY);
+  if (at !== -1) return namesOnlyOtherNodesFrom(line, at, nodeId) && indexOfQuoted(line, SESSION_EVENT) === -1;
+  const session = actorSessionOfNodelessLine(line);
+  return session !== null && isForeignSession(session);
+}
+
 /** The line can be passed over: it is another node's request traffic. */
 export function isOtherNodesTraffic(line: string, nodeId: number): boolean {
   return namesOnlyOtherNodes(line, nodeId) && indexOfQuoted(line, SESSION_EVENT) === -1;
@@ -36,8 +49,13 @@ export function isOtherNodesTraffic(line: string, nodeId: number): boolean {
  * else is not a plain node id and the parser decides.
  */
 export function namesOnlyOtherNodes(line: string, nodeId: number): boolean {
-  let at = indexOfQuoted(line, KEY);
-  if (at === -1) return false;
+  const at = indexOfQuoted(line, KEY);
+  return at !== -1 && namesOnlyOtherNodesFrom(line, at, nodeId);
+}
+
+/** namesOnlyOtherNodes from the first node-id key, found at `at`. */
+function namesOnlyOtherNodesFrom(line: string, first: number, nodeId: number): boolean {
+  let at = first;
   let other = false;
   while (at !== -1) {
     let i = at + 1 + KEY.length;
@@ -75,7 +93,12 @@ const SESSION_KEY = 'session":"';
  * namesOnlyOtherNodes, a bare-quoted key cannot come from inside a client-chosen string.
  */
 export function actorSessionOfUnroutedLine(line: string): string | null {
-  if (indexOfQuoted(line, KEY) !== -1 || indexOfQuoted(line, SESSION_EVENT) !== -1 || indexOfQuoted(line, 'sessionId":') !== -1) return null;
+  return indexOfQuoted(line, KEY) === -1 ? actorSessionOfNodelessLine(line) : null;
+}
+
+/** actorSessionOfUnroutedLine for a line already known to hold no node-id key. */
+function actorSessionOfNodelessLine(line: string): string | null {
+  if (indexOfQuoted(line, SESSION_EVENT) !== -1 || indexOfQuoted(line, 'sessionId":') !== -1) return null;
   const k = indexOfQuoted(line, SESSION_KEY);
   if (k === -1 || indexOfQuoted(line, SESSION_KEY, k + 1) !== -1) return null;
   const a = indexOfQuoted(line, ACTOR);

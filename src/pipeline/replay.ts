@@ -3,7 +3,7 @@
 // the source that is furthest behind), so the window holds only what is really in flight.
 
 import { PARSERS } from '../../parsers/index.js';
-import { actorSessionOfUnroutedLine, isOtherNodesTraffic } from '../../parsers/kroxylicious-audit/prefilter.js';
+import { isOtherBrokersLine } from '../../parsers/kroxylicious-audit/prefilter.js';
 import type { ParseContext } from '../events.js';
 import { healthRecord, type RecordContext } from '../records/build.js';
 import { renderer } from '../records/formats.js';
@@ -170,22 +170,16 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
 export function feed(kind: SourceKind, lines: string[], ctx: ParseContext, counters: Counters, joiner: Joiner, clock: ProxyClock): number {
   const sc = counters.sources[kind];
   const parse = PARSERS[kind];
+  const isForeignSession = (sessionId: string) => joiner.isForeignSession(sessionId);
   let newest = -Infinity;
   for (const line of lines) {
     sc.lines += 1;
     sc.bytes += line.length + 1;
-    // Every sidecar reads the whole proxy log: pass over other brokers' request traffic unparsed.
-    if (kind === 'proxy' && isOtherNodesTraffic(line, joiner.brokerNodeId)) {
+    // Every sidecar reads the whole proxy log: pass over other brokers' request traffic, and the
+    // node-less events (authorizations) of sessions known to be another node's, unparsed.
+    if (kind === 'proxy' && isOtherBrokersLine(line, joiner.brokerNodeId, isForeignSession)) {
       counters.skip(kind, 'other_broker');
       continue;
-    }
-    // ... and the node-less events (authorizations) of sessions known to be another node's.
-    if (kind === 'proxy') {
-      const session = actorSessionOfUnroutedLine(line);
-      if (session !== null && joiner.isForeignSession(session)) {
-        counters.skip(kind, 'other_broker');
-        continue;
-      }
     }
     const r = parse(line, ctx);
     if (r.kind === 'skip') {
