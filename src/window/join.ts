@@ -145,6 +145,9 @@ export const SAME_LIFETIME_MICROS = 1_000_000;
 
 /** The candidates near enough to `t` to be taken now, nearest first (see SAME_LIFETIME_MICROS). */
 function nearNow<T>(candidates: T[], timeOf: (x: T) => number, t: number): T[] {
+  // Nearly every arrival has no candidate or one: answer those without new arrays.
+  if (candidates.length === 0) return candidates;
+  if (candidates.length === 1) return Math.abs(timeOf(candidates[0]!) - t) <= SAME_LIFETIME_MICROS ? candidates : [];
   return nearest(candidates.filter((x) => Math.abs(timeOf(x) - t) <= SAME_LIFETIME_MICROS), timeOf, t);
 }
 
