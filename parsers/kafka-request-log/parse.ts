@@ -27,10 +27,9 @@ import type {
   ResponseError,
 } from '../../src/events.js';
 import { apiKeyName } from '../../src/kafka/api-keys.js';
-import { errorName } from '../../src/kafka/error-codes.js';
 import { parseConnectionId } from '../connection-id.js';
 import { brokerRecord, type Log4jRecord } from '../log4j-layout.js';
-import { MAX_ERRORS, MAX_WALK_DEPTH, MAX_WALK_NODES, MAX_ZERO_ERRORS } from './limits.js';
+import { ErrorList, MAX_WALK_DEPTH, MAX_WALK_NODES } from './limits.js';
 import { type ResponseFacts, type ScannedBody, scanRequestBody } from './scan.js';
 
 export const REQUEST_LOGGER = 'kafka.request.logger';
@@ -40,7 +39,7 @@ const PREFIX = 'Completed request:';
 export const MAX_RESOURCES = 100;
 /** At most this many partition numbers across all resources of one event. */
 export const MAX_PARTITIONS = 1000;
-export { MAX_ERRORS, MAX_ZERO_ERRORS };
+export { MAX_ERRORS, MAX_ZERO_ERRORS } from './limits.js';
 
 type Json = Record<string, unknown>;
 type Result = ParseResult<BrokerRequestEvent>;
@@ -234,8 +233,10 @@ export function extractRequestEvent(rec: Log4jRecord, body: unknown, facts?: Res
     errors = facts.errors;
     failed = facts.failed;
   } else {
-    errors = [];
-    failed = res !== null ? collectErrors(res, errors) : false;
+    const list = new ErrorList();
+    if (res !== null) collectErrors(res, list);
+    errors = list.items;
+    failed = list.failed;
   }
 
   return {
@@ -566,11 +567,9 @@ function topicNamesFromResponse(res: Json | null): Map<string, string> {
 /**
  * Walks the response collecting every `errorCode`, labelled by the nearest topic (`orders`),
  * partition (`orders/0`), group (`group:orders-app`) or config resource; `` at the top level.
- * Returns true if any code is non-zero (even past the caps).
+ * Codes go into `out` in walk order, which applies the caps.
  */
-function collectErrors(res: Json, out: ResponseError[]): boolean {
-  let failed = false;
-  let nonZero = 0;
+function collectErrors(res: Json, out: ErrorList): void {
   let nodes = 0;
   const visit = (node: unknown, label: string, inTopic: boolean, depth: number): void => {
     if (++nodes > MAX_WALK_NODES || depth > MAX_WALK_DEPTH) return;
@@ -596,24 +595,13 @@ function collectErrors(res: Json, out: ResponseError[]): boolean {
     }
 
     const code = node['errorCode'];
-    if (isInt(code)) {
-      if (code !== 0) {
-        failed = true;
-        if (nonZero < MAX_ERRORS) {
-          out.push({ resource: here, code, name: errorName(code) });
-          nonZero++;
-        }
-      } else if (out.length < MAX_ZERO_ERRORS) {
-        out.push({ resource: here, code, name: errorName(code) });
-      }
-    }
+    if (isInt(code)) out.add(here, code);
     for (const key in node) {
       const child = node[key];
       if (typeof child === 'object' && child !== null) visit(child, here, topicHere, depth + 1);
     }
   };
   visit(res, '', false, 0);
-  return failed;
 }
 
 // --- credentials -----------------------------------------------------------------------------
