@@ -72,6 +72,26 @@ function lcg(seed: number) {
   };
 }
 
+/**
+ * A writer's step: append up to `most` new lines (recorded in `written`) after the `pending` tail
+ * of the last step, sometimes stopping in the middle of one; returns the new pending tail.
+ */
+function appendLines(rnd: (n: number) => number, most: number, written: string[], pending: string): string {
+  let chunk = pending;
+  for (let k = rnd(most); k >= 0; k--) {
+    written.push(line(written.length));
+    chunk += `${written[written.length - 1]}\n`;
+  }
+  let rest = '';
+  if (rnd(3) === 0) {
+    const cut = rnd(chunk.length);
+    rest = chunk.slice(cut);
+    chunk = chunk.slice(0, cut);
+  }
+  appendFileSync(active(), chunk);
+  return rest;
+}
+
 describe('FileTailer', () => {
   it('reads appended lines in order with the offset just past each newline', async () => {
     writeFileSync(active(), `${line(1)}\n${line(2)}\n`);
@@ -119,19 +139,7 @@ describe('FileTailer', () => {
     for (let step = 0; step < 400; step++) {
       const op = rnd(10);
       if (op < 6) {
-        // Append whole lines, sometimes ending in the middle of one.
-        let chunk = pending;
-        pending = '';
-        for (let k = rnd(5); k >= 0; k--) {
-          written.push(line(written.length));
-          chunk += `${written[written.length - 1]}\n`;
-        }
-        if (rnd(3) === 0) {
-          const cut = rnd(chunk.length);
-          pending = chunk.slice(cut);
-          chunk = chunk.slice(0, cut);
-        }
-        appendFileSync(active(), chunk);
+        pending = appendLines(rnd, 5, written, pending);
       } else if (op < 7 && !pending) {
         // Rotate the way log4j does: the current file is renamed, the next event opens a new one.
         renameSync(active(), hourName(hour++));
@@ -166,18 +174,7 @@ describe('FileTailer', () => {
         for (let step = 0; step < 300; step++) {
           const op = rnd(20);
           if (op < 9) {
-            let chunk = pending;
-            pending = '';
-            for (let k = rnd(4); k >= 0; k--) {
-              written.push(line(written.length));
-              chunk += `${written[written.length - 1]}\n`;
-            }
-            if (rnd(3) === 0) {
-              const cut = rnd(chunk.length);
-              pending = chunk.slice(cut);
-              chunk = chunk.slice(0, cut);
-            }
-            appendFileSync(active(), chunk);
+            pending = appendLines(rnd, 4, written, pending);
           } else if (op < 11 && !pending) {
             if (mode === 'rename') {
               renameSync(active(), hourName(rotations));
