@@ -149,7 +149,7 @@ describe('deploy/kubernetes', () => {
     const cfg = parseConfigText(text, 'configmap.yaml', { env: { NODE_NAME: 'kafka-node-1' }, hostname: 'test-node' });
 
     it('passes ktrail validation', () => {
-      expect(cfg.broker.requestLog.length).toBeGreaterThan(0);
+      expect(cfg.sources['broker-request']?.length).toBeGreaterThan(0);
     });
 
     it('finds each broker node id by the Kubernetes node name', () => {
@@ -159,7 +159,7 @@ describe('deploy/kubernetes', () => {
 
     it('reads CRI container logs under /var/log/pods', () => {
       expect(cfg.input.containerFormat).toBe('cri');
-      for (const g of [...cfg.broker.requestLog, ...cfg.proxy.auditLog]) expect(g.startsWith('/var/log/pods/')).toBe(true);
+      for (const g of [...(cfg.sources['broker-request'] ?? []), ...(cfg.sources.proxy ?? [])]) expect(g.startsWith('/var/log/pods/')).toBe(true);
     });
 
     it('listens where the kubelet can probe, on the port the DaemonSet exposes', () => {

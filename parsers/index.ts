@@ -1,17 +1,18 @@
-// The parsers by source: a new format is a new folder here and one line below (STYLE.md).
+// The sources ktrail reads, in a fixed order (the order of counters, checkpoints and help). A new
+// log is a new folder here with a `source.ts`, and one line below (STYLE.md).
 
-import type { NormalizedEvent, ParseContext, ParseResult } from '../src/events.js';
-import type { SourceKind } from '../src/pipeline/counters.js';
-import { parseKafkaAuthorizerLine } from './kafka-authorizer-log/parse.js';
-import { parseKafkaRequestLine } from './kafka-request-log/parse.js';
-import { parseKafkaServerLine } from './kafka-server-log/parse.js';
-import { parseKroxyliciousLine } from './kroxylicious-audit/parse.js';
+import { kafkaAuthorizerLog } from './kafka-authorizer-log/source.js';
+import { kafkaRequestLog } from './kafka-request-log/source.js';
+import { kafkaServerLog } from './kafka-server-log/source.js';
+import { kroxyliciousAuditLog } from './kroxylicious-audit/source.js';
+import type { SourceDefinition } from './source.js';
 
-export type LineParser = (line: string, ctx: ParseContext) => ParseResult<NormalizedEvent>;
+export const SOURCES: readonly SourceDefinition[] = [kafkaRequestLog, kafkaAuthorizerLog, kafkaServerLog, kroxyliciousAuditLog];
 
-export const PARSERS: Record<SourceKind, LineParser> = {
-  'broker-request': parseKafkaRequestLine,
-  'broker-authorizer': parseKafkaAuthorizerLine,
-  'broker-server': parseKafkaServerLine,
-  proxy: (line) => parseKroxyliciousLine(line),
-};
+export type { SourceDefinition, SourceReader, SourceRole, ParseOutcome, ReaderContext } from './source.js';
+
+export function sourceNamed(name: string): SourceDefinition {
+  const s = SOURCES.find((x) => x.name === name);
+  if (!s) throw new Error(`unknown source ${JSON.stringify(name)}`);
+  return s;
+}

@@ -23,7 +23,7 @@ describe('ktrail usage errors', () => {
     ['a bad duration', [...base, '--tolerance', 'soon'], /^ktrail: command line: --tolerance: expected a duration like 30s or 2m, got "soon"/],
     ['an unknown format', [...base, '--format', 'json'], /^ktrail: option '--format <format>' argument 'json' is invalid/],
     ['OTLP output without an endpoint', [...base, '--output', 'otlp'], /^ktrail: --output otlp needs --otlp-endpoint/],
-    ['run without a config or logs', ['run'], /^ktrail: run: give --config <file>, or the replay flags/],
+    ['run without a config or logs', ['run'], /^ktrail: run: give --config <file>, or the log flags/],
   ])('rejects %s with one line and exit code 2', async (_name, args, message) => {
     const r = await runCli(args);
     expect(r.code).toBe(2);

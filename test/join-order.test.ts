@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PARSERS } from '../parsers/index.js';
+import { parseKafkaRequestLine } from '../parsers/kafka-request-log/parse.js';
+import { parseKroxyliciousLine } from '../parsers/kroxylicious-audit/parse.js';
 import type { BrokerRequestEvent, ProxyEvent } from '../src/events.js';
 import type { AuditRecord } from '../src/records/record.js';
 import { Joiner } from '../src/window/join.js';
@@ -32,7 +33,7 @@ beforeAll(async () => {
       readFileSync(f, 'utf8')
         .split('\n')
         .filter(Boolean)
-        .map((line) => PARSERS[kind](line, ctx))
+        .map((line) => (kind === 'proxy' ? parseKroxyliciousLine(line) : parseKafkaRequestLine(line, ctx)))
         .flatMap((r) => (r.kind === 'event' ? [r.event as T] : [])),
     );
   brokerEvents = events<BrokerRequestEvent>('broker-request', m.files.brokerRequest);

@@ -18,10 +18,12 @@ function demoDir(): string {
 
 export function demoArgs(dir = demoDir()): ReplayArgs {
   return {
-    brokerLog: [`${dir}kafka-request.log*`],
-    authorizerLog: [`${dir}kafka-authorizer.log*`],
-    serverLog: [`${dir}server.log`],
-    proxyLog: [`${dir}proxy-audit.log*`],
+    sources: {
+      'broker-request': [`${dir}kafka-request.log*`],
+      'broker-authorizer': [`${dir}kafka-authorizer.log*`],
+      'broker-server': [`${dir}server.log`],
+      proxy: [`${dir}proxy-audit.log*`],
+    },
     brokerTimezone: 'UTC',
     brokerNodeId: '1',
     proxyAddress: ['10.0.0.5'],

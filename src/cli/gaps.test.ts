@@ -56,7 +56,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'broker.log'), [FETCH, BYPASS, BROKER_ONLY].join('\n') + '\n');
   db = join(dir, 'state.db');
   const sink = { write: async () => {}, flush: async () => {}, close: async () => {} };
-  const args = { brokerLog: [join(dir, 'broker.log')], proxyLog: [join(dir, 'proxy.log')], brokerTimezone: 'UTC', brokerNodeId: '1', proxyAddress: ['10.0.0.5'], format: 'native' };
+  const args = { sources: { 'broker-request': [join(dir, 'broker.log')], proxy: [join(dir, 'proxy.log')] }, brokerTimezone: 'UTC', brokerNodeId: '1', proxyAddress: ['10.0.0.5'], format: 'native' };
   await executeReplay(replayConfig({ ...args, db }), sink);
 });
 

@@ -10,6 +10,18 @@ import { flagDuration, replayCommand, UsageError, type ReplayArgs } from './repl
 import { runCommand, type RunArgs } from './run.js';
 import { registerValidateCommand } from './validate.js';
 import { ConfigError } from '../config/load.js';
+import { sourceGlobsFromOptions } from '../config/from-flags.js';
+import { SOURCES } from '../../parsers/index.js';
+
+/** Each registered source's flag (`--broker-log <path...>`), with its help: the registry is the one declaration. */
+function addSourceOptions(cmd: Command, requiredForReplay: boolean): Command {
+  for (const s of SOURCES) {
+    const arg = `${s.setting.flag} <path...>`;
+    if (requiredForReplay && s.setting.required) cmd.requiredOption(arg, s.setting.help);
+    else cmd.option(arg, s.setting.help);
+  }
+  return cmd;
+}
 
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
@@ -22,14 +34,9 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError(false)
     .configureOutput({ outputError: (str, write) => write(`ktrail: ${str.replace(/^error: /, '')}`) });
 
-  program
-    .command('replay')
-    .description('read log files from the start, write audit records to stdout, exit')
-    .requiredOption('--broker-log <path...>', 'kafka-request.log files or globs (rotated files are read first)')
-    .option('--authorizer-log <path...>', 'kafka-authorizer.log files or globs')
-    .option('--server-log <path...>', 'server.log files or globs (authentication failures)')
-    .requiredOption('--proxy-log <path...>', 'Kroxylicious audit log files or globs')
-    .requiredOption('--broker-timezone <tz>', 'IANA time zone of the broker JVM (its log timestamps carry no offset)')
+  addSourceOptions(program.command('replay').description('read log files from the start, write audit records to stdout, exit'), true)
+    .option('--broker-timezone <tz>', 'IANA time zone of the broker JVM (its log timestamps carry no offset; default UTC)')
+    .option('--proxy-timezone <tz>', "IANA time zone of the proxy JVM, for Kroxylicious's text layout (default UTC)")
     .requiredOption('--broker-node-id <n>', "this broker's node id")
     .requiredOption('--proxy-address <ip...>', 'IP addresses of the proxy hosts, as the broker sees them')
     .addOption(new Option('--format <format>', 'record format on stdout').choices(['native', 'ecs', 'ocsf', 'cloudevents']).default('native'))
@@ -43,8 +50,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--max-window-events <n>', 'bound of events waiting in the join window (default 50000)')
     .option('--observer-host <name>', 'observer.host in records (default: $NODE_NAME or the host name)')
     .option('--no-summary', 'do not print the summary to stderr')
-    .action(async (opts: ReplayArgs) => {
-      code = await replayCommand(opts);
+    .action(async (opts: Omit<ReplayArgs, 'sources'> & Record<string, unknown>) => {
+      code = await replayCommand({ ...opts, sources: sourceGlobsFromOptions(opts) });
     });
 
   program
@@ -55,15 +62,15 @@ export async function main(argv: string[]): Promise<number> {
       code = await demoCommand(opts);
     });
 
-  program
-    .command('run')
-    .description('tail the logs as a sidecar until SIGTERM: records to stdout (or OTLP), state in --db')
-    .option('--config <file>', 'config file (YAML); see config/example.yaml')
-    .option('--broker-log <path...>', 'kafka-request.log globs (instead of --config)')
-    .option('--authorizer-log <path...>', 'kafka-authorizer.log globs')
-    .option('--server-log <path...>', 'server.log globs')
-    .option('--proxy-log <path...>', 'Kroxylicious audit log globs')
+  addSourceOptions(
+    program
+      .command('run')
+      .description('tail the logs as a sidecar until SIGTERM: records to stdout (or OTLP), state in --db')
+      .option('--config <file>', 'config file (YAML); see config/example.yaml; or the log flags below instead'),
+    false,
+  )
     .option('--broker-timezone <tz>', 'IANA time zone of the broker JVM')
+    .option('--proxy-timezone <tz>', "IANA time zone of the proxy JVM, for Kroxylicious's text layout")
     .option('--broker-node-id <n>', "this broker's node id")
     .option('--proxy-address <ip...>', 'IP addresses of the proxy hosts')
     .addOption(new Option('--format <format>', 'record format').choices(['native', 'ecs', 'ocsf', 'cloudevents']))
@@ -82,8 +89,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--http-listen <addr>', 'serve /metrics, /healthz, /readyz on ip:port ("" to disable)')
     .option('--poll-interval <duration>', 'how often to look for new data and files')
     .option('--shutdown-grace <duration>', 'after SIGTERM, how long to keep retrying a down output before leaving the batch for the next start (default 10s)')
-    .action(async (opts: RunArgs & { containerFormat?: string; startAt?: string; stallAfter?: string; httpListen?: string; pollInterval?: string; shutdownGrace?: string }) => {
-      if (!opts.config && !opts.brokerLog) throw new UsageError('run: give --config <file>, or the replay flags (--broker-log, --proxy-log, --broker-timezone, --broker-node-id, --proxy-address)');
+    .action(async (raw: RunArgs & Record<string, unknown> & { containerFormat?: string; startAt?: string; stallAfter?: string; httpListen?: string; pollInterval?: string; shutdownGrace?: string }) => {
+      const opts = { ...raw, sources: sourceGlobsFromOptions(raw) };
+      if (!opts.config && Object.keys(opts.sources).length === 0) throw new UsageError(`run: give --config <file>, or the log flags (${SOURCES.map((s) => s.setting.flag).join(', ')}) with --broker-node-id and --proxy-address`);
       code = await runCommand(opts, {
         ...(opts.stallAfter ? { stallAfterMicros: flagDuration(opts.stallAfter, '--stall-after') } : {}),
         ...(opts.containerFormat ? { containerFormat: opts.containerFormat as 'none' | 'cri' | 'docker' | 'auto' } : {}),

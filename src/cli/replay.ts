@@ -5,7 +5,7 @@
 import { accessSync, constants, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configFromReplayFlags } from '../config/from-flags.js';
+import { configFromReplayFlags, type ReplayFlags } from '../config/from-flags.js';
 import { configSources, durationToMicros, joinOptions, type KtrailConfig } from '../config/load.js';
 import { runReplay, type ReplaySummary, type SourceSpec } from '../pipeline/replay.js';
 import { renderer } from '../records/formats.js';
@@ -19,21 +19,7 @@ import { formatSummary } from './summary.js';
 
 export class UsageError extends Error {}
 
-export interface ReplayArgs {
-  brokerLog: string[];
-  authorizerLog?: string[];
-  serverLog?: string[];
-  proxyLog: string[];
-  brokerTimezone: string;
-  brokerNodeId: string;
-  proxyAddress: string[];
-  format: string;
-  db?: string;
-  tolerance?: string;
-  bypass?: string;
-  maxLineBytes?: string;
-  maxWindowEvents?: string;
-  observerHost?: string;
+export interface ReplayArgs extends ReplayFlags {
   output?: string;
   otlpEndpoint?: string;
   otlpProtocol?: string;
@@ -64,16 +50,9 @@ function resolveFiles(flag: string, patterns: string[]): string[] {
   return paths;
 }
 
-const FLAG_OF_SOURCE: Record<string, string> = {
-  'broker.request_log': '--broker-log',
-  'broker.authorizer_log': '--authorizer-log',
-  'broker.server_log': '--server-log',
-  'proxy.audit_log': '--proxy-log',
-};
-
 export function replaySources(cfg: KtrailConfig): SourceSpec[] {
   return configSources(cfg)
-    .map((s) => ({ kind: s.kind, paths: resolveFiles(FLAG_OF_SOURCE[s.key] ?? s.key, s.globs) }))
+    .map((s) => ({ name: s.name, paths: resolveFiles(s.flag, s.globs) }))
     .filter((s) => s.paths.length > 0);
 }
 
@@ -136,7 +115,7 @@ export async function executeReplay(cfg: KtrailConfig, sink: Sink): Promise<Repl
       sources,
       join: joinOptions(cfg),
       record: { nodeId: cfg.broker.nodeId, observerHost: cfg.observer.host, version: VERSION },
-      brokerTimeZone: cfg.broker.timeZone,
+      timeZones: { brokerTimeZone: cfg.broker.timeZone, proxyTimeZone: cfg.proxy.timeZone },
       maxLineBytes: cfg.input.maxLineBytes,
       sink,
       store,

@@ -38,14 +38,12 @@ const log = pino({ name: 'ktrail', base: { version: VERSION } }, pino.destinatio
 export function runConfig(a: RunArgs): KtrailConfig {
   if (a.config) return withOutputFlags(loadConfigFile(a.config), a);
   const cfg = configFromReplayFlags({
-    brokerLog: a.brokerLog ?? [],
-    proxyLog: a.proxyLog ?? [],
-    brokerTimezone: a.brokerTimezone ?? 'UTC',
+    sources: a.sources ?? {},
     brokerNodeId: a.brokerNodeId ?? '',
     proxyAddress: a.proxyAddress ?? [],
     format: a.format ?? 'native',
-    ...(a.authorizerLog ? { authorizerLog: a.authorizerLog } : {}),
-    ...(a.serverLog ? { serverLog: a.serverLog } : {}),
+    ...(a.brokerTimezone ? { brokerTimezone: a.brokerTimezone } : {}),
+    ...(a.proxyTimezone ? { proxyTimezone: a.proxyTimezone } : {}),
     ...(a.db ? { db: a.db } : {}),
     ...(a.tolerance ? { tolerance: a.tolerance } : {}),
     ...(a.bypass ? { bypass: a.bypass } : {}),
@@ -94,14 +92,14 @@ export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<
   });
   if (server) log.info({ address: `http://${server.address.includes(':') ? `[${server.address}]` : server.address}:${server.port}` }, 'listening');
 
-  const sources = configSources(cfg).map((s) => ({ kind: s.kind, patterns: s.globs }));
-  log.info({ db: dbPath, sources: sources.map((s) => s.kind), sink: cfg.output.sink, format: cfg.output.format }, 'starting');
+  const sources = configSources(cfg).map((s) => ({ name: s.name, patterns: s.globs }));
+  log.info({ db: dbPath, sources: sources.map((s) => s.name), sink: cfg.output.sink, format: cfg.output.format }, 'starting');
   try {
     state = await runLive({
       sources,
       join: joinOptions(cfg),
       record: { nodeId: cfg.broker.nodeId, observerHost: cfg.observer.host, version: VERSION },
-      brokerTimeZone: cfg.broker.timeZone,
+      timeZones: { brokerTimeZone: cfg.broker.timeZone, proxyTimeZone: cfg.proxy.timeZone },
       maxLineBytes: cfg.input.maxLineBytes,
       containerFormat: extra.containerFormat ?? cfg.input.containerFormat,
       startAt: extra.startAt ?? cfg.input.startAt,

@@ -1,7 +1,7 @@
 // The one-screen summary printed after a replay or the demo (to stderr, so stdout stays records only).
 
 import type { ReplaySummary } from '../pipeline/replay.js';
-import { SOURCE_KINDS } from '../pipeline/counters.js';
+import { SOURCE_NAMES } from '../pipeline/counters.js';
 
 function n(x: number): string {
   return x.toLocaleString('en-US');
@@ -16,8 +16,8 @@ export function formatSummary(s: ReplaySummary, elapsedMs: number): string {
   const rate = proxied ? ((100 * joined) / proxied).toFixed(2) : '100.00';
   out.push('ktrail summary');
   out.push('  input');
-  for (const k of SOURCE_KINDS) {
-    const c = s.counters.sources[k];
+  for (const k of SOURCE_NAMES) {
+    const c = s.counters.of(k);
     const skipped = Object.values(c.skipped).reduce((a, b) => a + b, 0);
     const rejected = Object.values(c.rejected).reduce((a, b) => a + b, 0);
     if (!c.lines && !rejected) continue; // a source whose only line was partial still shows its reject
@@ -29,7 +29,7 @@ export function formatSummary(s: ReplaySummary, elapsedMs: number): string {
   out.push(`    join rate          ${rate}% of proxied requests to this broker`);
   out.push(`    short-circuited    ${n(st.shortCircuited)} (answered by the proxy; not gaps)`);
   out.push(`    unlogged by design ${n(st.unloggedByDesign)} (SASL frames the broker never logs)`);
-  const passedOver = s.counters.sources.proxy.skipped['other_broker'] ?? 0;
+  const passedOver = SOURCE_NAMES.reduce((a, k) => a + (s.counters.of(k).skipped['other_broker'] ?? 0), 0);
   out.push(`    other brokers      ${n(st.otherBrokerIgnored)} proxy requests ignored, ${n(passedOver)} proxy lines passed over unparsed (their sidecars report them)`);
   out.push('  gaps');
   out.push(`    proxy-only         ${n(st.gaps['proxy-only'])}`);
@@ -43,7 +43,7 @@ export function formatSummary(s: ReplaySummary, elapsedMs: number): string {
   if (st.evicted) out.push(`    window evictions   ${n(st.evicted)} (reported as health records, not gaps)`);
   if (s.unanchoredProxyEvents) out.push(`    unanchored P3      ${n(s.unanchoredProxyEvents)} proxy events never got their ProxyStartup anchor`);
   const secs = elapsedMs / 1000;
-  const lines = SOURCE_KINDS.reduce((a, k) => a + s.counters.sources[k].lines, 0);
+  const lines = SOURCE_NAMES.reduce((a, k) => a + s.counters.of(k).lines, 0);
   out.push(`    took               ${secs.toFixed(2)} s (${n(Math.round(lines / Math.max(secs, 0.001)))} lines/s), window peak ${n(s.windowPeak)} events`);
   return out.join('\n') + '\n';
 }

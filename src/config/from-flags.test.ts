@@ -6,8 +6,7 @@ import { configFromReplayFlags, FLAGS_SOURCE } from './from-flags.js';
 import { ConfigError, parseConfigText } from './load.js';
 
 const base: ReplayArgs = {
-  brokerLog: ['/logs/kafka-request.log*'],
-  proxyLog: ['/logs/audit.log*'],
+  sources: { 'broker-request': ['/logs/kafka-request.log*'], proxy: ['/logs/audit.log*'] },
   brokerTimezone: 'Europe/Berlin',
   brokerNodeId: '2',
   proxyAddress: ['10.0.0.5', 'fd00::5'],
@@ -38,8 +37,7 @@ describe('configFromReplayFlags', () => {
   it('builds the same config as a file holding the same settings', () => {
     const flags: ReplayArgs = {
       ...base,
-      authorizerLog: ['/logs/kafka-authorizer.log*'],
-      serverLog: ['/logs/server.log'],
+      sources: { ...base.sources, 'broker-authorizer': ['/logs/kafka-authorizer.log*'], 'broker-server': ['/logs/server.log'] },
       db: '/tmp/state.db',
       tolerance: '2m',
       bypass: 'allow',
@@ -67,8 +65,8 @@ observer: {host: node-1}
 
   it('reads only the logs given, into a temporary database, with no listener', () => {
     const cfg = configFromReplayFlags(base, opts);
-    expect(cfg.broker.authorizerLog).toEqual([]);
-    expect(cfg.broker.serverLog).toEqual([]);
+    expect(cfg.sources['broker-authorizer']).toEqual([]);
+    expect(cfg.sources['broker-server']).toEqual([]);
     expect(cfg.state.db).toBeNull();
     expect(cfg.http.listen).toBeNull();
     expect(cfg.output.sink).toBe('stdout');
@@ -83,8 +81,8 @@ observer: {host: node-1}
   });
 
   it('resolves relative paths against the working directory', () => {
-    const cfg = configFromReplayFlags({ ...base, brokerLog: ['logs/req.log'], db: 'state.db' }, opts);
-    expect(cfg.broker.requestLog).toEqual([resolve('logs/req.log')]);
+    const cfg = configFromReplayFlags({ ...base, sources: { ...base.sources, 'broker-request': ['logs/req.log'] }, db: 'state.db' }, opts);
+    expect(cfg.sources['broker-request']).toEqual([resolve('logs/req.log')]);
     expect(cfg.state.db).toBe(resolve('state.db'));
   });
 
@@ -102,7 +100,7 @@ observer: {host: node-1}
     { name: 'names --max-line-bytes for a value that is not a number', flags: { maxLineBytes: '1MB' }, problem: '--max-line-bytes: expected a whole number, got "1MB"' },
     { name: 'names --max-window-events for zero', flags: { maxWindowEvents: '0' }, problem: '--max-window-events: expected a whole number from 1 to 100000000, got 0' },
     { name: 'names --format for an unknown format', flags: { format: 'json' }, problem: '--format: expected one of native, ecs, ocsf, cloudevents, got "json"' },
-    { name: 'names --broker-log when it is empty', flags: { brokerLog: [] }, problem: '--broker-log: expected at least one entry, got an empty list' },
+    { name: 'names --broker-log when it is empty', flags: { sources: { ...base.sources, 'broker-request': [] } }, problem: '--broker-log: expected at least one entry, got an empty list' },
   ];
   for (const c of cases) {
     it(c.name, () => {

@@ -13,7 +13,7 @@ import {
   parseConfigText,
   redactedConfig,
   sample,
-  schemaPath,
+  effectiveSchema,
   type KtrailConfig,
 } from './load.js';
 import { RECORD_FORMATS } from '../records/formats.js';
@@ -55,12 +55,15 @@ describe('parseConfigText', () => {
       broker: {
         nodeId: 1,
         timeZone: 'UTC',
-        requestLog: ['/var/log/kafka/kafka-request.log*'],
-        authorizerLog: ['/var/log/kafka/kafka-authorizer.log*'],
-        serverLog: ['/var/log/kafka/server.log*'],
         endpoints: [],
       },
-      proxy: { addresses: ['10.0.0.5'], auditLog: ['/var/log/kroxylicious/audit.log*'] },
+      proxy: { addresses: ['10.0.0.5'], timeZone: 'UTC' },
+      sources: {
+        'broker-request': ['/var/log/kafka/kafka-request.log*'],
+        'broker-authorizer': ['/var/log/kafka/kafka-authorizer.log*'],
+        'broker-server': ['/var/log/kafka/server.log*'],
+        proxy: ['/var/log/kroxylicious/audit.log*'],
+      },
       input: { containerFormat: 'none', maxLineBytes: 1048576, startAt: 'beginning' },
       join: { toleranceMicros: 30_000_000, maxWindowEvents: 50000, bypass: 'report', unattributedSessions: 'emit', stallAfterMicros: 120_000_000 },
       state: { db: '/var/lib/ktrail/state.db' },
@@ -80,7 +83,7 @@ describe('parseConfigText', () => {
   it('resolves relative globs and the state path against the base directory', () => {
     const text = MINIMAL.replace('"/var/log/kafka/kafka-request.log*"', 'logs/req.log*') + 'state: {db: state/s.db}\n';
     const cfg = parseConfigText(text, 't', { ...opts, baseDir: '/etc/ktrail' });
-    expect(cfg.broker.requestLog).toEqual(['/etc/ktrail/logs/req.log*']);
+    expect(cfg.sources['broker-request']).toEqual(['/etc/ktrail/logs/req.log*']);
     expect(cfg.state.db).toBe('/etc/ktrail/state/s.db');
   });
 
@@ -277,7 +280,7 @@ describe('loadConfigFile', () => {
   it('reads a file and resolves relative globs against its directory', () => {
     const file = join(tmp, 'ktrail.yaml');
     writeFileSync(file, MINIMAL.replace('"/var/log/kafka/kafka-request.log*"', 'req.log'));
-    expect(loadConfigFile(file, opts).broker.requestLog).toEqual([join(tmp, 'req.log')]);
+    expect(loadConfigFile(file, opts).sources['broker-request']).toEqual([join(tmp, 'req.log')]);
   });
 
   it('reports a config file that cannot be read', () => {
@@ -314,7 +317,7 @@ describe('helpers', () => {
       maxWindowEvents: 50000,
       brokerEndpoints: [],
     });
-    expect(configSources(cfg).map((s) => [s.kind, s.key])).toEqual([
+    expect(configSources(cfg).map((s) => [s.name, s.key])).toEqual([
       ['broker-request', 'broker.request_log'],
       ['broker-server', 'broker.server_log'],
       ['proxy', 'proxy.audit_log'],
@@ -324,7 +327,8 @@ describe('helpers', () => {
 
 describe('config/schema.json', () => {
   type Node = { type?: string; properties?: Record<string, Node>; required?: string[]; description?: string; default?: unknown; additionalProperties?: unknown; $ref?: string };
-  const schema = JSON.parse(readFileSync(schemaPath(), 'utf8')) as Node;
+  // The file plus each registered source's key (parsers/index.ts), as the loader checks it.
+  const schema = effectiveSchema() as Node;
 
   function walk(node: Node, path: string, visit: (n: Node, path: string, required: boolean) => void): void {
     for (const [k, sub] of Object.entries(node.properties ?? {})) {

@@ -16,7 +16,7 @@ import { inspect } from 'node:util';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { LineCounter, parseDocument } from 'yaml';
 import { isValidTimeZone } from '../../parsers/log4j-layout.js';
-import type { SourceKind } from '../pipeline/counters.js';
+import { SOURCES } from '../../parsers/index.js';
 import type { RecordFormat } from '../records/formats.js';
 import type { ContainerFormat } from '../sources/container-format.js';
 import type { JoinOptions } from '../window/join.js';
@@ -34,18 +34,17 @@ export interface KtrailConfig {
   broker: {
     nodeId: number;
     timeZone: string;
-    /** Absolute paths or globs. */
-    requestLog: string[];
-    authorizerLog: string[];
-    serverLog: string[];
     /** `host:port` as the broker writes it (IPv6 as 8 uncompressed groups, no brackets). */
     endpoints: string[];
   };
   proxy: {
     /** As the broker writes them: IPv4 dotted, IPv6 as 8 uncompressed groups. */
     addresses: string[];
-    auditLog: string[];
+    /** IANA zone of the proxy JVM, for layouts that write local times. */
+    timeZone: string;
   };
+  /** Absolute paths or globs of each log source, by source name (parsers/index.ts); [] reads none. */
+  sources: Record<string, string[]>;
   input: {
     containerFormat: ContainerFormat;
     maxLineBytes: number;
@@ -178,21 +177,17 @@ export function joinOptions(cfg: KtrailConfig): JoinOptions {
 }
 
 export interface ConfigSource {
-  kind: SourceKind;
+  name: string;
   /** The config key, e.g. `broker.request_log`. */
   key: string;
+  /** The flag that sets it, e.g. `--broker-log`. */
+  flag: string;
   globs: string[];
 }
 
-/** The log sources to read, in a fixed order; lists configured empty are left out. */
+/** The log sources to read, in registry order; lists configured empty are left out. */
 export function configSources(cfg: KtrailConfig): ConfigSource[] {
-  const all: ConfigSource[] = [
-    { kind: 'broker-request', key: 'broker.request_log', globs: cfg.broker.requestLog },
-    { kind: 'broker-authorizer', key: 'broker.authorizer_log', globs: cfg.broker.authorizerLog },
-    { kind: 'broker-server', key: 'broker.server_log', globs: cfg.broker.serverLog },
-    { kind: 'proxy', key: 'proxy.audit_log', globs: cfg.proxy.auditLog },
-  ];
-  return all.filter((s) => s.globs.length > 0);
+  return SOURCES.map((s) => ({ name: s.name, key: s.setting.key, flag: s.setting.flag, globs: cfg.sources[s.name] ?? [] })).filter((s) => s.globs.length > 0);
 }
 
 /** `500ms`, `30s`, `2m`, `1h` (decimals allowed) → µs; NaN if not a duration. */
@@ -251,9 +246,26 @@ export function schemaPath(): string {
   throw new Error('config/schema.json not found; is this a complete ktrail install?');
 }
 
+type SchemaNode = { properties?: Record<string, SchemaNode>; required?: string[]; [k: string]: unknown };
+
+/** config/schema.json with each registered source's key added to its section (parsers/index.ts). */
+export function effectiveSchema(): SchemaNode {
+  const schema = JSON.parse(readFileSync(schemaPath(), 'utf8')) as SchemaNode;
+  for (const { setting } of SOURCES) {
+    const [section, key] = setting.key.split('.') as [string, string];
+    const node = schema.properties?.[section];
+    if (!node?.properties) throw new Error(`source key ${setting.key}: no section ${section} in config/schema.json`);
+    node.properties[key] = setting.required
+      ? { description: `${setting.help}. Required; no default.`, type: 'array', $ref: '#/$defs/globs', minItems: 1 }
+      : { description: `${setting.help}. An empty list reads none.`, $ref: '#/$defs/globs', default: setting.default };
+    if (setting.required) node.required = [...(node.required ?? []), key];
+  }
+  return schema;
+}
+
 function schemaValidator(): ValidateFunction {
   if (!validator) {
-    const schema = JSON.parse(readFileSync(schemaPath(), 'utf8')) as object;
+    const schema = effectiveSchema();
     const ajv = new Ajv2020({ allErrors: true, useDefaults: true, verbose: true, strict: true });
     validator = ajv.compile(schema);
   }
@@ -437,8 +449,8 @@ function clip(s: string, n: number): string {
 // Checks a schema cannot express, and the mapping to KtrailConfig
 
 interface RawConfig {
-  broker: { node_id?: number; node_id_by_host: Record<string, number>; time_zone: string; request_log: string[]; authorizer_log: string[]; server_log: string[]; endpoints: string[] };
-  proxy: { addresses: string[]; audit_log: string[] };
+  broker: { node_id?: number; node_id_by_host: Record<string, number>; time_zone: string; endpoints: string[]; [source: string]: unknown };
+  proxy: { addresses: string[]; time_zone: string; [source: string]: unknown };
   input: { container_format: ContainerFormat; max_line_bytes: number; start_at: 'beginning' | 'end' };
   join: { tolerance: string; max_window_events: number; bypass: 'report' | 'allow'; unattributed_sessions: 'emit' | 'drop'; stall_after: string };
   state: { db: string };
@@ -483,9 +495,19 @@ function semanticPass(data: unknown, badPaths: Set<string>, problems: string[], 
     else problems.push('broker.node_id: required (or broker.node_id_by_host, with this host in it)');
   }
 
-  const tz = d.broker?.time_zone;
-  if (ok('/broker/time_zone', tz) && !isValidTimeZone(tz as string)) {
-    problems.push(`broker.time_zone: expected an IANA time zone such as UTC or Europe/Berlin, got ${sample(tz)}`);
+  for (const [section, tz] of [['broker', d.broker?.time_zone], ['proxy', d.proxy?.time_zone]] as const) {
+    if (ok(`/${section}/time_zone`, tz) && !isValidTimeZone(tz as string)) {
+      problems.push(`${section}.time_zone: expected an IANA time zone such as UTC or Europe/Berlin, got ${sample(tz)}`);
+    }
+  }
+  const proxySources = SOURCES.filter((s) => s.role === 'proxy-requests').map((s) => s.setting.key);
+  const given = (key: string) => {
+    const [section, k] = key.split('.') as ['broker' | 'proxy', string];
+    const v = (d[section] as Record<string, unknown> | undefined)?.[k];
+    return Array.isArray(v) && v.length > 0;
+  };
+  if (d.proxy && typeof d.proxy === 'object' && !proxySources.some(given) && !proxySources.some((k) => badPaths.has(`/${k.replace('.', '/')}`))) {
+    problems.push(`proxy: give the proxy's log files in ${proxySources.join(' or ')} (without them every request is a gap)`);
   }
 
   const addresses = listOf(d.proxy?.addresses, '/proxy/addresses', badPaths).map(([v, i]) => {
@@ -535,12 +557,15 @@ function semanticPass(data: unknown, badPaths: Set<string>, problems: string[], 
     broker: {
       nodeId: nodeId as number,
       timeZone: r.broker.time_zone,
-      requestLog: abs(r.broker.request_log),
-      authorizerLog: abs(r.broker.authorizer_log),
-      serverLog: abs(r.broker.server_log),
       endpoints,
     },
-    proxy: { addresses, auditLog: abs(r.proxy.audit_log) },
+    proxy: { addresses, timeZone: r.proxy.time_zone },
+    sources: Object.fromEntries(
+      SOURCES.map((s) => {
+        const [section, k] = s.setting.key.split('.') as ['broker' | 'proxy', string];
+        return [s.name, abs(r[section][k] as string[])];
+      }),
+    ),
     input: { containerFormat: r.input.container_format, maxLineBytes: r.input.max_line_bytes, startAt: r.input.start_at },
     join: {
       toleranceMicros: durationToMicros(r.join.tolerance),

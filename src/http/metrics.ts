@@ -22,7 +22,7 @@
 // | ktrail_process_*, ktrail_nodejs_*        | various |                | prom-client default metrics            |
 
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import { SOURCE_KINDS, type Counters } from '../pipeline/counters.js';
+import { SOURCE_NAMES, type Counters, type SourceCounts } from '../pipeline/counters.js';
 import type { JoinStats } from '../window/join.js';
 
 export interface MetricsSnapshot {
@@ -107,10 +107,10 @@ export function createMetrics(snapshot: () => MetricsSnapshot): { registry: Regi
     return cached;
   };
 
-  const perSource = (f: (c: Counters['sources'][keyof Counters['sources']]) => number) => (s: MetricsSnapshot) =>
-    SOURCE_KINDS.map((k): [Labels, number] => [{ source: k }, f(s.counters.sources[k])]);
+  const perSource = (f: (c: SourceCounts) => number) => (s: MetricsSnapshot) =>
+    SOURCE_NAMES.map((k): [Labels, number] => [{ source: k }, f(s.counters.of(k))]);
   const perReason = (field: 'rejected' | 'skipped') => (s: MetricsSnapshot) =>
-    SOURCE_KINDS.flatMap((k) => Object.entries(s.counters.sources[k][field]).map(([reason, v]): [Labels, number] => [{ source: k, reason }, v]));
+    SOURCE_NAMES.flatMap((k) => Object.entries(s.counters.of(k)[field]).map(([reason, v]): [Labels, number] => [{ source: k, reason }, v]));
   const entries = (label: string, o: Record<string, number>) => Object.entries(o).map(([k, v]): [Labels, number] => [{ [label]: k }, v]);
 
   counter(registry, 'ktrail_lines_read_total', 'Lines read from the source files', ['source'], perSource((c) => c.lines), snap);

@@ -1,9 +1,12 @@
 // Per-source counts of what happened to each line. Per-line problems are counters, not log lines
 // (STYLE.md); the summary, the health records and /metrics all read them from here.
 
-export type SourceKind = 'broker-request' | 'broker-authorizer' | 'broker-server' | 'proxy';
+import { SOURCES } from '../../parsers/index.js';
 
-export const SOURCE_KINDS: SourceKind[] = ['broker-request', 'broker-authorizer', 'broker-server', 'proxy'];
+/** A source's stable name (parsers/index.ts). */
+export type SourceName = string;
+
+export const SOURCE_NAMES: readonly SourceName[] = SOURCES.map((s) => s.name);
 
 export interface SourceCounts {
   lines: number;
@@ -14,27 +17,28 @@ export interface SourceCounts {
 }
 
 export class Counters {
-  readonly sources: Record<SourceKind, SourceCounts> = {
-    'broker-request': empty(),
-    'broker-authorizer': empty(),
-    'broker-server': empty(),
-    proxy: empty(),
-  };
+  readonly sources: Readonly<Record<SourceName, SourceCounts>> = Object.fromEntries(SOURCE_NAMES.map((n) => [n, empty()]));
 
-  skip(kind: SourceKind, reason: string): void {
-    const s = this.sources[kind].skipped;
+  /** The counts of one source; a name not in the registry is a programming error. */
+  of(source: SourceName): SourceCounts {
+    const s = this.sources[source];
+    if (!s) throw new Error(`no such source: ${source}`);
+    return s;
+  }
+
+  skip(source: SourceName, reason: string): void {
+    const s = this.of(source).skipped;
     s[reason] = (s[reason] ?? 0) + 1;
   }
 
-  reject(kind: SourceKind, reason: string): void {
-    const r = this.sources[kind].rejected;
+  reject(source: SourceName, reason: string): void {
+    const r = this.of(source).rejected;
     r[reason] = (r[reason] ?? 0) + 1;
   }
 
-  totalRejected(kind?: SourceKind): number {
-    const kinds = kind ? [kind] : SOURCE_KINDS;
+  totalRejected(source?: SourceName): number {
     let n = 0;
-    for (const k of kinds) for (const v of Object.values(this.sources[k].rejected)) n += v;
+    for (const k of source ? [source] : SOURCE_NAMES) for (const v of Object.values(this.of(k).rejected)) n += v;
     return n;
   }
 
@@ -42,8 +46,8 @@ export class Counters {
   restore(flat: Record<string, number>): void {
     for (const [key, value] of Object.entries(flat)) {
       const [what, source, ...rest] = key.split('.');
-      if (!source || !(SOURCE_KINDS as string[]).includes(source)) continue;
-      const s = this.sources[source as SourceKind];
+      const s = source === undefined ? undefined : this.sources[source];
+      if (!s) continue;
       if (what === 'lines') s.lines = value;
       else if (what === 'bytes') s.bytes = value;
       else if (what === 'events') s.events = value;
@@ -55,8 +59,8 @@ export class Counters {
   /** Flat `name → value` view for the stats table and metrics. */
   flat(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const k of SOURCE_KINDS) {
-      const s = this.sources[k];
+    for (const k of SOURCE_NAMES) {
+      const s = this.of(k);
       out[`lines.${k}`] = s.lines;
       out[`bytes.${k}`] = s.bytes;
       out[`events.${k}`] = s.events;

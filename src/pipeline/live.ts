@@ -12,21 +12,21 @@
 // depend on it and raises one `source-stalled` health record instead.
 
 import type { ContainerFormat } from '../config/load.js';
-import type { ParseContext } from '../events.js';
 import { healthRecord, type RecordContext } from '../records/build.js';
 import type { AuditRecord } from '../records/record.js';
 import { withRetry, RetryAbortedError } from '../sinks/retry.js';
 import { isPositioned, SinkClosedError, type Sink, type SinkPosition } from '../sinks/sink.js';
 import { expandPaths } from '../sources/file-order.js';
 import { FileTailer, findStaleCheckpoints } from '../sources/tailer.js';
-import { Joiner, type JoinOptions, type Watermarks } from '../window/join.js';
+import { Joiner, type JoinOptions } from '../window/join.js';
 import { ProxyClock } from '../window/proxy-clock.js';
 import type { Checkpoint, WindowStore } from '../window/store.js';
-import { Counters, type SourceKind } from './counters.js';
-import { feed, flatStats } from './replay.js';
+import { Counters, type SourceName } from './counters.js';
+import { flatStats } from './replay.js';
+import { feed, openSources, readerSnapshots, restoreReaders, watermarks, type OpenSource, type SourceSettings } from './sources.js';
 
 export interface LiveSource {
-  kind: SourceKind;
+  name: SourceName;
   patterns: string[];
 }
 
@@ -34,7 +34,7 @@ export interface LiveOptions {
   sources: LiveSource[];
   join: JoinOptions;
   record: RecordContext;
-  brokerTimeZone: string;
+  timeZones: SourceSettings;
   maxLineBytes: number;
   containerFormat: ContainerFormat;
   startAt: 'beginning' | 'end';
@@ -74,9 +74,8 @@ export interface LiveState {
 }
 
 interface Cursor {
-  kind: SourceKind;
+  source: OpenSource;
   tailer: FileTailer;
-  watermark: number;
   lastLineWall: number;
   stalled: boolean;
   /** The last read reached the end of everything this source had written. */
@@ -88,7 +87,6 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
   const counters = new Counters();
   const joiner = new Joiner(opts.join, opts.record);
   const clock = new ProxyClock();
-  const ctx: ParseContext = { brokerTimeZone: opts.brokerTimeZone };
   const store = opts.store;
   const state: LiveState = {
     counters,
@@ -106,6 +104,8 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
 
   // Recover: the window, the counters and any output a crash left undelivered.
   joiner.load(store.loadWindow());
+  const open = openSources(opts.sources.map((s) => s.name), opts.timeZones, joiner);
+  restoreReaders(open, store.loadReaderState());
   const previous = store.loadStats();
   counters.restore(previous);
   joiner.restoreStats(previous);
@@ -173,7 +173,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
     const lines = records.map(opts.render);
     const stats = flatStats(counters, joiner);
     const position = isPositioned(opts.sink) ? opts.sink.position() : null;
-    await durably(() => store.commitWithOutbox(changes, records, lines, stats, cps, position));
+    await durably(() => store.commitWithOutbox(changes, records, lines, stats, cps, position, readerSnapshots(open)));
     if (cps.length) lastCheckpointWall = now();
     await deliver(lines);
     await durably(() => store.clearOutbox());
@@ -216,18 +216,17 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
     }
 
     const checkpoints = forgetStaleCheckpoints(store, opts.sources);
-    cursors = opts.sources.map((s) => ({
-      kind: s.kind,
+    cursors = open.map((source) => ({
+      source,
       tailer: new FileTailer({
-        source: s.kind,
-        patterns: s.patterns,
+        source: source.def.name,
+        patterns: opts.sources.find((s) => s.name === source.def.name)?.patterns ?? [],
         maxLineBytes: opts.maxLineBytes,
         containerFormat: opts.containerFormat,
-        checkpoints: checkpoints.filter((c) => c.source === s.kind),
+        checkpoints: checkpoints.filter((c) => c.source === source.def.name),
         startAt: opts.startAt,
         ...(opts.pollIntervalMs === undefined ? {} : { pollIntervalMs: opts.pollIntervalMs }),
       }),
-      watermark: -Infinity,
       lastLineWall: now(),
       stalled: false,
       drained: false,
@@ -235,22 +234,13 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
     await Promise.all(cursors.map((c) => c.tailer.start()));
     state.ready = true;
 
-    const watermarkOf = (kind: SourceKind): number => {
-      const c = cursors.find((x) => x.kind === kind);
-      return c ? c.watermark : Infinity; // a source that is not configured can never match anything
-    };
     // The broker writes an authorizer line before the request line it belongs to. The authorizer log
     // is read after the request log in every round, so once it is drained it holds every line of the
     // requests read so far: it then holds nothing back, however quiet it is (at INFO it logs only denials).
-    const authorizer = cursors.find((c) => c.kind === 'broker-authorizer');
-    const watermarks = (): Watermarks => ({
-      proxy: watermarkOf('proxy'),
-      brokerRequest: watermarkOf('broker-request'),
-      brokerAuthorizer: !authorizer || authorizer.drained ? Infinity : authorizer.watermark,
-    });
+    const isAuthorizer = (c: Cursor) => c.source.def.role === 'broker-authorizer';
     const readOrder = (): Cursor[] => [
-      ...cursors.filter((c) => c !== authorizer).sort((a, b) => a.watermark - b.watermark),
-      ...(authorizer ? [authorizer] : []),
+      ...cursors.filter((c) => !isAuthorizer(c)).sort((a, b) => a.source.watermark - b.source.watermark),
+      ...cursors.filter(isAuthorizer),
     ];
 
 
@@ -258,7 +248,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
       [
         health('ktrail-start', 'success', {
           version: opts.record.version,
-          sources: opts.sources.map((s) => s.kind).join(','),
+          sources: opts.sources.map((s) => s.name).join(','),
           resumedCheckpoints: checkpoints.length,
           windowEvents: joiner.windowSize,
           redeliveredLines: undelivered.length,
@@ -281,28 +271,28 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
       for (const c of readOrder()) {
         // Drained must mean "holds every line written so far": look for a file the authorizer log
         // was just rotated into before concluding that, when request lines came in this round.
-        if (c === authorizer && read > 0) c.tailer.rescan();
+        if (isAuthorizer(c) && read > 0) c.tailer.rescan();
         const batch = c.tailer.read(batchLines);
         c.drained = batch.lines.length < batchLines;
-        for (let i = 0; i < batch.oversize; i++) counters.reject(c.kind, 'oversize_line');
-        for (const [reason, n] of Object.entries(batch.errors)) for (let i = 0; i < n; i++) counters.reject(c.kind, reason);
+        if (isAuthorizer(c)) c.source.finished = c.drained;
+        for (let i = 0; i < batch.oversize; i++) counters.reject(c.source.def.name, 'oversize_line');
+        for (const [reason, n] of Object.entries(batch.errors)) for (let i = 0; i < n; i++) counters.reject(c.source.def.name, reason);
         if (batch.lines.length) {
           batches.push({ c, lines: batch.lines.map((l) => l.text) });
           read += batch.lines.length;
         }
         cps.push(...batch.checkpoints);
       }
-      batches.sort((a, b) => Number(b.c === authorizer) - Number(a.c === authorizer));
+      batches.sort((a, b) => Number(isAuthorizer(b.c)) - Number(isAuthorizer(a.c)));
       for (const { c, lines } of batches) {
-        const newest = feed(c.kind, lines, ctx, counters, joiner, clock);
-        if (newest > c.watermark) c.watermark = newest;
+        feed(c.source, lines, counters, joiner, clock);
         c.lastLineWall = now();
         if (c.stalled) {
           c.stalled = false;
-          extra.push(health('source-resumed', 'success', { source: c.kind }));
+          extra.push(health('source-resumed', 'success', { source: c.source.def.name }));
         }
       }
-      joiner.advance(watermarks());
+      joiner.advance(watermarks(open));
       extra.push(...detectStalls(cursors, opts.stallAfterMicros, now(), health));
       await commitAndDeliver(extra, cps);
       updateLag(state, cursors, now(), lastCheckpointWall);
@@ -348,9 +338,9 @@ function forgetStaleCheckpoints(store: WindowStore, sources: LiveSource[]): Chec
   const all = store.loadCheckpoints();
   for (const s of sources) {
     if (expandPaths(s.patterns).length === 0) continue;
-    const mine = all.filter((c) => c.source === s.kind);
+    const mine = all.filter((c) => c.source === s.name);
     const stale = findStaleCheckpoints(mine, s.patterns);
-    if (stale.length) store.deleteCheckpoints(s.kind, stale.map((c) => c.fileKey));
+    if (stale.length) store.deleteCheckpoints(s.name, stale.map((c) => c.fileKey));
   }
   return store.loadCheckpoints();
 }
@@ -369,20 +359,20 @@ function detectStalls(
 ): AuditRecord[] {
   const out: AuditRecord[] = [];
   for (const c of cursors) {
-    // Only the two sources gaps are decided against can stall the join; the authorizer log and
+    // Only the sources gaps are decided against can stall the join; the authorizer log and
     // server.log are legitimately quiet for hours (at INFO they log only denials and failures).
-    if (c.stalled || (c.kind !== 'proxy' && c.kind !== 'broker-request')) continue;
+    if (c.stalled || !decidesGaps(c)) continue;
     let ahead = -Infinity;
-    for (const o of cursors) if (o !== c && (o.kind === 'proxy' || o.kind === 'broker-request') && Number.isFinite(o.watermark)) ahead = Math.max(ahead, o.watermark);
+    for (const o of cursors) if (o !== c && decidesGaps(o) && Number.isFinite(o.source.watermark)) ahead = Math.max(ahead, o.source.watermark);
     if (!Number.isFinite(ahead)) continue;
     // Behind the other sources in event time, AND silent in wall-clock time: not just quiet.
-    const lag = Number.isFinite(c.watermark) ? ahead - c.watermark : Infinity;
+    const lag = Number.isFinite(c.source.watermark) ? ahead - c.source.watermark : Infinity;
     const silentMicros = (nowMs - c.lastLineWall) * 1000;
     if (lag > stallAfterMicros && silentMicros > stallAfterMicros) {
       c.stalled = true;
       out.push(
         health('source-stalled', 'failure', {
-          source: c.kind,
+          source: c.source.def.name,
           lagSeconds: Number.isFinite(lag) ? Math.round(lag / 1e6) : null,
           silentSeconds: Math.round(silentMicros / 1e6),
         }),
@@ -392,12 +382,16 @@ function detectStalls(
   return out;
 }
 
+function decidesGaps(c: Cursor): boolean {
+  return c.source.def.role === 'proxy-requests' || c.source.def.role === 'broker-requests';
+}
+
 function updateLag(state: LiveState, cursors: Cursor[], nowMs: number, lastCheckpointWall: number | null): void {
   for (const c of cursors) {
-    if (Number.isFinite(c.watermark)) state.sourceLagSeconds[c.kind] = Math.max(0, (nowMs * 1000 - c.watermark) / 1e6);
+    if (Number.isFinite(c.source.watermark)) state.sourceLagSeconds[c.source.def.name] = Math.max(0, (nowMs * 1000 - c.source.watermark) / 1e6);
   }
   state.checkpointAgeSeconds = lastCheckpointWall === null ? null : (nowMs - lastCheckpointWall) / 1000;
-  state.stalled = cursors.filter((c) => c.stalled).map((c) => c.kind);
+  state.stalled = cursors.filter((c) => c.stalled).map((c) => c.source.def.name);
 }
 
 export function yieldToEventLoop(): Promise<void> {

@@ -2,21 +2,19 @@
 // input as the end of every source. Sources are interleaved by watermark (always read next from
 // the source that is furthest behind), so the window holds only what is really in flight.
 
-import { PARSERS } from '../../parsers/index.js';
-import { isOtherBrokersLine } from '../../parsers/kroxylicious-audit/prefilter.js';
-import type { ParseContext } from '../events.js';
 import { healthRecord, type RecordContext } from '../records/build.js';
 import { renderer } from '../records/formats.js';
 import type { AuditRecord } from '../records/record.js';
 import type { Sink } from '../sinks/sink.js';
 import { readLineBatches, type LineBatch } from '../sources/file-reader.js';
-import { Joiner, type JoinOptions, type Watermarks } from '../window/join.js';
+import { Joiner, type JoinOptions } from '../window/join.js';
 import { ProxyClock } from '../window/proxy-clock.js';
 import type { WindowStore } from '../window/store.js';
-import { Counters, type SourceKind } from './counters.js';
+import { Counters, type SourceName } from './counters.js';
+import { feed, openSources, watermarks, type OpenSource, type SourceSettings } from './sources.js';
 
 export interface SourceSpec {
-  kind: SourceKind;
+  name: SourceName;
   /** Files in read order (rotated oldest first, then active). */
   paths: string[];
 }
@@ -25,7 +23,7 @@ export interface ReplayOptions {
   sources: SourceSpec[];
   join: JoinOptions;
   record: RecordContext;
-  brokerTimeZone: string;
+  timeZones: SourceSettings;
   maxLineBytes: number;
   sink: Sink;
   store: WindowStore;
@@ -52,10 +50,8 @@ export interface ReplaySummary {
 }
 
 interface SourceCursor {
-  spec: SourceSpec;
+  source: OpenSource;
   batches: Generator<LineBatch>;
-  watermark: number;
-  done: boolean;
 }
 
 export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
@@ -65,7 +61,6 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const joiner = new Joiner({ ...opts.join, durable: false }, opts.record);
   const clock = new ProxyClock();
   const render = opts.render ?? renderer('native');
-  const ctx: ParseContext = { brokerTimeZone: opts.brokerTimeZone };
   const partialTails: Record<string, number> = {};
   const oversize: Record<string, number> = {};
   let recordsWritten = 0;
@@ -73,24 +68,12 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
 
   opts.store.reset();
 
-  const cursors: SourceCursor[] = opts.sources.map((spec) => ({
-    spec,
+  const open = openSources(opts.sources.map((s) => s.name), opts.timeZones, joiner);
+  const cursors: SourceCursor[] = open.map((source) => ({
+    source,
     // Small batches keep peak memory down (see file-reader.ts); per-batch costs stay small.
-    batches: readLineBatches(spec.paths, opts.maxLineBytes, opts.batchLines ?? 1024),
-    watermark: -Infinity,
-    done: false,
+    batches: readLineBatches(opts.sources.find((s) => s.name === source.def.name)?.paths ?? [], opts.maxLineBytes, opts.batchLines ?? 1024),
   }));
-  // A source that is not configured is "done" from the start: it can never match anything.
-  const watermarkOf = (kinds: SourceKind[]): number => {
-    let w = Infinity;
-    for (const c of cursors) if (kinds.includes(c.spec.kind)) w = Math.min(w, c.done ? Infinity : c.watermark);
-    return w;
-  };
-  const watermarks = (): Watermarks => ({
-    proxy: watermarkOf(['proxy']),
-    brokerRequest: watermarkOf(['broker-request']),
-    brokerAuthorizer: watermarkOf(['broker-authorizer']),
-  });
 
   let batches = 0;
   let final = false;
@@ -116,23 +99,23 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
 
   for (;;) {
     let next: SourceCursor | undefined;
-    for (const c of cursors) if (!c.done && (!next || c.watermark < next.watermark)) next = c;
+    for (const c of cursors) if (!c.source.finished && (!next || c.source.watermark < next.source.watermark)) next = c;
     if (!next) break;
     const r = next.batches.next();
+    const name = next.source.def.name;
     if (r.done) {
-      next.done = true;
+      next.source.finished = true;
     } else {
       const batch = r.value;
-      if (batch.oversize) oversize[next.spec.kind] = (oversize[next.spec.kind] ?? 0) + batch.oversize;
-      if (batch.oversize) for (let i = 0; i < batch.oversize; i++) counters.reject(next.spec.kind, 'oversize_line');
+      if (batch.oversize) oversize[name] = (oversize[name] ?? 0) + batch.oversize;
+      if (batch.oversize) for (let i = 0; i < batch.oversize; i++) counters.reject(name, 'oversize_line');
       if (batch.partialTailBytes) {
         partialTails[batch.path] = batch.partialTailBytes;
-        counters.reject(next.spec.kind, 'partial_last_line');
+        counters.reject(name, 'partial_last_line');
       }
-      const w = feed(next.spec.kind, batch.lines, ctx, counters, joiner, clock);
-      if (w > next.watermark) next.watermark = w;
+      feed(next.source, batch.lines, counters, joiner, clock);
     }
-    joiner.advance(watermarks());
+    joiner.advance(watermarks(open));
     await flush();
     // Let stream callbacks and signals run between batches (see live.ts).
     await new Promise((resolve) => setImmediate(resolve));
@@ -140,7 +123,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
 
   joiner.finish();
   const unanchored = clock.finish();
-  const end = Math.max(...cursors.map((c) => (Number.isFinite(c.watermark) ? c.watermark : 0)), 0);
+  const end = Math.max(...open.map((s) => (Number.isFinite(s.watermark) ? s.watermark : 0)), 0);
   const health: AuditRecord[] = [];
   if (unanchored) {
     health.push(healthRecord(opts.record, end, 'proxy-anchor-missing', 'failure', { unanchoredEvents: unanchored }, [end]));
@@ -164,46 +147,6 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     oversize,
     windowPeak,
   };
-}
-
-/** Parse one batch of a source and hand the events to the join; returns the batch's newest event time. */
-export function feed(kind: SourceKind, lines: string[], ctx: ParseContext, counters: Counters, joiner: Joiner, clock: ProxyClock): number {
-  const sc = counters.sources[kind];
-  const parse = PARSERS[kind];
-  const isForeignSession = (sessionId: string) => joiner.isForeignSession(sessionId);
-  let newest = -Infinity;
-  for (const line of lines) {
-    sc.lines += 1;
-    sc.bytes += line.length + 1;
-    // Every sidecar reads the whole proxy log: pass over other brokers' request traffic, and the
-    // node-less events (authorizations) of sessions known to be another node's, unparsed.
-    if (kind === 'proxy' && isOtherBrokersLine(line, joiner.brokerNodeId, isForeignSession)) {
-      counters.skip(kind, 'other_broker');
-      continue;
-    }
-    const r = parse(line, ctx);
-    if (r.kind === 'skip') {
-      counters.skip(kind, r.reason);
-      continue;
-    }
-    if (r.kind === 'reject') {
-      counters.reject(kind, r.reason);
-      continue;
-    }
-    sc.events += 1;
-    const ev = r.event;
-    if (ev.type === 'proxy') {
-      // P3 events wait for their clock anchor; the others pass straight through.
-      for (const anchored of clock.accept(ev)) {
-        joiner.addProxy(anchored);
-        if (anchored.time !== null && anchored.time > newest) newest = anchored.time;
-      }
-    } else {
-      joiner.addBroker(ev);
-      if (ev.logTime > newest) newest = ev.logTime;
-    }
-  }
-  return newest;
 }
 
 export function flatStats(counters: Counters, joiner: Joiner): Record<string, number> {

@@ -99,7 +99,7 @@ export class WindowStore {
 
   /** Forget the window, gaps, stats and checkpoints (a replay starts from the beginning of its files). */
   reset(): void {
-    this.db.exec('DELETE FROM window; DELETE FROM gaps; DELETE FROM checkpoints; DELETE FROM stats; DELETE FROM outbox;');
+    this.db.exec("DELETE FROM window; DELETE FROM gaps; DELETE FROM checkpoints; DELETE FROM stats; DELETE FROM outbox; DELETE FROM meta WHERE key LIKE 'reader:%';");
   }
 
   /**
@@ -115,9 +115,12 @@ export class WindowStore {
     stats: Record<string, number>,
     checkpoints: Checkpoint[],
     position: unknown = null,
+    readerState: Record<string, unknown> = {},
   ): void {
     this.db.transaction(() => {
       this.tx(changes, records, stats, checkpoints);
+      // A reader's state belongs to the same line positions as the checkpoints: same transaction.
+      for (const [source, state] of Object.entries(readerState)) this.setMeta.run(`reader:${source}`, JSON.stringify(state));
       for (const line of lines) this.insertOutbox.run(line);
       // Where the output ended before this batch (file outputs), so a restart can finish it exactly.
       if (lines.length && position !== null) this.setMeta.run('outbox_position', JSON.stringify(position));
@@ -131,6 +134,12 @@ export class WindowStore {
   loadOutboxPosition(): unknown {
     const row = this.db.prepare("SELECT value FROM meta WHERE key = 'outbox_position'").get() as { value: string } | undefined;
     return row ? (JSON.parse(row.value) as unknown) : null;
+  }
+
+  /** The state each stateful reader committed last, by source name. */
+  loadReaderState(): Record<string, unknown> {
+    const rows = this.db.prepare("SELECT key, value FROM meta WHERE key LIKE 'reader:%'").all() as { key: string; value: string }[];
+    return Object.fromEntries(rows.map((r) => [r.key.slice('reader:'.length), JSON.parse(r.value) as unknown]));
   }
 
   clearOutbox(): void {

@@ -75,10 +75,12 @@ async function run(): Promise<Omit<CaseResult, 'case' | 'wallSec' | 'cpuSec' | '
     case 'replay_to_stdout':
     case 'replay_wide_window_to_null': {
       const cfg = replayConfig({
-        brokerLog: m.files.brokerRequest.map((f) => join(dir, f)),
-        authorizerLog: m.files.brokerAuthorizer.map((f) => join(dir, f)),
-        serverLog: m.files.brokerServer.map((f) => join(dir, f)),
-        proxyLog: m.files.proxy.map((f) => join(dir, f)),
+        sources: {
+          'broker-request': m.files.brokerRequest.map((f) => join(dir, f)),
+          'broker-authorizer': m.files.brokerAuthorizer.map((f) => join(dir, f)),
+          'broker-server': m.files.brokerServer.map((f) => join(dir, f)),
+          proxy: m.files.proxy.map((f) => join(dir, f)),
+        },
         brokerTimezone: m.brokerTimeZone,
         brokerNodeId: String(m.brokerNodeId),
         proxyAddress: m.proxyAddresses,

@@ -7,7 +7,8 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { deserialize, serialize } from 'node:v8';
-import { PARSERS } from '../../parsers/index.js';
+import { parseKafkaRequestLine } from '../../parsers/kafka-request-log/parse.js';
+import { parseKroxyliciousLine } from '../../parsers/kroxylicious-audit/parse.js';
 import { isOtherBrokersLine, isOtherNodesTraffic } from '../../parsers/kroxylicious-audit/prefilter.js';
 import { executeReplay, replayConfig } from '../../src/cli/replay.js';
 import type { Sink } from '../../src/sinks/sink.js';
@@ -55,10 +56,12 @@ const sink: Sink = {
   close: async () => {},
 };
 const cfg = replayConfig({
-  brokerLog: files(m.files.brokerRequest),
-  authorizerLog: files(m.files.brokerAuthorizer),
-  serverLog: files(m.files.brokerServer),
-  proxyLog: files(m.files.proxy),
+  sources: {
+    'broker-request': files(m.files.brokerRequest),
+    'broker-authorizer': files(m.files.brokerAuthorizer),
+    'broker-server': files(m.files.brokerServer),
+    proxy: files(m.files.proxy),
+  },
   brokerTimezone: m.brokerTimeZone,
   brokerNodeId: String(m.brokerNodeId),
   proxyAddress: m.proxyAddresses,
@@ -67,8 +70,8 @@ const cfg = replayConfig({
 });
 await executeReplay(cfg, sink);
 
-const proxyEvents = own.slice(0, 100_000).map((l) => PARSERS.proxy(l, ctx)).flatMap((r) => (r.kind === 'event' ? [r.event] : []));
-const brokerEvents = requestLines.slice(0, 50_000).map((l) => PARSERS['broker-request'](l, ctx)).flatMap((r) => (r.kind === 'event' ? [r.event] : []));
+const proxyEvents = own.slice(0, 100_000).map((l) => parseKroxyliciousLine(l)).flatMap((r) => (r.kind === 'event' ? [r.event] : []));
+const brokerEvents = requestLines.slice(0, 50_000).map((l) => parseKafkaRequestLine(l, ctx)).flatMap((r) => (r.kind === 'event' ? [r.event] : []));
 const blobs = (events: unknown[]) => {
   const out: Buffer[] = [];
   for (let i = 0; i < events.length; i += 1024) out.push(serialize(events.slice(i, i + 1024)));
@@ -92,10 +95,10 @@ const rows: Array<[string, number, string]> = [
     for (const l of own) sink0 += JSON.parse(l) === null ? 0 : 1;
   }), 'unavoidable with JSON.parse'],
   ['proxy parser (JSON.parse + mapping) on the same lines', perBrokerLine(() => {
-    for (const l of own) sink0 += PARSERS.proxy(l, ctx).kind.length;
+    for (const l of own) sink0 += parseKroxyliciousLine(l).kind.length;
   }), ''],
   ['request-log parser on every broker line', perBrokerLine(() => {
-    for (const l of requestLines) sink0 += PARSERS['broker-request'](l, ctx).kind.length;
+    for (const l of requestLines) sink0 += parseKafkaRequestLine(l, ctx).kind.length;
   }), ''],
   ['JSON.stringify of the records', perItem(() => {
     for (const r of records) sink0 += JSON.stringify(r).length;

@@ -138,10 +138,12 @@ describe('every record the simulator\u2019s scenario produces', () => {
       const sink = { write: async (l: string[]) => void lines.push(...l), flush: async () => {}, close: async () => {} };
       await executeReplay(
         replayConfig({
-          brokerLog: m.files.brokerRequest,
-          authorizerLog: m.files.brokerAuthorizer,
-          serverLog: m.files.brokerServer,
-          proxyLog: m.files.proxy,
+          sources: {
+            'broker-request': m.files.brokerRequest,
+            'broker-authorizer': m.files.brokerAuthorizer,
+            'broker-server': m.files.brokerServer,
+            proxy: m.files.proxy,
+          },
           brokerTimezone: m.brokerTimeZone,
           brokerNodeId: String(m.brokerNodeId),
           proxyAddress: m.proxyAddresses,

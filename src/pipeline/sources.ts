@@ -1,0 +1,92 @@
+// The sources of one run, open: each registry definition with its reader, its watermark and its
+// counters. Replay and the live loop both feed batches through here, and both ask `watermarks()`
+// what the join may decide — one policy for the two (src/window/DESIGN.md, step 8).
+
+import { SOURCES, type SourceDefinition, type SourceReader } from '../../parsers/index.js';
+import type { Joiner, Watermarks } from '../window/join.js';
+import type { ProxyClock } from '../window/proxy-clock.js';
+import type { Counters } from './counters.js';
+
+export interface OpenSource {
+  def: SourceDefinition;
+  reader: SourceReader;
+  /** Newest event time delivered, µs UTC; -∞ before the first. */
+  watermark: number;
+  /**
+   * Holds nothing back any more: a replay read all of it, or a live authorizer log is drained (it
+   * is read after the request log each round, so drained means it has every line of the requests
+   * read before it).
+   */
+  finished: boolean;
+}
+
+export interface SourceSettings {
+  brokerTimeZone: string;
+  proxyTimeZone: string;
+}
+
+/** Opens the named sources, in registry order; the readers see what the join knows. */
+export function openSources(names: readonly string[], settings: SourceSettings, joiner: Joiner): OpenSource[] {
+  const ctx = {
+    ...settings,
+    brokerNodeId: joiner.brokerNodeId,
+    isForeignSession: (sessionId: string) => joiner.isForeignSession(sessionId),
+  };
+  return SOURCES.filter((def) => names.includes(def.name)).map((def) => ({ def, reader: def.createReader(ctx), watermark: -Infinity, finished: false }));
+}
+
+/**
+ * What the join may decide: per role, the oldest watermark of its sources (a finished source holds
+ * nothing back; a role with no source configured can never match anything, so it holds nothing
+ * back either).
+ */
+export function watermarks(sources: readonly OpenSource[]): Watermarks {
+  const of = (role: SourceDefinition['role']) => {
+    let w = Infinity;
+    for (const s of sources) if (s.def.role === role) w = Math.min(w, s.finished ? Infinity : s.watermark);
+    return w;
+  };
+  return { proxy: of('proxy-requests'), brokerRequest: of('broker-requests'), brokerAuthorizer: of('broker-authorizer') };
+}
+
+/** Parse one batch of a source and hand the events to the join; moves the source's watermark. */
+export function feed(source: OpenSource, lines: string[], counters: Counters, joiner: Joiner, clock: ProxyClock): void {
+  const name = source.def.name;
+  const sc = counters.of(name);
+  const reader = source.reader;
+  let newest = -Infinity;
+  const accept = (ev: Parameters<Joiner['addProxy']>[0] | Parameters<Joiner['addBroker']>[0]) => {
+    sc.events += 1;
+    if (ev.type === 'proxy') {
+      // P3 events wait for their clock anchor; the others pass straight through.
+      for (const anchored of clock.accept(ev)) {
+        joiner.addProxy(anchored);
+        if (anchored.time !== null && anchored.time > newest) newest = anchored.time;
+      }
+    } else {
+      joiner.addBroker(ev);
+      if (ev.logTime > newest) newest = ev.logTime;
+    }
+  };
+  for (const line of lines) {
+    sc.lines += 1;
+    sc.bytes += line.length + 1;
+    const r = reader.parse(line);
+    if (r.kind === 'event') accept(r.event);
+    else if (r.kind === 'events') for (const ev of r.events) accept(ev);
+    else if (r.kind === 'skip') counters.skip(name, r.reason);
+    else counters.reject(name, r.reason);
+  }
+  if (newest > source.watermark) source.watermark = newest;
+}
+
+/** The readers' state to commit with the checkpoints (only readers that keep any). */
+export function readerSnapshots(sources: readonly OpenSource[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const s of sources) if (s.reader.snapshot) out[s.def.name] = s.reader.snapshot();
+  return out;
+}
+
+export function restoreReaders(sources: readonly OpenSource[], saved: Record<string, unknown>): void {
+  for (const s of sources) if (s.reader.restore && saved[s.def.name] !== undefined) s.reader.restore(saved[s.def.name]);
+}
