@@ -23,7 +23,7 @@
 // free values get what is left in the middle. A hostile value can therefore only move the split
 // between two free values (flagged `ambiguous`), never a session id, address, id or api key.
 //
-// Per message: ../kroxylicious-log/README.md. Left out: ProtocolLogger (multi-line), `Filter
+// Per message: README.md here. Left out: ProtocolLogger (multi-line), `Filter
 // forwarding request`, TRACE channel-state lines, `Recovered correlation` and the decode
 // decisions (skipped `not_ours`), reassembling multi-line messages (continuations are skipped).
 // Pure: never throws, never logs; one line in, one ParseResult out.
