@@ -149,7 +149,8 @@ export interface ProxyAuthorization {
 
 export interface ProxyEvent {
   type: 'proxy';
-  dialect: 'P1' | 'P2' | 'P3';
+  /** P4: released Kroxylicious's own DEBUG/INFO log, no audit events (parsers/kroxylicious-log). */
+  dialect: 'P1' | 'P2' | 'P3' | 'P4';
   kind: ProxyEventKind;
   /** The action/event name as written (`Write`, `RequestEgress`, `ClientAccept`). */
   action: string;
@@ -181,6 +182,15 @@ export interface ProxyEvent {
   authorization?: ProxyAuthorization;
   /** Resource references from objectRef, normalized. */
   resources?: Resource[];
+  /**
+   * How sessionId/clientAddress were tied to this event, when the line itself does not name them
+   * (P4). `exact`: a field of the line, or a lookup by an exact key; `inferred`: by thread order or
+   * a remembered channel binding; `none`: unbound. `via` names the evidence (`client-address`,
+   * `thread-order`, `channel-binding`, `subject-on-thread`, `line`, `none`).
+   */
+  binding?: { session: 'exact' | 'inferred' | 'none'; via: string };
+  /** Resolution of `time` in µs: 1_000_000 for whole-second text timestamps, 1_000 for ms. Absent = µs. */
+  timePrecisionMicros?: number;
 }
 
 export type NormalizedEvent = BrokerEvent | ProxyEvent;
