@@ -5,9 +5,10 @@ import { kafkaAuthorizerLog } from './kafka-authorizer-log/source.js';
 import { kafkaRequestLog } from './kafka-request-log/source.js';
 import { kafkaServerLog } from './kafka-server-log/source.js';
 import { kroxyliciousAuditLog } from './kroxylicious-audit/source.js';
+import { kroxyliciousLog } from './kroxylicious-log/source.js';
 import type { SourceDefinition } from './source.js';
 
-export const SOURCES: readonly SourceDefinition[] = [kafkaRequestLog, kafkaAuthorizerLog, kafkaServerLog, kroxyliciousAuditLog];
+export const SOURCES: readonly SourceDefinition[] = [kafkaRequestLog, kafkaAuthorizerLog, kafkaServerLog, kroxyliciousAuditLog, kroxyliciousLog];
 
 export type { SourceDefinition, SourceReader, SourceRole, ParseOutcome, ReaderContext } from './source.js';
 

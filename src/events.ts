@@ -191,6 +191,8 @@ export interface ProxyEvent {
   binding?: { session: 'exact' | 'inferred' | 'none'; via: string };
   /** Resolution of `time` in µs: 1_000_000 for whole-second text timestamps, 1_000 for ms. Absent = µs. */
   timePrecisionMicros?: number;
+  /** False on a request the dialect never logs a response for (P4): the join does not wait for one. */
+  responseLogged?: false;
 }
 
 export type NormalizedEvent = BrokerEvent | ProxyEvent;
@@ -204,4 +206,6 @@ export type ParseResult<E> =
 export interface ParseContext {
   /** IANA time zone of the broker JVM (broker log timestamps carry no offset). */
   brokerTimeZone: string;
+  /** IANA time zone of the proxy JVM, for proxy layouts that write local times (default UTC). */
+  proxyTimeZone?: string;
 }

@@ -149,6 +149,8 @@ export class KroxyliciousBinder {
           upstreamCorrelationId: w.upstreamCorrelationId,
           apiKey: w.apiKey,
           binding: { session: 'none', via: 'none' },
+          // Released Kroxylicious logs no line per response: nothing for a join to wait for.
+          responseLogged: false,
         };
         if (!injected) ev.clientCorrelationId = w.downstreamCorrelationId;
         const upstream: { local?: Endpoint; remote?: Endpoint } = {};

@@ -29,6 +29,7 @@ export function formatSummary(s: ReplaySummary, elapsedMs: number): string {
   out.push(`    join rate          ${rate}% of proxied requests to this broker`);
   out.push(`    short-circuited    ${n(st.shortCircuited)} (answered by the proxy; not gaps)`);
   out.push(`    unlogged by design ${n(st.unloggedByDesign)} (SASL frames the broker never logs)`);
+  if (st.internalRequests) out.push(`    internal listeners ${n(st.internalRequests)} (controller and replication traffic; records, not gaps)`);
   const passedOver = SOURCE_NAMES.reduce((a, k) => a + (s.counters.of(k).skipped['other_broker'] ?? 0), 0);
   out.push(`    other brokers      ${n(st.otherBrokerIgnored)} proxy requests ignored, ${n(passedOver)} proxy lines passed over unparsed (their sidecars report them)`);
   out.push('  gaps');

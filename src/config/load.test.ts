@@ -56,6 +56,7 @@ describe('parseConfigText', () => {
         nodeId: 1,
         timeZone: 'UTC',
         endpoints: [],
+        internalListeners: ['CONTROLLER', 'CONTROLPLANE-9090', 'REPLICATION-9091'],
       },
       proxy: { addresses: ['10.0.0.5'], timeZone: 'UTC' },
       sources: {
@@ -63,6 +64,7 @@ describe('parseConfigText', () => {
         'broker-authorizer': ['/var/log/kafka/kafka-authorizer.log*'],
         'broker-server': ['/var/log/kafka/server.log*'],
         proxy: ['/var/log/kroxylicious/audit.log*'],
+        'kroxylicious-log': [],
       },
       input: { containerFormat: 'none', maxLineBytes: 1048576, startAt: 'beginning' },
       join: { toleranceMicros: 30_000_000, maxWindowEvents: 50000, bypass: 'report', unattributedSessions: 'emit', stallAfterMicros: 120_000_000 },
@@ -316,6 +318,7 @@ describe('helpers', () => {
       unattributedSessions: 'emit',
       maxWindowEvents: 50000,
       brokerEndpoints: [],
+      internalListeners: ['CONTROLLER', 'CONTROLPLANE-9090', 'REPLICATION-9091'],
     });
     expect(configSources(cfg).map((s) => [s.name, s.key])).toEqual([
       ['broker-request', 'broker.request_log'],

@@ -36,6 +36,8 @@ export interface KtrailConfig {
     timeZone: string;
     /** `host:port` as the broker writes it (IPv6 as 8 uncompressed groups, no brackets). */
     endpoints: string[];
+    /** Listener names whose requests are cluster-internal: records, never gaps. */
+    internalListeners: string[];
   };
   proxy: {
     /** As the broker writes them: IPv4 dotted, IPv6 as 8 uncompressed groups. */
@@ -173,6 +175,7 @@ export function joinOptions(cfg: KtrailConfig): JoinOptions {
     unattributedSessions: cfg.join.unattributedSessions,
     maxWindowEvents: cfg.join.maxWindowEvents,
     brokerEndpoints: cfg.broker.endpoints,
+    internalListeners: cfg.broker.internalListeners,
   };
 }
 
@@ -449,7 +452,7 @@ function clip(s: string, n: number): string {
 // Checks a schema cannot express, and the mapping to KtrailConfig
 
 interface RawConfig {
-  broker: { node_id?: number; node_id_by_host: Record<string, number>; time_zone: string; endpoints: string[]; [source: string]: unknown };
+  broker: { node_id?: number; node_id_by_host: Record<string, number>; time_zone: string; endpoints: string[]; internal_listeners: string[]; [source: string]: unknown };
   proxy: { addresses: string[]; time_zone: string; [source: string]: unknown };
   input: { container_format: ContainerFormat; max_line_bytes: number; start_at: 'beginning' | 'end' };
   join: { tolerance: string; max_window_events: number; bypass: 'report' | 'allow'; unattributed_sessions: 'emit' | 'drop'; stall_after: string };
@@ -558,6 +561,7 @@ function semanticPass(data: unknown, badPaths: Set<string>, problems: string[], 
       nodeId: nodeId as number,
       timeZone: r.broker.time_zone,
       endpoints,
+      internalListeners: r.broker.internal_listeners,
     },
     proxy: { addresses, timeZone: r.proxy.time_zone },
     sources: Object.fromEntries(

@@ -157,6 +157,7 @@ export function flatStats(counters: Counters, joiner: Joiner): Record<string, nu
   out['joined.ambiguous'] = s.joined.ambiguous;
   for (const [k, v] of Object.entries(s.gaps)) out[`gaps.${k}`] = v;
   out['short_circuited'] = s.shortCircuited;
+  out['internal_requests'] = s.internalRequests;
   out['unlogged_by_design'] = s.unloggedByDesign;
   out['other_broker_ignored'] = s.otherBrokerIgnored;
   out['unrouted_proxy_requests'] = s.unroutedProxyRequests;

@@ -16,6 +16,7 @@ import {
   type RecordActor,
   type RecordAuthorization,
   type RecordBroker,
+  type RecordCorrelation,
   type RecordProxy,
   type RecordResource,
 } from './record.js';
@@ -30,6 +31,32 @@ const SOURCE_REQUEST = 'kafka-request.log';
 const SOURCE_AUTHORIZER = 'kafka-authorizer.log';
 const SOURCE_SERVER = 'server.log';
 const SOURCE_PROXY = 'proxy-audit.log';
+/** Released Kroxylicious's own log (dialect P4): a different file, and a different kind of evidence. */
+const SOURCE_KROXYLICIOUS_LOG = 'kroxylicious.log';
+
+function proxySource(from: { dialect?: 'P4' } | null | undefined): string {
+  return from?.dialect === 'P4' ? SOURCE_KROXYLICIOUS_LOG : SOURCE_PROXY;
+}
+
+/**
+ * The join's correlation, plus how the proxy request was tied to its client where the proxy's log
+ * does not say it on the request line (P4): the session's binding, else `inferred` when only the
+ * client's socket was found (a Kroxylicious without session lines), else `none`.
+ */
+function withBinding(c: RecordCorrelation, e: PendingEgress): RecordCorrelation {
+  if (!e.binding) return c;
+  const quality = e.binding.session !== 'none' ? e.binding.session : e.clientAddress ? 'inferred' : 'none';
+  return { ...c, clientBinding: { quality, via: e.binding.via } };
+}
+
+/** A P4 request's client socket, when no session named one. */
+function egressClient(actor: RecordActor, e: PendingEgress): RecordActor {
+  if (actor.address === null && e.clientAddress) {
+    actor.address = e.clientAddress.host;
+    actor.port = e.clientAddress.port;
+  }
+  return actor;
+}
 
 function observer(ctx: RecordContext, sources: string[]): AuditRecord['observer'] {
   return { host: ctx.observerHost, name: 'ktrail', version: ctx.version, sources };
@@ -159,7 +186,7 @@ export function joinedRecord(
   session: SessionState | undefined,
 ): AuditRecord {
   const ev = j.broker.event;
-  const actor = sessionActor(session);
+  const actor = egressClient(sessionActor(session), j.egress);
   actor.sessionId = actor.sessionId ?? j.egress.sessionId;
   if (!actor.principal) {
     actor.principal = ev.principal;
@@ -177,7 +204,7 @@ export function joinedRecord(
   const responseError = unit?.response?.errorCode ?? 0;
   const failed = ev.failed || denied || (responseError !== null && responseError !== 0);
   const reason = brokerError ?? (denied ? 'proxy-denied' : responseError ? errorName(responseError) : null);
-  const sources = [SOURCE_REQUEST, SOURCE_PROXY];
+  const sources = [SOURCE_REQUEST, proxySource(j.egress)];
   if (j.broker.authorizations.length) sources.push(SOURCE_AUTHORIZER);
   const time = unit?.ingressTime ?? j.egress.time;
   return {
@@ -192,9 +219,10 @@ export function joinedRecord(
     resources: mergeResources(ev.resources, authorizationResources(unit?.authorizations ?? [])),
     proxy: proxySide(j.egress, unit, session, 'forwarded'),
     broker: brokerSide(ctx, ev, j.broker.authorizations),
-    correlation: j.quality === 'ambiguous'
-      ? { status: 'joined', quality: 'ambiguous', candidates: j.candidates }
-      : { status: 'joined', quality: j.quality },
+    correlation: withBinding(
+      j.quality === 'ambiguous' ? { status: 'joined', quality: 'ambiguous', candidates: j.candidates } : { status: 'joined', quality: j.quality },
+      j.egress,
+    ),
     posture: brokerPosture(ev, false),
     observer: observer(ctx, sources),
   };
@@ -205,6 +233,7 @@ export function brokerOnlyRecord(
   ctx: RecordContext,
   b: PendingBroker,
   gap: 'broker-only' | 'bypass' | null,
+  internal = false,
 ): AuditRecord {
   const ev = b.event;
   const actor = emptyActor();
@@ -229,7 +258,7 @@ export function brokerOnlyRecord(
     resources: toRecordResources(ev.resources),
     broker: brokerSide(ctx, ev, b.authorizations),
     correlation: { status: 'broker-only', quality: null },
-    posture: brokerPosture(ev, gap === 'bypass' || gap === null),
+    posture: brokerPosture(ev, !internal && (gap === 'bypass' || gap === null)),
     observer: observer(ctx, sources),
   };
 }
@@ -242,7 +271,7 @@ export function proxyOnlyRecord(
   session: SessionState | undefined,
   gap: 'proxy-only' | null,
 ): AuditRecord {
-  const actor = sessionActor(session);
+  const actor = egressClient(sessionActor(session), e);
   actor.sessionId = actor.sessionId ?? e.sessionId;
   actor.clientId = unit?.clientId ?? e.clientId ?? null;
   const responseError = unit?.response?.errorCode ?? null;
@@ -257,9 +286,9 @@ export function proxyOnlyRecord(
     actor,
     resources: toRecordResources([...(unit?.resources ?? []), ...authorizationResources(unit?.authorizations ?? [])]),
     proxy: proxySide(e, unit, session, 'forwarded'),
-    correlation: { status: 'proxy-only', quality: null },
+    correlation: withBinding({ status: 'proxy-only', quality: null }, e),
     posture: [],
-    observer: observer(ctx, [SOURCE_PROXY]),
+    observer: observer(ctx, [proxySource(e)]),
   };
 }
 
@@ -321,7 +350,7 @@ export function sessionEventRecord(ctx: RecordContext, d: DeferredProxyRecord, s
     resources: toRecordResources(d.resources),
     proxy,
     posture: [],
-    observer: observer(ctx, [SOURCE_PROXY]),
+    observer: observer(ctx, [proxySource(d)]),
   };
   if (d.mechanism) proxy.mechanism = d.mechanism;
   return record;

@@ -72,6 +72,14 @@ export interface RecordCorrelation {
   quality: MatchQuality | null;
   /** Ambiguous joins: ids of the broker lines that could have matched. */
   candidates?: string[];
+  /**
+   * Only where the proxy's log does not name the client on the request line (released
+   * Kroxylicious, dialect P4): how the request was tied to its client (actor.address/port and
+   * actor.sessionId). `inferred` via `thread-order` (the decoder line of the same request on the
+   * same event-loop thread), `channel-binding` (an earlier request of the same connection), or
+   * both; `none` when it could not be tied (the actor is then the broker's view: the proxy's socket).
+   */
+  clientBinding?: { quality: 'exact' | 'inferred' | 'none'; via: string };
 }
 
 export interface AuditRecord {

@@ -53,6 +53,11 @@ export interface JoinOptions {
   maxWindowEvents: number;
   /** Listener endpoints (`ip:port`) of this broker, when known up front; others are learned from the request log. */
   brokerEndpoints?: string[];
+  /**
+   * Listener names that carry only cluster-internal traffic (controller, replication): their
+   * requests are records, never gaps, whoever the peer is. Compared case-insensitively.
+   */
+  internalListeners?: string[];
   /** Track window changes for the durable store (live runs). A replay starts over anyway: off. Default on. */
   durable?: boolean;
 }
@@ -68,6 +73,8 @@ export interface JoinStats {
   gaps: { 'proxy-only': number; 'broker-only': number; bypass: number; 'orphan-session': number };
   shortCircuited: number;
   unloggedByDesign: number;
+  /** Requests on an internal listener (broker ↔ controller, replication): records, not gaps. */
+  internalRequests: number;
   otherBrokerIgnored: number;
   unroutedProxyRequests: number;
   evicted: number;
@@ -143,12 +150,25 @@ function remove<K, V>(m: Map<K, V[]>, k: K, v: V): void {
  */
 export const SAME_LIFETIME_MICROS = 1_000_000;
 
+/**
+ * When an egress happened, for matching: the middle of the interval its logged time stands for. A
+ * layout that writes whole seconds (Kroxylicious's text layout) logs 10:15:02 for anything in
+ * 10:15:02.000–.999, so such an event is compared from 10:15:02.5 with half a second more slack.
+ */
+function egressTime(e: PendingEgress): number {
+  return e.precisionMicros ? e.time + e.precisionMicros / 2 : e.time;
+}
+
+function egressSlack(e: PendingEgress): number {
+  return e.precisionMicros ? e.precisionMicros / 2 : 0;
+}
+
 /** The candidates near enough to `t` to be taken now, nearest first (see SAME_LIFETIME_MICROS). */
-function nearNow<T>(candidates: T[], timeOf: (x: T) => number, t: number): T[] {
+function nearNow<T>(candidates: T[], timeOf: (x: T) => number, t: number, slack: (x: T) => number = () => 0): T[] {
   // Nearly every arrival has no candidate or one: answer those without new arrays.
   if (candidates.length === 0) return candidates;
-  if (candidates.length === 1) return Math.abs(timeOf(candidates[0]!) - t) <= SAME_LIFETIME_MICROS ? candidates : [];
-  return nearest(candidates.filter((x) => Math.abs(timeOf(x) - t) <= SAME_LIFETIME_MICROS), timeOf, t);
+  if (candidates.length === 1) return Math.abs(timeOf(candidates[0]!) - t) <= SAME_LIFETIME_MICROS + slack(candidates[0]!) ? candidates : [];
+  return nearest(candidates.filter((x) => Math.abs(timeOf(x) - t) <= SAME_LIFETIME_MICROS + slack(x)), timeOf, t);
 }
 
 /** The nearest candidate and its rivals (within SAME_LIFETIME_MICROS of it), nearest first. */
@@ -165,6 +185,7 @@ export function emptyJoinStats(): JoinStats {
     gaps: { 'proxy-only': 0, 'broker-only': 0, bypass: 0, 'orphan-session': 0 },
     shortCircuited: 0,
     unloggedByDesign: 0,
+    internalRequests: 0,
     otherBrokerIgnored: 0,
     unroutedProxyRequests: 0,
     evicted: 0,
@@ -178,6 +199,7 @@ export class Joiner {
   private out: AuditRecord[] = [];
   private dirty = new Map<string, WindowChange>();
   private readonly proxyAddresses: Set<string>;
+  private readonly internalListeners: Set<string>;
   private readonly brokerEndpoints = new Set<string>();
 
   private sessions = new Map<string, SessionState>();
@@ -210,6 +232,7 @@ export class Joiner {
     private readonly ctx: RecordContext,
   ) {
     this.proxyAddresses = new Set(opts.proxyAddresses);
+    this.internalListeners = new Set((opts.internalListeners ?? []).map((l) => l.toUpperCase()));
     this.durable = opts.durable ?? true;
     for (const e of opts.brokerEndpoints ?? []) this.brokerEndpoints.add(e);
   }
@@ -405,6 +428,7 @@ export class Joiner {
       // Plain and unambiguous (a JSON array); the record id hashes it.
       key: JSON.stringify([s.sessionId, ev.action, time, ev.status, ev.authorization ?? null, ev.resources ?? null]),
     };
+    if (ev.dialect === 'P4') d.dialect = 'P4';
     const owned = this.owns(s);
     if (owned === true) this.emit(sessionEventRecord(this.ctx, d, s));
     else if (owned === null) {
@@ -525,6 +549,12 @@ export class Joiner {
       partialKey: `${ep(remote)}|${corr}|${ev.apiKey}`,
       owned: null,
     };
+    // Set only when the dialect says so, so the window state of the other dialects stays as it was.
+    if (ev.timePrecisionMicros) e.precisionMicros = ev.timePrecisionMicros;
+    if (ev.responseLogged === false) e.responseLogged = false;
+    if (ev.binding) e.binding = ev.binding;
+    if (ev.dialect === 'P4' && ev.clientAddress) e.clientAddress = ev.clientAddress;
+    if (ev.dialect === 'P4') e.dialect = 'P4';
     e.id = egressEventKey(e);
     if (session) this.markRequest(session, time);
     if (e.clientCorrelationId !== null && session) {
@@ -546,7 +576,7 @@ export class Joiner {
 
     const candidates = (e.fullKey ? this.brokerFull.get(e.fullKey) : this.brokerPartial.get(e.partialKey)) ?? [];
     const compatible = candidates.filter((b) => this.compatible(e, b, e.fullKey === null));
-    const ok = e.fullKey ? nearNow(compatible, (b) => b.event.receiveTime, e.time) : compatible;
+    const ok = e.fullKey ? nearNow(compatible, (b) => b.event.receiveTime, egressTime(e), () => egressSlack(e)) : compatible;
     if (ok.length === 0) {
       this.egress.set(e.id, e);
       if (e.fullKey) push(this.egressFull, e.fullKey, e);
@@ -614,9 +644,11 @@ export class Joiner {
       authorizations: this.claimAuthorizations(ev),
     };
     addToSet(this.brokerByAuthzKey, this.authzKeyOf(ev), b);
-    if (!this.proxyAddresses.has(remoteHost)) {
-      // Not a proxy connection: a client that goes around the proxy (or, by policy, allowed direct
-      // traffic). Nothing can match it; it waits only for its authorizer lines.
+    if (this.internalListeners.has(ev.listener.toUpperCase())) b.internal = true;
+    if (b.internal || !this.proxyAddresses.has(remoteHost)) {
+      // Not a proxy connection: cluster-internal traffic, or a client that goes around the proxy
+      // (or, by policy, allowed direct traffic). Nothing can match it; it waits only for its
+      // authorizer lines.
       this.bypass.set(b.id, b);
       this.touch(`y:${b.id}`, ev.logTime, b);
       this.flushBypass();
@@ -626,8 +658,9 @@ export class Joiner {
 
     let ok = nearNow(
       (this.egressFull.get(b.fullKey) ?? []).filter((e) => this.compatible(e, b, false)),
-      (e) => e.time,
+      egressTime,
       ev.receiveTime,
+      egressSlack,
     );
     let quality: JoinedPending['quality'] = 'exact';
     if (ok.length === 0) {
@@ -690,7 +723,7 @@ export class Joiner {
     const unitId = e.sessionId !== null && e.clientCorrelationId !== null ? `${e.sessionId}|${e.clientCorrelationId}` : null;
     const unit = unitId ? this.units.get(unitId) : undefined;
     // No answer to wait for when there is no client request behind it, or no response (acks=0).
-    j.responseSeen = !unit || unit.response !== null || b.event.noResponse;
+    j.responseSeen = !unit || unit.response !== null || b.event.noResponse || e.responseLogged === false;
     this.joined.set(j.id, j);
     this.brokerJoinedId.set(b.id, j.id);
     if (unit) this.joinedByUnit.set(unit.id, j);
@@ -714,7 +747,10 @@ export class Joiner {
       this.bypass.delete(b.id);
       this.drop(`y:${b.id}`, b.event.logTime);
       this.unindexBroker(b);
-      if (this.opts.bypassPolicy === 'report') {
+      if (b.internal) {
+        this.stats.internalRequests += 1;
+        this.emit(brokerOnlyRecord(this.ctx, b, null, true));
+      } else if (this.opts.bypassPolicy === 'report') {
         this.stats.gaps.bypass += 1;
         this.emit(brokerOnlyRecord(this.ctx, b, 'bypass'));
       } else {
@@ -898,7 +934,7 @@ export class Joiner {
   private joinAtDeadline(e: PendingEgress): boolean {
     if (!e.fullKey || e.apiKey === SASL_HANDSHAKE || e.apiKey === SASL_AUTHENTICATE || e.saslStart === true) return false;
     if (!this.ownedOrUnknown(e)) return false;
-    const ok = nearest((this.brokerFull.get(e.fullKey) ?? []).filter((b) => this.compatible(e, b, false)), (b) => b.event.receiveTime, e.time);
+    const ok = nearest((this.brokerFull.get(e.fullKey) ?? []).filter((b) => this.compatible(e, b, false)), (b) => b.event.receiveTime, egressTime(e));
     if (ok.length === 0) return false;
     this.joinCandidates(e, ok, 'exact');
     return true;
@@ -910,7 +946,7 @@ export class Joiner {
       (this.egressFull.get(b.fullKey) ?? []).filter(
         (e) => this.compatible(e, b, false) && e.apiKey !== SASL_HANDSHAKE && e.apiKey !== SASL_AUTHENTICATE && e.saslStart !== true && this.ownedOrUnknown(e),
       ),
-      (e) => e.time,
+      egressTime,
       b.event.receiveTime,
     );
     if (ok.length === 0) return false;
@@ -1048,6 +1084,7 @@ export class Joiner {
     for (const k of Object.keys(s.gaps) as (keyof JoinStats['gaps'])[]) s.gaps[k] = flat[`gaps.${k}`] ?? 0;
     s.shortCircuited = flat['short_circuited'] ?? 0;
     s.unloggedByDesign = flat['unlogged_by_design'] ?? 0;
+    s.internalRequests = flat['internal_requests'] ?? 0;
     s.otherBrokerIgnored = flat['other_broker_ignored'] ?? 0;
     s.unroutedProxyRequests = flat['unrouted_proxy_requests'] ?? 0;
     s.evicted = flat['evicted'] ?? 0;

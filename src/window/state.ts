@@ -47,6 +47,8 @@ export interface DeferredProxyRecord {
   clientCorrelationId: number | null;
   /** Stable identity of the source event. */
   key: string;
+  /** Set for dialects whose records name another proxy log than the audit log. */
+  dialect?: 'P4';
 }
 
 /** One client request as the proxy saw it downstream: keyed by (sessionId, client correlation id). */
@@ -91,6 +93,16 @@ export interface PendingEgress {
   owned: boolean | null;
   /** ApiVersions that opened a SASL exchange on its connection: the broker never logs it. */
   saslStart?: boolean;
+  /** How finely the proxy logged `time` (µs), when coarser than a microsecond (whole seconds: 1e6). */
+  precisionMicros?: number;
+  /** False when the proxy's dialect never logs responses (P4): a join does not wait for one. */
+  responseLogged?: false;
+  /** How the request was bound to its client session, where that was inferred (P4). */
+  binding?: { session: 'exact' | 'inferred' | 'none'; via: string };
+  /** The client's socket as the proxy's log tied it to this request (P4: no session line may name it). */
+  clientAddress?: Endpoint;
+  /** Set for dialects whose records name another proxy log than the audit log. */
+  dialect?: 'P4';
 }
 
 /** A broker request-log line waiting for its proxy counterpart. */
@@ -100,6 +112,8 @@ export interface PendingBroker {
   fullKey: string;
   partialKey: string;
   authorizations: BrokerAuthorizationEvent[];
+  /** On an internal listener (join.internalListeners): a record, never a gap. */
+  internal?: true;
 }
 
 /** A proxy request joined to its broker line, waiting for the proxy's response to the client. */
