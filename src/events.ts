@@ -119,7 +119,7 @@ export type BrokerEvent = BrokerRequestEvent | BrokerAuthorizationEvent | Broker
 
 /**
  * What a proxy line means, independent of dialect (P1 audit actions, P2 request flow, P3 typed events).
- * See ../../shared/spec/inputs.md.
+ * See ../docs/spec/inputs.md.
  */
 export type ProxyEventKind =
   | 'proxy-start' // ProxyStart / ProxyStartup

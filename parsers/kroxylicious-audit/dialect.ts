@@ -1,4 +1,4 @@
-// Which of the three proxy dialects of ../../shared/spec/inputs.md a parsed JSON object is written in.
+// Which of the three proxy dialects of ../../docs/spec/inputs.md a parsed JSON object is written in.
 //
 //   P1  `{"time":…,"action":"<Action>",…}` — Kroxylicious audit actions (`KROXYLICIOUS_JSON_V1`).
 //   P2  the P1 envelope with a request-flow action: RequestIngress, RequestEgress, RequestInject,

@@ -1,6 +1,6 @@
 // Kroxylicious proxy audit events → normalized ProxyEvent (../../src/events.ts).
 //
-// Formats (../../shared/spec/inputs.md; exact JSON in ../../shared/reference/kroxylicious-audit-events.md):
+// Formats (../../docs/spec/inputs.md; exact JSON in ../../docs/upstream/kroxylicious-audit-events.md):
 //   P1  `KROXYLICIOUS_JSON_V1` as kroxylicious PR #3512 writes it (head 560f73a2f,
 //       kroxylicious-runtime/.../proxy/internal/AuditEmitterContextImpl.java `writeAction`), and the
 //       final proposal's own JSON (design PR #85, proposals/nnn-audit-logging.md @ 28693e89):

@@ -2,7 +2,7 @@
 //
 // Released Kroxylicious names the session on connection lines and SASL lines, the client socket on
 // `Received request`, and only the upstream socket on `Assigned upstream correlation id`; no line
-// names both a client channel and its upstream channel (../../../shared/reference/kroxylicious-today.md §4).
+// names both a client channel and its upstream channel (../../docs/upstream/kroxylicious-today.md §4).
 // So every event says how its session was found (`binding`):
 //   exact    / line            the line itself names the session (Allocated, Upstream connection, SASL ≥ 0.21)
 //   exact    / client-address  the client ip:port → the session last allocated for it (Received request, SASL ≤ 0.20)

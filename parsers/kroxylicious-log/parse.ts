@@ -1,7 +1,7 @@
 // Released Kroxylicious's own log (dialect P4: no audit events) → KroxyLogLine, one line at a time.
 //
 // Versions: 0.20 (and earlier releases with the same messages) to 0.26. Source of every message:
-// ../../../shared/reference/kroxylicious-today.md §2 (kroxylicious/kroxylicious @ v0.20.0, v0.21.0,
+// ../../docs/upstream/kroxylicious-today.md §2 (kroxylicious/kroxylicious @ v0.20.0, v0.21.0,
 // v0.23.0, 3024bf8e = 0.24.0), e.g. rt/internal/codec/KafkaRequestEncoder.java:70–75.
 //
 // Layouts (kroxylicious-app/src/main/resources/log4j2.yaml):

@@ -1,4 +1,4 @@
-// The `ktrail.audit/v1` record: the public contract (../../../shared/spec/record-v1.md).
+// The `ktrail.audit/v1` record: the public contract (../../docs/spec/record-v1.md).
 // Every other output format (ECS, OCSF, CloudEvents, OTLP) is a pure mapping of this shape.
 
 import type { BrokerTiming } from '../events.js';

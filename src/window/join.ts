@@ -1,4 +1,4 @@
-// The join of ../../../shared/spec/join.md. See DESIGN.md beside this file for the steps, the cases
+// The join of ../../docs/spec/join.md. See DESIGN.md beside this file for the steps, the cases
 // handled and the trade-offs.
 //
 // Matching runs in memory (hash maps keyed by the join keys), so an event that finds its partner

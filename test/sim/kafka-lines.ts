@@ -1,4 +1,4 @@
-// Broker log lines, byte-for-byte in the shapes of shared/reference/kafka-broker-log-formats.md:
+// Broker log lines, byte-for-byte in the shapes of docs/upstream/kafka-broker-log-formats.md:
 // `Completed request:` lines of kafka.request.logger (§2.3 key order, §2.4 number rendering),
 // StandardAuthorizer audit lines (§4.2) and SocketServer authentication failures (§5).
 // Bodies follow the message JSON specs of Kafka 3.9 / 4.1 as the generated converters write them.

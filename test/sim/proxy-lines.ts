@@ -1,5 +1,5 @@
 // Proxy audit lines: ktrail's P2 request-flow actions in the P1 envelope that Kroxylicious PR #3512
-// writes (shared/reference/kroxylicious-audit-events.md A2.2, shared/spec/inputs.md). Field order
+// writes (docs/upstream/kroxylicious-audit-events.md A2.2, docs/spec/inputs.md). Field order
 // is fixed: time, action, status, reason, actor, objectRef[, correlation][, context]. objectRef and
 // context keys are sorted, as the PR's TreeMaps write them; callers pass them pre-rendered.
 

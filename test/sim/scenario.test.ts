@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateScenario, loadExpected, type ExpectedTruth, type ScenarioManifest } from './scenario.js';
 
-// `[%d] LEVEL Completed request:{json} (kafka.request.logger)`, shared/reference §1.3 / §2.3.
+// `[%d] LEVEL Completed request:{json} (kafka.request.logger)`, docs/upstream/ §1.3 / §2.3.
 // The `s` flag matters: Jackson writes U+2028 raw, and `.` alone stops at it.
 const REQUEST_LINE = /^\[(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3})\] (DEBUG|INFO) Completed request:(\{.*\}) \(kafka\.request\.logger\)$/s;
 const AUTHORIZER_LINE = /^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}\] INFO Principal = \S+ is Denied operation = [A-Z_]+ from host = \S+ on resource = [A-Za-z]+:LITERAL:\S+ for request = [A-Za-z]+ with resourceRefCount = \d+ based on rule DefaultDeny \(kafka\.authorizer\.logger\)$/;

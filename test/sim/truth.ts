@@ -1,5 +1,5 @@
 // The ground truth a scenario records: what a correct sidecar for the broker under test must
-// report. Shapes follow shared/spec/join.md; `expected.json` is exactly `ExpectedTruth`.
+// report. Shapes follow docs/spec/join.md; `expected.json` is exactly `ExpectedTruth`.
 
 /** A proxied request to the broker under test that both the proxy and the broker logged. */
 export interface JoinedEntry {
