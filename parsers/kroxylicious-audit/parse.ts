@@ -9,7 +9,7 @@
 //       `ServerRequest` / `ShortCircuitResponse` and `correlation.{serverConn,apiKey,apiVersion,clientId,nodeId}`.
 //   P3  `{"event":"<Type>","processAgeMicros":n,"sessionId":…,…}` — the proposal's v1 typed events.
 // Each arrives bare, or as the `message` of a Logstash JSON layout object or of a log4j2 text
-// line; ../../src/sources/log-layout.ts peels that off first.
+// line; ../proxy-log-layout.ts peels that off first.
 //
 // Tolerated disagreements between the upstream shapes (both sides accepted):
 //   actor.session | actor.sessionId; correlation.client | correlation.clientRequest;
@@ -28,7 +28,7 @@ import { isIP } from 'node:net';
 import type { Endpoint, ParseResult, ProxyEvent, ProxyEventKind, Resource } from '../../src/events.js';
 import { apiKeyId, pascalToUpperSnake } from '../../src/kafka/api-keys.js';
 import { parseEndpoint } from '../connection-id.js';
-import { unwrapProxyLine } from '../../src/sources/log-layout.js';
+import { unwrapProxyLine } from '../proxy-log-layout.js';
 import { detectDialect } from './dialect.js';
 
 type Obj = Record<string, unknown>;

@@ -11,7 +11,7 @@
 // Gaps are decided by watermarks only: a source that stops delivering holds back the gaps that
 // depend on it and raises one `source-stalled` health record instead.
 
-import type { ContainerFormat } from '../config/load.js';
+import type { ContainerFormat } from '../sources/container-format.js';
 import { healthRecord, type RecordContext } from '../records/build.js';
 import type { AuditRecord } from '../records/record.js';
 import { withRetry, RetryAbortedError } from '../sinks/retry.js';

@@ -2,7 +2,7 @@ import { appendFileSync, copyFileSync, mkdtempSync, renameSync, rmSync, truncate
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Checkpoint } from '../window/store.js';
+import type { Checkpoint } from './tailer.js';
 import { fingerprintFile } from './fingerprint.js';
 import { FileTailer, findStaleCheckpoints, type FileTailerOptions, type TailBatch, type TailNotice } from './tailer.js';
 

@@ -9,11 +9,20 @@
 // (1 s) and the OTel filelog receiver (200 ms) poll for the same reason.
 
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import type { Checkpoint } from '../window/store.js';
 import { ContainerLineAssembler, type ContainerFormat } from './container-format.js';
 import { expandPaths, orderRotatedFiles } from './file-order.js';
 import { FINGERPRINT_MAX_BYTES, fingerprintOf, keyOf, matchesIdentity, prefixesAgree, readPrefix, readPrefixOf, type FileIdentity } from './fingerprint.js';
 import { LineSplitter, type LineSink } from './line-splitter.js';
+
+/** Where a source's file was read up to: committed with the window, so a restart resumes exactly. */
+export interface Checkpoint {
+  source: string;
+  fileKey: string;
+  path: string;
+  offset: number;
+  /** Bytes of the file's first line(s) hashed into fileKey, so a restart can find the file again. */
+  fingerprintBytes: number;
+}
 
 export interface FileTailerOptions {
   source: string;

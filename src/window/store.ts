@@ -2,20 +2,14 @@
 // reported (for `ktrail gaps`), counters, and the sources' checkpoints. Every change of one batch is
 // written in one transaction, so the file always shows a state the pipeline really was in.
 
+import type { Checkpoint } from '../sources/tailer.js';
+export type { Checkpoint };
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AuditRecord } from '../records/record.js';
 import type { WindowChange } from './join.js';
 
-export interface Checkpoint {
-  source: string;
-  fileKey: string;
-  path: string;
-  offset: number;
-  /** Bytes of the file's first line(s) hashed into fileKey, so a restart can find the file again. */
-  fingerprintBytes: number;
-}
 
 export interface GapRow {
   id: string;

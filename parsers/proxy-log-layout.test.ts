@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { endOfJsonObject, unwrapProxyLine, type UnwrapResult } from './log-layout.js';
+import { endOfJsonObject, unwrapProxyLine, type UnwrapResult } from './proxy-log-layout.js';
 
 const write =
   '{"time":"2026-03-23T01:02:03.456789Z","action":"Write","status":"denied","reason":null,"actor":{"type":"Client","srcAddr":"/127.0.0.1:54321","session":"s-1"},"objectRef":{"io.kroxylicious.filter.authorization.TopicResource":"denied-topic"}}';

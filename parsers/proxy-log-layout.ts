@@ -1,8 +1,8 @@
-// Peels the application-logging wrapper off one Kroxylicious proxy log line, so the audit parser
+// Peels the application-logging wrapper off one Kroxylicious audit line, so the audit parser
 // sees the bare `KROXYLICIOUS_JSON_V1` object (or a P3 typed event).
 //
 // Layouts (Kroxylicious `kroxylicious-app/src/main/resources/log4j2.yaml`, v0.21+; see
-// ../../docs/upstream/kroxylicious-audit-events.md §A5 and §B5):
+// ../docs/upstream/kroxylicious-audit-events.md §A5 and §B5):
 //   bare      `{…}`: a dedicated appender with `PatternLayout "%m%n"`, or the proposal's JSON lines.
 //   logstash  `{"@timestamp":…,"logger_name":"audit.Write","message":"{…}","mdc":{…}}`:
 //             `JsonTemplateLayout` with `LogstashJsonEventLayoutV1.json` (`KROXYLICIOUS_LOG_FORMAT=json`).
