@@ -1,15 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DaemonSet } from 'kubernetes-models/apps/v1';
-import { ConfigMap, ServiceAccount } from 'kubernetes-models/v1';
-import { describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments, stringify } from 'yaml';
 import { parseConfigText } from '../src/config/load.js';
+import { K8S_VERSIONS, kubeValidate, TOOL_TIMEOUT_MS, tool } from './k8s-tools.js';
 
-// The deploy/ manifests: schema-valid for Kubernetes, secure by default, and carrying a config that
-// ktrail accepts. The Dockerfile cannot be built here (no Docker engine in CI), so its structure is
-// linted instead.
+// The deploy/ manifests: valid for Kubernetes under strict field validation, secure by default,
+// and carrying a config that ktrail accepts. The Dockerfile cannot be built here (no Docker engine
+// in CI), so its structure is linted instead.
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const k8sDir = join(here, 'kubernetes');
@@ -33,32 +32,99 @@ function only(kind: string): Obj {
   return found[0]!.obj;
 }
 
-const MODELS: Record<string, (o: Obj) => { validate(): void }> = {
-  DaemonSet: (o) => new DaemonSet(o as never),
-  ConfigMap: (o) => new ConfigMap(o as never),
-  ServiceAccount: (o) => new ServiceAccount(o as never),
-};
+const isLoopback = (host: string) => host.startsWith('127.') || host === 'localhost' || host === '::1' || host === '0:0:0:0:0:0:0:1';
 
 describe('deploy/kubernetes', () => {
-  it('holds a DaemonSet, a ConfigMap, a ServiceAccount and a kustomization listing them', () => {
-    expect(docs.map((d) => d.obj.kind).sort()).toEqual(['ConfigMap', 'DaemonSet', 'Kustomization', 'ServiceAccount']);
+  it('holds a Namespace, a NetworkPolicy, a ServiceAccount, a ConfigMap, a DaemonSet and a kustomization listing them', () => {
+    expect(docs.map((d) => d.obj.kind).sort()).toEqual(['ConfigMap', 'DaemonSet', 'Kustomization', 'Namespace', 'NetworkPolicy', 'ServiceAccount']);
     const k = only('Kustomization');
     expect([...k.resources].sort()).toEqual(docs.filter((d) => d.obj.kind !== 'Kustomization').map((d) => d.file).sort());
     for (const r of k.resources as string[]) expect(existsSync(join(k8sDir, r)), r).toBe(true);
+    expect(k.namespace).toBe(only('Namespace').metadata.name);
   });
 
-  for (const { file, obj } of docs.filter((d) => d.obj.kind !== 'Kustomization')) {
-    it(`validates ${file} against the Kubernetes schema`, () => {
-      const model = MODELS[obj.kind as string];
-      expect(model, `no model for ${obj.kind}`).toBeDefined();
-      expect(() => model!(obj).validate()).not.toThrow();
-    });
-  }
+  // Strict validation: the official Kubernetes schemas with additionalProperties: false
+  // (kubernetes-validate --strict), for each version in K8S_VERSIONS. Duplicate keys, which strict
+  // field validation rejects too, already fail the YAML parse above.
+  describe(`strict schema validation (Kubernetes ${K8S_VERSIONS.join(' and ')})`, () => {
+    beforeAll(() => void tool('install-kubernetes-validate.sh'), TOOL_TIMEOUT_MS);
 
-  it('rejects a DaemonSet with a wrong field type, so the validation is real', () => {
-    const broken = structuredClone(only('DaemonSet'));
-    broken.spec.template.spec.containers[0].resources.limits = 'lots';
-    expect(() => new DaemonSet(broken as never).validate()).toThrow();
+    for (const { file, obj } of docs.filter((d) => d.obj.kind !== 'Kustomization')) {
+      it(`accepts ${file} (${obj.kind})`, () => {
+        const r = kubeValidate(readFileSync(join(k8sDir, file), 'utf8'));
+        expect(r.ok, r.output).toBe(true);
+        expect(r.output).toMatch(new RegExp(`passed for resource ${obj.kind.toLowerCase()}/${obj.metadata.name}`));
+      });
+    }
+
+    it('rejects a misspelt field (securityContxt), which the API server\'s strict field validation rejects', () => {
+      const broken = structuredClone(only('DaemonSet'));
+      const c = broken.spec.template.spec.containers[0];
+      c.securityContxt = c.securityContext;
+      delete c.securityContext;
+      const r = kubeValidate(stringify(broken));
+      expect(r.ok).toBe(false);
+      expect(r.output).toMatch(/'securityContxt' was unexpected/);
+      // The same object passes the schemas without --strict: what strictness adds.
+      const lax = kubeValidate(stringify(broken), K8S_VERSIONS, { strict: false });
+      expect(lax.ok, lax.output).toBe(true);
+    });
+
+    it('rejects a misspelt field in metadata and in the NetworkPolicy too', () => {
+      const ns = structuredClone(only('Namespace'));
+      ns.metadata.lables = ns.metadata.labels;
+      delete ns.metadata.labels;
+      expect(kubeValidate(stringify(ns)).output).toMatch(/'lables' was unexpected/);
+      const np = structuredClone(only('NetworkPolicy'));
+      np.spec.ingres = np.spec.ingress;
+      delete np.spec.ingress;
+      const r = kubeValidate(stringify(np));
+      expect(r.ok).toBe(false);
+      expect(r.output).toMatch(/'ingres' was unexpected/);
+    });
+
+    it('rejects a DaemonSet with a wrong field type', () => {
+      const broken = structuredClone(only('DaemonSet'));
+      broken.spec.template.spec.containers[0].resources.limits = 'lots';
+      expect(kubeValidate(stringify(broken)).ok).toBe(false);
+    });
+  });
+
+  describe('the Namespace', () => {
+    it('enforces the Pod Security level the pod needs: privileged, for its hostPath volumes', () => {
+      const ns = only('Namespace');
+      expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+      // The one thing "baseline" forbids that the pod has: hostPath volumes (see namespace.yaml).
+      const pod = only('DaemonSet').spec.template.spec as Obj;
+      expect((pod.volumes as Obj[]).filter((v) => v.hostPath).length).toBeGreaterThan(0);
+    });
+  });
+
+  describe('the NetworkPolicy', () => {
+    const np = only('NetworkPolicy');
+    const pod = only('DaemonSet').spec.template as Obj;
+    const cfg = parseConfigText(only('ConfigMap').data['config.yaml'], 'configmap.yaml', { env: { NODE_NAME: 'kafka-node-1' }, hostname: 'h' });
+
+    it("selects the DaemonSet's pods and governs both directions", () => {
+      for (const [k, v] of Object.entries(np.spec.podSelector.matchLabels as Record<string, string>)) expect(pod.metadata.labels[k]).toBe(v);
+      expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    });
+
+    it('lets in only the metrics port, only from namespaces labelled as metrics scrapers', () => {
+      expect(np.spec.ingress).toEqual([
+        { from: [{ namespaceSelector: { matchLabels: { 'ktrail.io/metrics-scraper': 'true' } } }], ports: [{ port: cfg.http.listen!.port, protocol: 'TCP' }] },
+      ]);
+    });
+
+    it('lets nothing out: the stdout sink needs no network, not even DNS', () => {
+      expect(cfg.output.sink).toBe('stdout');
+      expect(np.spec.egress).toEqual([]);
+    });
+
+    it('exists whenever /metrics listens beyond the loopback (the ConfigMap listens on 0.0.0.0 for the probes)', () => {
+      expect(isLoopback(cfg.http.listen!.host)).toBe(false);
+      expect(only('Kustomization').resources).toContain('networkpolicy.yaml');
+    });
   });
 
   describe('the DaemonSet', () => {
