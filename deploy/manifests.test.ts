@@ -256,9 +256,10 @@ describe('deploy/Dockerfile', () => {
   const runs = (name: string) => stage(name).lines.filter((l) => l.startsWith('RUN ')).join('\n');
   const final = stages.at(-1)!;
 
-  it('builds in stages on node:20-bookworm-slim', () => {
+  it('builds in stages on a supported Node.js LTS (24; Node 20 is out of support since April 2026)', () => {
     expect(stages.map((s) => s.name)).toEqual(['toolchain', 'build', 'deps', 'runtime']);
-    expect(text).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
+    expect(text).toMatch(/^ARG NODE_IMAGE=node:24-trixie-slim$/m);
+    expect(text).not.toMatch(/node:(1\d|20|21|23)\b/);
     expect(stage('toolchain').from).toBe('${NODE_IMAGE}');
     expect(final.from).toBe('${NODE_IMAGE}');
   });
@@ -298,6 +299,13 @@ describe('deploy/Dockerfile', () => {
     expect(user).toEqual(['USER 65532:65532']);
     expect(final.lines.at(-2)).toBe('ENTRYPOINT ["node", "bin/ktrail.js"]');
     expect(final.lines.at(-1)).toBe('CMD ["run", "--config", "/etc/ktrail/config.yaml"]');
+  });
+
+  it('has a .dockerignore at the build context root that keeps host output and secrets out', () => {
+    const ignore = readFileSync(join(here, '..', '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    for (const p of ['node_modules', 'dist', '.git', '.cache', 'coverage', 'bench-results', '**/*.db', '**/*.db-wal', '**/*.db-shm']) expect(ignore, p).toContain(p);
+    // What the Dockerfile copies must not be ignored.
+    for (const copied of ['package.json', 'package-lock.json', 'tsconfig.json', 'bin', 'src', 'parsers', 'test', 'config']) expect(ignore).not.toContain(copied);
   });
 
   it('fetches nothing with ADD and pins no latest tag', () => {
