@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,13 +91,28 @@ describe('deploy/kubernetes', () => {
     });
   });
 
+  // The pod template evaluated by k8s.io/pod-security-admission, the code of the API server's
+  // PodSecurity admission (deploy/tools/psa-check, built by scripts/build-psa-check.sh).
   describe('the Namespace', () => {
-    it('enforces the Pod Security level the pod needs: privileged, for its hostPath volumes', () => {
-      const ns = only('Namespace');
-      expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
-      // The one thing "baseline" forbids that the pod has: hostPath volumes (see namespace.yaml).
-      const pod = only('DaemonSet').spec.template.spec as Obj;
-      expect((pod.volumes as Obj[]).filter((v) => v.hostPath).length).toBeGreaterThan(0);
+    type Verdict = { level: string; allowed: boolean; violations: Array<{ reason: string; detail: string }> };
+    let verdicts: Verdict[] = [];
+    beforeAll(() => {
+      const r = spawnSync(tool('build-psa-check.sh'), { input: readFileSync(join(k8sDir, 'daemonset.yaml'), 'utf8'), encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      verdicts = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Verdict);
+    }, TOOL_TIMEOUT_MS);
+    const level = (l: string) => verdicts.find((v) => v.level === l)!;
+
+    it('enforces privileged, the one level the pod meets: baseline forbids only its hostPath volumes', () => {
+      expect(only('Namespace').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+      expect(level('baseline').allowed).toBe(false);
+      expect(level('baseline').violations).toEqual([{ reason: 'hostPath volumes', detail: 'volumes "kafka-logs", "pod-logs", "state"' }]);
+    });
+
+    it('fails restricted only through the hostPath volumes and the root CHOWN init container, never the main container', () => {
+      const v = level('restricted').violations;
+      expect(v.map((x) => x.reason).sort()).toEqual(['restricted volume types', 'runAsNonRoot != true', 'runAsUser=0', 'unrestricted capabilities']);
+      for (const x of v.filter((x) => x.reason !== 'restricted volume types')) expect(x.detail).toMatch(/^container "state-owner" /);
     });
   });
 
