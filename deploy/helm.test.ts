@@ -83,9 +83,10 @@ describe('deploy/helm/ktrail', () => {
   });
 
   describe('values', () => {
-    it('overrides the image name and tag of both containers', () => {
-      const objs = renderOk('--set', 'image.repository=registry.example.com/team/ktrail', '--set-string', 'image.tag=0.2.0-rc1', '--set', 'image.pullPolicy=Always');
+    it('overrides the image name and tag of both containers, with a pull secret for a private registry', () => {
+      const objs = renderOk('--set', 'image.repository=registry.example.com/team/ktrail', '--set-string', 'image.tag=0.2.0-rc1', '--set', 'image.pullPolicy=Always', '--set', 'imagePullSecrets[0].name=regcred');
       const pod = podOf(objs);
+      expect(pod.imagePullSecrets).toEqual([{ name: 'regcred' }]);
       for (const c of [...pod.containers, ...pod.initContainers] as Obj[]) expect(c.image, c.name).toBe('registry.example.com/team/ktrail:0.2.0-rc1');
       expect(mainOf(objs).imagePullPolicy).toBe('Always');
     });
