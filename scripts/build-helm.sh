@@ -20,6 +20,10 @@ bin="$dir/helm"
 mkdir -p "$dir"
 [ -f "$cache/.gitignore" ] || printf '# build caches (scripts/build-helm.sh)\n*\n' > "$cache/.gitignore"
 
+# One build at a time: the deploy test files run in parallel and may all ask at once.
+exec 9>"$cache/tools/.build-helm.lock"
+flock 9
+
 if [ -x "$bin" ] && "$bin" version --template '{{.Version}}' 2>/dev/null | grep -qx "$HELM_VERSION"; then
   echo "$bin"
   exit 0

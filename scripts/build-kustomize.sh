@@ -18,6 +18,10 @@ bin="$dir/kustomize"
 mkdir -p "$dir"
 [ -f "$cache/.gitignore" ] || printf '# build caches (scripts/build-*.sh)\n*\n' > "$cache/.gitignore"
 
+# One build at a time: the deploy test files run in parallel and may all ask at once.
+exec 9>"$cache/tools/.build-kustomize.lock"
+flock 9
+
 if [ -x "$bin" ] && "$bin" version 2>/dev/null | grep -q "$KUSTOMIZE_VERSION"; then
   echo "$bin"
   exit 0

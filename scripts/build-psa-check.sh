@@ -18,6 +18,10 @@ mkdir -p "$dir"
 [ -f "$cache/.gitignore" ] || printf '# build caches (scripts/build-*.sh)\n*\n' > "$cache/.gitignore"
 
 sum="$(cat "$src/go.mod" "$src/go.sum" "$src"/*.go | sha256sum | cut -d' ' -f1)"
+# One build at a time: the deploy test files run in parallel and may all ask at once.
+exec 9>"$cache/tools/.build-psa-check.lock"
+flock 9
+
 if [ -x "$bin" ] && [ "$(cat "$dir/sources.sha256" 2>/dev/null)" = "$sum" ]; then
   echo "$bin"
   exit 0

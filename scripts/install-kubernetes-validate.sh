@@ -21,6 +21,10 @@ mkdir -p "$cache/tools"
 [ -f "$cache/.gitignore" ] || printf '# build caches (scripts/build-helm.sh, scripts/install-kubernetes-validate.sh)\n*\n' > "$cache/.gitignore"
 
 # Reinstall when the requirements changed since the last install.
+# One build at a time: the deploy test files run in parallel and may all ask at once.
+exec 9>"$cache/tools/.install-kubernetes-validate.lock"
+flock 9
+
 if [ -x "$bin" ] && cmp -s "$req" "$venv/requirements.txt"; then
   echo "$bin"
   exit 0
