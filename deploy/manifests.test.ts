@@ -1,15 +1,15 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DaemonSet } from 'kubernetes-models/apps/v1';
-import { ConfigMap, ServiceAccount } from 'kubernetes-models/v1';
-import { describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments, stringify } from 'yaml';
 import { parseConfigText } from '../src/config/load.js';
+import { K8S_VERSIONS, kubeValidate, TOOL_TIMEOUT_MS, tool } from './k8s-tools.js';
 
-// The deploy/ manifests: schema-valid for Kubernetes, secure by default, and carrying a config that
-// ktrail accepts. The Dockerfile cannot be built here (no Docker engine in CI), so its structure is
-// linted instead.
+// The deploy/ manifests: valid for Kubernetes under strict field validation, secure by default,
+// and carrying a config that ktrail accepts. The Dockerfile cannot be built here (no Docker engine
+// in CI), so its structure is linted instead.
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const k8sDir = join(here, 'kubernetes');
@@ -33,32 +33,114 @@ function only(kind: string): Obj {
   return found[0]!.obj;
 }
 
-const MODELS: Record<string, (o: Obj) => { validate(): void }> = {
-  DaemonSet: (o) => new DaemonSet(o as never),
-  ConfigMap: (o) => new ConfigMap(o as never),
-  ServiceAccount: (o) => new ServiceAccount(o as never),
-};
+const isLoopback = (host: string) => host.startsWith('127.') || host === 'localhost' || host === '::1' || host === '0:0:0:0:0:0:0:1';
 
 describe('deploy/kubernetes', () => {
-  it('holds a DaemonSet, a ConfigMap, a ServiceAccount and a kustomization listing them', () => {
-    expect(docs.map((d) => d.obj.kind).sort()).toEqual(['ConfigMap', 'DaemonSet', 'Kustomization', 'ServiceAccount']);
+  it('holds a Namespace, a NetworkPolicy, a ServiceAccount, a ConfigMap, a DaemonSet and a kustomization listing them', () => {
+    expect(docs.map((d) => d.obj.kind).sort()).toEqual(['ConfigMap', 'DaemonSet', 'Kustomization', 'Namespace', 'NetworkPolicy', 'ServiceAccount']);
     const k = only('Kustomization');
     expect([...k.resources].sort()).toEqual(docs.filter((d) => d.obj.kind !== 'Kustomization').map((d) => d.file).sort());
     for (const r of k.resources as string[]) expect(existsSync(join(k8sDir, r)), r).toBe(true);
+    expect(k.namespace).toBe(only('Namespace').metadata.name);
   });
 
-  for (const { file, obj } of docs.filter((d) => d.obj.kind !== 'Kustomization')) {
-    it(`validates ${file} against the Kubernetes schema`, () => {
-      const model = MODELS[obj.kind as string];
-      expect(model, `no model for ${obj.kind}`).toBeDefined();
-      expect(() => model!(obj).validate()).not.toThrow();
-    });
-  }
+  // Strict validation: the official Kubernetes schemas with additionalProperties: false
+  // (kubernetes-validate --strict), for each version in K8S_VERSIONS. Duplicate keys, which strict
+  // field validation rejects too, already fail the YAML parse above.
+  describe(`strict schema validation (Kubernetes ${K8S_VERSIONS.join(' and ')})`, () => {
+    beforeAll(() => void tool('install-kubernetes-validate.sh'), TOOL_TIMEOUT_MS);
 
-  it('rejects a DaemonSet with a wrong field type, so the validation is real', () => {
-    const broken = structuredClone(only('DaemonSet'));
-    broken.spec.template.spec.containers[0].resources.limits = 'lots';
-    expect(() => new DaemonSet(broken as never).validate()).toThrow();
+    for (const { file, obj } of docs.filter((d) => d.obj.kind !== 'Kustomization')) {
+      it(`accepts ${file} (${obj.kind})`, () => {
+        const r = kubeValidate(readFileSync(join(k8sDir, file), 'utf8'));
+        expect(r.ok, r.output).toBe(true);
+        expect(r.output).toMatch(new RegExp(`passed for resource ${obj.kind.toLowerCase()}/${obj.metadata.name}`));
+      });
+    }
+
+    it('rejects a misspelt field (securityContxt), which the API server\'s strict field validation rejects', () => {
+      const broken = structuredClone(only('DaemonSet'));
+      const c = broken.spec.template.spec.containers[0];
+      c.securityContxt = c.securityContext;
+      delete c.securityContext;
+      const r = kubeValidate(stringify(broken));
+      expect(r.ok).toBe(false);
+      expect(r.output).toMatch(/'securityContxt' was unexpected/);
+      // The same object passes the schemas without --strict: what strictness adds.
+      const lax = kubeValidate(stringify(broken), K8S_VERSIONS, { strict: false });
+      expect(lax.ok, lax.output).toBe(true);
+    });
+
+    it('rejects a misspelt field in metadata and in the NetworkPolicy too', () => {
+      const ns = structuredClone(only('Namespace'));
+      ns.metadata.lables = ns.metadata.labels;
+      delete ns.metadata.labels;
+      expect(kubeValidate(stringify(ns)).output).toMatch(/'lables' was unexpected/);
+      const np = structuredClone(only('NetworkPolicy'));
+      np.spec.ingres = np.spec.ingress;
+      delete np.spec.ingress;
+      const r = kubeValidate(stringify(np));
+      expect(r.ok).toBe(false);
+      expect(r.output).toMatch(/'ingres' was unexpected/);
+    });
+
+    it('rejects a DaemonSet with a wrong field type', () => {
+      const broken = structuredClone(only('DaemonSet'));
+      broken.spec.template.spec.containers[0].resources.limits = 'lots';
+      expect(kubeValidate(stringify(broken)).ok).toBe(false);
+    });
+  });
+
+  // The pod template evaluated by k8s.io/pod-security-admission, the code of the API server's
+  // PodSecurity admission (deploy/tools/psa-check, built by scripts/build-psa-check.sh).
+  describe('the Namespace', () => {
+    type Verdict = { level: string; allowed: boolean; violations: Array<{ reason: string; detail: string }> };
+    let verdicts: Verdict[] = [];
+    beforeAll(() => {
+      const r = spawnSync(tool('build-psa-check.sh'), { input: readFileSync(join(k8sDir, 'daemonset.yaml'), 'utf8'), encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      verdicts = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Verdict);
+    }, TOOL_TIMEOUT_MS);
+    const level = (l: string) => verdicts.find((v) => v.level === l)!;
+
+    it('enforces privileged, the one level the pod meets: baseline forbids only its hostPath volumes', () => {
+      expect(only('Namespace').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+      expect(level('baseline').allowed).toBe(false);
+      expect(level('baseline').violations).toEqual([{ reason: 'hostPath volumes', detail: 'volumes "kafka-logs", "pod-logs", "state"' }]);
+    });
+
+    it('fails restricted only through the hostPath volumes and the root CHOWN init container, never the main container', () => {
+      const v = level('restricted').violations;
+      expect(v.map((x) => x.reason).sort()).toEqual(['restricted volume types', 'runAsNonRoot != true', 'runAsUser=0', 'unrestricted capabilities']);
+      for (const x of v.filter((x) => x.reason !== 'restricted volume types')) expect(x.detail).toMatch(/^container "state-owner" /);
+    });
+  });
+
+  describe('the NetworkPolicy', () => {
+    const np = only('NetworkPolicy');
+    const pod = only('DaemonSet').spec.template as Obj;
+    const cfg = parseConfigText(only('ConfigMap').data['config.yaml'], 'configmap.yaml', { env: { NODE_NAME: 'kafka-node-1' }, hostname: 'h' });
+
+    it("selects the DaemonSet's pods and governs both directions", () => {
+      for (const [k, v] of Object.entries(np.spec.podSelector.matchLabels as Record<string, string>)) expect(pod.metadata.labels[k]).toBe(v);
+      expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    });
+
+    it('lets in only the metrics port, only from namespaces labelled as metrics scrapers', () => {
+      expect(np.spec.ingress).toEqual([
+        { from: [{ namespaceSelector: { matchLabels: { 'ktrail.io/metrics-scraper': 'true' } } }], ports: [{ port: cfg.http.listen!.port, protocol: 'TCP' }] },
+      ]);
+    });
+
+    it('lets nothing out: the stdout sink needs no network, not even DNS', () => {
+      expect(cfg.output.sink).toBe('stdout');
+      expect(np.spec.egress).toEqual([]);
+    });
+
+    it('exists whenever /metrics listens beyond the loopback (the ConfigMap listens on 0.0.0.0 for the probes)', () => {
+      expect(isLoopback(cfg.http.listen!.host)).toBe(false);
+      expect(only('Kustomization').resources).toContain('networkpolicy.yaml');
+    });
   });
 
   describe('the DaemonSet', () => {
@@ -190,9 +272,10 @@ describe('deploy/Dockerfile', () => {
   const runs = (name: string) => stage(name).lines.filter((l) => l.startsWith('RUN ')).join('\n');
   const final = stages.at(-1)!;
 
-  it('builds in stages on node:20-bookworm-slim', () => {
+  it('builds in stages on a supported Node.js LTS (24; Node 20 is out of support since April 2026)', () => {
     expect(stages.map((s) => s.name)).toEqual(['toolchain', 'build', 'deps', 'runtime']);
-    expect(text).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
+    expect(text).toMatch(/^ARG NODE_IMAGE=node:24-trixie-slim$/m);
+    expect(text).not.toMatch(/node:(1\d|20|21|23)\b/);
     expect(stage('toolchain').from).toBe('${NODE_IMAGE}');
     expect(final.from).toBe('${NODE_IMAGE}');
   });
@@ -232,6 +315,13 @@ describe('deploy/Dockerfile', () => {
     expect(user).toEqual(['USER 65532:65532']);
     expect(final.lines.at(-2)).toBe('ENTRYPOINT ["node", "bin/ktrail.js"]');
     expect(final.lines.at(-1)).toBe('CMD ["run", "--config", "/etc/ktrail/config.yaml"]');
+  });
+
+  it('has a .dockerignore at the build context root that keeps host output and secrets out', () => {
+    const ignore = readFileSync(join(here, '..', '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    for (const p of ['node_modules', 'dist', '.git', '.cache', 'coverage', 'bench-results', '**/*.db', '**/*.db-wal', '**/*.db-shm']) expect(ignore, p).toContain(p);
+    // What the Dockerfile copies must not be ignored.
+    for (const copied of ['package.json', 'package-lock.json', 'tsconfig.json', 'bin', 'src', 'parsers', 'test', 'config']) expect(ignore).not.toContain(copied);
   });
 
   it('fetches nothing with ADD and pins no latest tag', () => {
