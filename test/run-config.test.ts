@@ -94,3 +94,64 @@ describe('checkpoints of files that are gone', () => {
     expect(count()).toBe(1);
   }, 60_000);
 });
+
+describe('ktrail run: flags and the config file together', () => {
+  it('lets a setting flag override the file (node id, format, db), never ignoring it', async () => {
+    const logs = join(dir, 'override-logs');
+    mkdirSync(logs);
+    for (const f of readdirSync(join(REPO, 'config/demo'))) if (f.includes('.log')) copyFileSync(join(REPO, 'config/demo', f), join(logs, f));
+    const config = join(dir, 'override.yaml');
+    writeFileSync(
+      config,
+      [
+        'broker:',
+        '  node_id: 7',
+        '  request_log: ["override-logs/kafka-request.log*"]',
+        '  authorizer_log: []',
+        '  server_log: []',
+        'proxy:',
+        '  addresses: ["10.0.0.5"]',
+        '  audit_log: ["override-logs/proxy-audit.log*"]',
+        'state:',
+        '  db: file.db',
+        'http:',
+        '  listen: ""',
+        '',
+      ].join('\n'),
+    );
+    const flagDb = join(dir, 'flag.db');
+    const out = join(dir, 'override.jsonl');
+    const ktrail = new KtrailProcess(['run', '--config', config, '--broker-node-id', '1', '--format', 'ocsf', '--db', flagDb, '--poll-interval', '50ms'], out);
+    ktrail.start();
+    const read = () => jsonLines<Record<string, unknown>>(readFileSync(out, 'utf8'));
+    expect(await waitFor(() => read().length > 300, 30_000)).toBe(true);
+    expect(await ktrail.kill('SIGTERM')).toBe(0);
+    const docs = read();
+    // OCSF (the flag), for node 1 (the flag: node 7 of the file would have joined nothing), in the flag's database.
+    expect(docs.every((d) => typeof d['class_uid'] === 'number')).toBe(true);
+    expect(docs.some((d) => d['class_uid'] === 6003 && JSON.stringify(d).includes('"PRODUCE"'))).toBe(true);
+    expect(readdirSync(dir)).toContain('flag.db');
+    expect(readdirSync(dir)).not.toContain('file.db');
+  }, 60_000);
+
+  it('names the flag when a flag given with --config is wrong', async () => {
+    const config = join(dir, 'override.yaml');
+    const r = await runCli(['run', '--config', config, '--tolerance', 'soon']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`ktrail: ${config}: --tolerance: expected a duration like 30s or 2m, got "soon"`);
+  });
+
+  it('opens the HTTP listener by default when run with flags instead of a file', async () => {
+    const logs = join(dir, 'override-logs');
+    const ktrail = new KtrailProcess(
+      ['run', '--broker-log', join(logs, 'kafka-request.log*'), '--proxy-log', join(logs, 'proxy-audit.log*'), '--broker-node-id', '1', '--proxy-address', '10.0.0.5', '--poll-interval', '50ms'],
+      join(dir, 'default-listener.jsonl'),
+    );
+    ktrail.start();
+    expect(await waitFor(() => ktrail.stderr.includes('"msg":"listening"'), 20_000)).toBe(true);
+    expect(ktrail.stderr).toContain('http://127.0.0.1:9464');
+    const health = await fetch('http://127.0.0.1:9464/healthz');
+    expect(health.status).toBe(200);
+    expect(await ktrail.kill('SIGTERM')).toBe(0);
+  }, 60_000);
+});

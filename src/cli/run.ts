@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { configSources, joinOptions, loadConfigFile, type KtrailConfig } from '../config/load.js';
-import { configFromReplayFlags } from '../config/from-flags.js';
+import { configSources, joinOptions, readConfigFile, type KtrailConfig } from '../config/load.js';
+import { configFromFileAndFlags, configFromRunFlags } from '../config/from-flags.js';
 import { createMetrics } from '../http/metrics.js';
 import { startHttpServer } from '../http/server.js';
 import { Counters } from '../pipeline/counters.js';
@@ -35,23 +35,18 @@ export interface RunOverrides {
 /** Operator logs (start, stop, trouble) go to stderr as JSON; stdout carries records only. */
 const log = pino({ name: 'ktrail', base: { version: VERSION } }, pino.destination({ dest: 2, sync: true }));
 
+/**
+ * The config `run` runs with. With --config, every setting flag given overrides the file's key
+ * (never silently ignored); without it the flags are the config, with the file's defaults for the
+ * rest (the HTTP listener among them) except the state database: a temporary one unless --db.
+ */
 export function runConfig(a: RunArgs): KtrailConfig {
-  if (a.config) return withOutputFlags(loadConfigFile(a.config), a);
-  const cfg = configFromReplayFlags({
-    sources: a.sources ?? {},
-    brokerNodeId: a.brokerNodeId ?? '',
-    proxyAddress: a.proxyAddress ?? [],
-    format: a.format ?? 'native',
-    ...(a.brokerTimezone ? { brokerTimezone: a.brokerTimezone } : {}),
-    ...(a.proxyTimezone ? { proxyTimezone: a.proxyTimezone } : {}),
-    ...(a.db ? { db: a.db } : {}),
-    ...(a.tolerance ? { tolerance: a.tolerance } : {}),
-    ...(a.bypass ? { bypass: a.bypass } : {}),
-    ...(a.maxLineBytes ? { maxLineBytes: a.maxLineBytes } : {}),
-    ...(a.maxWindowEvents ? { maxWindowEvents: a.maxWindowEvents } : {}),
-    ...(a.observerHost ? { observerHost: a.observerHost } : {}),
-  });
-  return withOutputFlags(cfg, a);
+  const { config, output: _o, otlpEndpoint: _e, otlpProtocol: _p, ...flags } = a;
+  if (config) {
+    const { raw, baseDir } = readConfigFile(config);
+    return withOutputFlags(configFromFileAndFlags(raw, config, flags, { baseDir }), a);
+  }
+  return withOutputFlags(configFromRunFlags({ ...flags, db: a.db ?? '' }), a);
 }
 
 export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<number> {

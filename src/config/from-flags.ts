@@ -6,6 +6,7 @@
 // point at /var/log/kafka), the state database is temporary unless --db is given, reading starts at
 // the beginning, records go to stdout, and no HTTP listener is opened.
 
+import { isAbsolute, resolve } from 'node:path';
 import { SOURCES } from '../../parsers/index.js';
 import { ConfigError, configFromObject, type KtrailConfig, type LoadOptions } from './load.js';
 
@@ -56,6 +57,10 @@ export function sourceGlobsFromOptions(opts: Record<string, unknown>): Record<st
   return out;
 }
 
+function fromCwd(path: string): string {
+  return isAbsolute(path) ? path : resolve(process.cwd(), path);
+}
+
 /** Flags are text; whole numbers become numbers so the schema checks their range, anything else is left for it to reject. */
 function wholeNumber(text: string | undefined): number | string | undefined {
   return text !== undefined && /^-?\d{1,15}$/.test(text.trim()) ? Number(text) : text;
@@ -64,33 +69,95 @@ function wholeNumber(text: string | undefined): number | string | undefined {
 /** Source name used in problems: the flags are the config. */
 export const FLAGS_SOURCE = 'command line';
 
-/** Builds the config `ktrail replay` runs with; throws ConfigError naming flags. Relative paths resolve against the working directory. */
-export function configFromReplayFlags(flags: ReplayFlags, opts: LoadOptions = {}): KtrailConfig {
+/**
+ * The raw snake_case settings the given flags stand for; a flag not given is absent, so a file's
+ * value or the schema's default stands. Sources are filled in by the caller's policy.
+ */
+function rawFromFlags(flags: Partial<ReplayFlags>): Record<string, Record<string, unknown>> {
   const broker: Record<string, unknown> = { node_id: wholeNumber(flags.brokerNodeId), time_zone: flags.brokerTimezone };
   const proxy: Record<string, unknown> = { addresses: flags.proxyAddress, time_zone: flags.proxyTimezone };
-  // Logs not given are not read (a file's defaults point at /var/log/kafka); a required one is left
-  // out, so the schema names its flag.
   for (const s of SOURCES) {
     const [section, key] = s.setting.key.split('.') as ['broker' | 'proxy', string];
-    const globs = flags.sources[s.name];
-    if (globs !== undefined || !s.setting.required) (section === 'broker' ? broker : proxy)[key] = globs ?? [];
+    const globs = flags.sources?.[s.name];
+    // Paths on the command line are the user's: relative to the working directory, also when a
+    // config file (whose relative paths resolve against its own directory) is given too.
+    if (globs !== undefined) (section === 'broker' ? broker : proxy)[key] = globs.map(fromCwd);
   }
-  const raw = {
+  return withoutUndefined({
     broker,
     proxy,
-    input: { max_line_bytes: wholeNumber(flags.maxLineBytes), start_at: 'beginning' },
+    input: { max_line_bytes: wholeNumber(flags.maxLineBytes) },
     join: { tolerance: flags.tolerance, bypass: flags.bypass, max_window_events: wholeNumber(flags.maxWindowEvents) },
-    state: { db: flags.db ?? '' },
-    output: { format: flags.format, sink: 'stdout' },
-    http: { listen: '' },
-    observer: { host: flags.observerHost ?? '' },
-  };
+    state: { db: flags.db ? fromCwd(flags.db) : flags.db },
+    output: { format: flags.format },
+    observer: { host: flags.observerHost },
+  });
+}
+
+/** Builds the config `ktrail replay` runs with; throws ConfigError naming flags. Relative paths resolve against the working directory. */
+export function configFromReplayFlags(flags: ReplayFlags, opts: LoadOptions = {}): KtrailConfig {
+  const raw = rawFromFlags(flags);
+  // Logs not given are not read (a file's defaults point at /var/log/kafka); a required one is left
+  // out, so the schema names its flag. A replay starts at the beginning, writes to stdout, keeps a
+  // temporary database unless --db is given, and opens no listener.
+  for (const s of SOURCES) {
+    const [section, key] = s.setting.key.split('.') as ['broker' | 'proxy', string];
+    if (!s.setting.required) raw[section]![key] ??= [];
+  }
+  raw.input = { ...raw.input, start_at: 'beginning' };
+  raw.state = { db: '', ...raw.state };
+  raw.output = { ...raw.output, sink: 'stdout' };
+  raw.http = { listen: '' };
+  raw.observer = { host: '', ...raw.observer };
+  return fromRaw(raw, FLAGS_SOURCE, { baseDir: process.cwd(), ...opts }, () => true);
+}
+
+/**
+ * `run` without a file: the flags are the config, with the file's defaults otherwise — so the HTTP
+ * listener starts as documented, and logs not given are not read.
+ */
+export function configFromRunFlags(flags: Partial<ReplayFlags>, opts: LoadOptions = {}): KtrailConfig {
+  const raw = rawFromFlags(flags);
+  for (const s of SOURCES) {
+    const [section, key] = s.setting.key.split('.') as ['broker' | 'proxy', string];
+    if (!s.setting.required) raw[section]![key] ??= [];
+  }
+  return fromRaw(raw, FLAGS_SOURCE, { baseDir: process.cwd(), ...opts }, () => true);
+}
+
+/**
+ * `run --config F` plus flags: each flag given overrides the file's key (a problem names the flag
+ * when the flag set it, the key otherwise). Flags that are not settings are the caller's.
+ */
+export function configFromFileAndFlags(fileRaw: unknown, fileName: string, flags: Partial<ReplayFlags>, opts: LoadOptions = {}): KtrailConfig {
+  const fromFlags = rawFromFlags(flags);
+  const merged = mergeRaw(fileRaw, fromFlags);
+  const flagKeys = new Set(Object.entries(fromFlags).flatMap(([section, o]) => Object.keys(o).map((k) => `${section}.${k}`)));
+  return fromRaw(merged, fileName, opts, (key) => flagKeys.has(key));
+}
+
+function fromRaw(raw: unknown, sourceName: string, opts: LoadOptions, setByFlag: (key: string) => boolean): KtrailConfig {
   try {
-    return configFromObject(withoutUndefined(raw), FLAGS_SOURCE, { baseDir: process.cwd(), ...opts });
+    return configFromObject(raw, sourceName, opts);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    throw new ConfigError(FLAGS_SOURCE, [...new Set(e.problems.map(toFlagProblem))]);
+    const flagged = e.problems.map((p) => {
+      const key = FLAG_OF_KEY.find(([k]) => p.startsWith(k))?.[0];
+      return key === undefined || setByFlag(key) ? toFlagProblem(p) : p;
+    });
+    throw new ConfigError(sourceName, [...new Set(flagged)]);
   }
+}
+
+/** The file's raw settings with each flag's section keys laid over them. */
+function mergeRaw(fileRaw: unknown, flags: Record<string, Record<string, unknown>>): unknown {
+  if (fileRaw === null || typeof fileRaw !== 'object' || Array.isArray(fileRaw)) return fileRaw;
+  const out: Record<string, unknown> = { ...(fileRaw as Record<string, unknown>) };
+  for (const [section, values] of Object.entries(flags)) {
+    const current = out[section];
+    out[section] = current !== null && typeof current === 'object' && !Array.isArray(current) ? { ...current, ...values } : { ...values };
+  }
+  return out;
 }
 
 /** `join.tolerance: …` → `--tolerance: …`; `proxy.addresses[1]: …` → `--proxy-address: …`. */

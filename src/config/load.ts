@@ -106,6 +106,12 @@ export class ConfigError extends Error {
 }
 
 export function loadConfigFile(path: string, opts: LoadOptions = {}): KtrailConfig {
+  const { raw, baseDir } = readConfigFile(path);
+  return configFromObject(raw, path, { baseDir, ...opts });
+}
+
+/** A config file's YAML as a raw object (not yet checked), and the directory its relative paths resolve against. */
+export function readConfigFile(path: string): { raw: unknown; baseDir: string } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -113,10 +119,14 @@ export function loadConfigFile(path: string, opts: LoadOptions = {}): KtrailConf
     const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     throw new ConfigError(path, [`cannot read the config file (${why})`]);
   }
-  return parseConfigText(text, path, { baseDir: dirname(resolve(path)), ...opts });
+  return { raw: parseConfigYaml(text, path), baseDir: dirname(resolve(path)) };
 }
 
 export function parseConfigText(text: string, sourceName: string, opts: LoadOptions = {}): KtrailConfig {
+  return configFromObject(parseConfigYaml(text, sourceName), sourceName, opts);
+}
+
+function parseConfigYaml(text: string, sourceName: string): unknown {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -134,7 +144,7 @@ export function parseConfigText(text: string, sourceName: string, opts: LoadOpti
   } catch (e) {
     throw new ConfigError(sourceName, [`YAML: ${clip((e as Error).message, 160)}`]);
   }
-  return configFromObject(raw ?? {}, sourceName, opts);
+  return raw ?? {};
 }
 
 /** Validates a raw snake_case object (as parsed from YAML) and builds the config. `raw` is not modified. */
