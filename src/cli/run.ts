@@ -32,6 +32,12 @@ export interface RunOverrides {
   shutdownGraceMs?: number;
 }
 
+/**
+ * /healthz fails when the loop has shown no sign of life for this long. A round takes well under a
+ * second and an idle loop wakes every poll interval; retries of a down output back off to 30 s.
+ */
+const LIVENESS_TIMEOUT_MS = 120_000;
+
 /** Operator logs (start, stop, trouble) go to stderr as JSON; stdout carries records only. */
 const log = pino({ name: 'ktrail', base: { version: VERSION } }, pino.destination({ dest: 2, sync: true }));
 
@@ -76,14 +82,19 @@ export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<
     recordsEmitted: state?.recordsEmitted ?? {},
     sinkErrors: state?.sinkErrors ?? 0,
     stateErrors: state?.stateErrors ?? 0,
+    sourceProblems: state?.sourceProblems ?? {},
+    sources: configSources(cfg).map((s) => s.name),
   }));
   const configured = cfg.http.listen;
   const listen = extra.httpListen ?? (configured ? `${configured.host.includes(':') ? `[${configured.host}]` : configured.host}:${configured.port}` : '');
   const server = await startHttpServer({
     listen,
     registry: metrics.registry,
-    ready: () => state?.ready ?? false,
-    healthy: () => !stop.signal.aborted,
+    // Ready once every source was opened and has its input; alive while the loop shows signs of
+    // life (a finished round, or a retry of a down output or disk): a wedged pipeline is restarted.
+    ready: () => (state?.ready ?? false) && Object.keys(state?.sourceProblems ?? {}).length === 0,
+    notReadyBecause: () => (state ? Object.values(state.sourceProblems) : ['starting']),
+    healthy: () => !stop.signal.aborted && (state === null || Date.now() - state.lastProgressWall < LIVENESS_TIMEOUT_MS),
   });
   if (server) log.info({ address: `http://${server.address.includes(':') ? `[${server.address}]` : server.address}:${server.port}` }, 'listening');
 
@@ -107,6 +118,10 @@ export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<
       ...(extra.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: extra.shutdownGraceMs }),
       onState: (s) => {
         state = s;
+      },
+      onSourceProblem: (source, why) => {
+        if (why) log.warn({ source, problem: why }, 'a source has no input: not ready; check the path, the volume mount and the file permissions');
+        else log.info({ source }, 'the source has input again');
       },
       onStateError: (err) => {
         if (err === null) log.info('the state database is writable again; carrying on');

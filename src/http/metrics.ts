@@ -38,6 +38,10 @@ export interface MetricsSnapshot {
   sinkErrors: number;
   /** Failed writes of the state database (a full disk), retried. */
   stateErrors?: number;
+  /** Sources whose input is missing, unreadable or (for the request logs) empty, by name. */
+  sourceProblems?: Record<string, string>;
+  /** The configured sources' names. */
+  sources?: string[];
 }
 
 export const METRIC_NAMES = [
@@ -54,6 +58,7 @@ export const METRIC_NAMES = [
   'ktrail_checkpoint_age_seconds',
   'ktrail_sink_errors_total',
   'ktrail_state_errors_total',
+  'ktrail_source_up',
 ] as const;
 
 /**
@@ -150,6 +155,18 @@ export function createMetrics(snapshot: () => MetricsSnapshot): { registry: Regi
     collect() {
       const age = snap().checkpointAgeSeconds;
       this.set(age === null ? Number.NaN : age);
+    },
+  });
+
+  new Gauge({
+    name: 'ktrail_source_up',
+    help: 'Whether a configured source has readable input (1), or no file matches, none is readable or the request log is empty (0)',
+    labelNames: ['source'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const s = snap();
+      for (const source of s.sources ?? []) this.set({ source }, s.sourceProblems?.[source] === undefined ? 1 : 0);
     },
   });
 

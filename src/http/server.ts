@@ -12,6 +12,8 @@ export interface HttpServerOptions {
   listen: string;
   registry: Registry;
   ready: () => boolean;
+  /** Why not ready, one line each, shown in the /readyz body. */
+  notReadyBecause?: () => string[];
   /** Defaults to always healthy. */
   healthy?: () => boolean;
 }
@@ -56,7 +58,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const server = createServer(
     { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, maxHeaderSize: 8 * 1024 },
     (req, res) => {
-      handle(req, res, opts.registry, opts.ready, healthy).catch(() => {
+      handle(req, res, opts.registry, opts.ready, healthy, opts.notReadyBecause ?? (() => [])).catch(() => {
         if (!res.headersSent) text(res, 500, 'internal error\n');
         else res.destroy();
       });
@@ -91,7 +93,14 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, registry: Registry, ready: () => boolean, healthy: () => boolean): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  registry: Registry,
+  ready: () => boolean,
+  healthy: () => boolean,
+  notReadyBecause: () => string[],
+): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     // Do not read a body we will not use: close the connection instead of draining it.
     res.setHeader('Allow', 'GET, HEAD');
@@ -110,7 +119,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, registry: Regis
     case '/healthz':
       return healthy() ? text(res, 200, 'ok\n') : text(res, 503, 'unhealthy\n');
     case '/readyz':
-      return ready() ? text(res, 200, 'ok\n') : text(res, 503, 'not ready\n');
+      // Reasons name sources and paths from the config: no client-controlled text.
+      return ready() ? text(res, 200, 'ok\n') : text(res, 503, ['not ready', ...notReadyBecause()].join('\n') + '\n');
     default:
       return text(res, 404, 'not found\n');
   }

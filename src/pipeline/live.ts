@@ -17,6 +17,7 @@ import type { AuditRecord } from '../records/record.js';
 import { withRetry, RetryAbortedError } from '../sinks/retry.js';
 import { isPositioned, SinkClosedError, type Sink, type SinkPosition } from '../sinks/sink.js';
 import { expandPaths } from '../sources/file-order.js';
+import { describeProblem, inspectSource } from '../sources/status.js';
 import { FileTailer, findStaleCheckpoints } from '../sources/tailer.js';
 import { Joiner, type JoinOptions } from '../window/join.js';
 import { ProxyClock } from '../window/proxy-clock.js';
@@ -53,6 +54,8 @@ export interface LiveOptions {
   onStateError?: (err: unknown) => void;
   /** Called after every batch and on every state change (metrics, readiness). */
   onState?: (s: LiveState) => void;
+  /** A source's input went missing (a line saying why) or came back (null): for the operator's log. */
+  onSourceProblem?: (source: string, why: string | null) => void;
   /** Wall clock, ms (injected in tests). */
   now?: () => number;
 }
@@ -71,6 +74,13 @@ export interface LiveState {
   stalled: string[];
   /** Output lines still in the outbox when the run stopped (the collector was down): sent on the next start. */
   undeliveredAtStop: number;
+  /**
+   * Sources whose input is not there, by name, with one line saying why (no file matches, none
+   * readable, or — for the two logs gaps are decided on — empty). Not ready while any is listed.
+   */
+  sourceProblems: Record<string, string>;
+  /** Wall clock (ms) of the loop's last sign of life: a finished round, or a retry of a down output or disk. */
+  lastProgressWall: number;
 }
 
 interface Cursor {
@@ -99,6 +109,8 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
     stateErrors: 0,
     stalled: [],
     undeliveredAtStop: 0,
+    sourceProblems: {},
+    lastProgressWall: now(),
   };
   const publish = () => opts.onState?.(state);
 
@@ -133,6 +145,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
         signal: shutdown.signal,
         onRetry: () => {
           state.sinkErrors += 1;
+          state.lastProgressWall = now();
           publish();
         },
       },
@@ -158,6 +171,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
         signal: shutdown.signal,
         onRetry: (err) => {
           state.stateErrors += 1;
+          state.lastProgressWall = now();
           if (!failing) opts.onStateError?.(err);
           failing = true;
           publish();
@@ -233,6 +247,34 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
     }));
     await Promise.all(cursors.map((c) => c.tailer.start()));
     state.ready = true;
+    // Is every source's input there? Asked now and every few seconds: a missing or unreadable log
+    // is a health record, a reason on /readyz and a warning, never a silently empty audit trail.
+    let lastInspection = -Infinity;
+    const inspectSources = (): AuditRecord[] => {
+      lastInspection = now();
+      const out: AuditRecord[] = [];
+      for (const s of opts.sources) {
+        const def = open.find((o) => o.def.name === s.name)?.def;
+        const status = inspectSource(s.patterns);
+        const decidesGapsOn = def?.role === 'broker-requests' || def?.role === 'proxy-requests';
+        const problem = status.problem === 'empty' && !decidesGapsOn ? null : status.problem;
+        const before = state.sourceProblems[s.name];
+        if (problem) {
+          const why = describeProblem(s.name, s.patterns, status);
+          if (before === undefined) {
+            out.push(health('source-unavailable', 'failure', { source: s.name, problem, files: status.files, detail: why }));
+            opts.onSourceProblem?.(s.name, why);
+          }
+          state.sourceProblems[s.name] = why;
+        } else if (before !== undefined) {
+          delete state.sourceProblems[s.name];
+          out.push(health('source-available', 'success', { source: s.name, files: status.files }));
+          opts.onSourceProblem?.(s.name, null);
+        }
+      }
+      return out;
+    };
+    const startProblems = inspectSources();
 
     // The broker writes an authorizer line before the request line it belongs to. The authorizer log
     // is read after the request log in every round, so once it is drained it holds every line of the
@@ -253,6 +295,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
           windowEvents: joiner.windowSize,
           redeliveredLines: undelivered.length,
         }),
+        ...startProblems,
       ],
       [],
     );
@@ -294,8 +337,10 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
       }
       joiner.advance(watermarks(open));
       extra.push(...detectStalls(cursors, opts.stallAfterMicros, now(), health));
+      if (now() - lastInspection >= SOURCE_INSPECTION_MS) extra.push(...inspectSources());
       await commitAndDeliver(extra, cps);
       updateLag(state, cursors, now(), lastCheckpointWall);
+      state.lastProgressWall = now();
       publish();
       if (read === 0) await waitForAny(cursors, opts.signal, opts.pollIntervalMs ?? 250);
       // Under sustained input every await above resolves at once: yield to the event loop so that
@@ -344,6 +389,9 @@ function forgetStaleCheckpoints(store: WindowStore, sources: LiveSource[]): Chec
   }
   return store.loadCheckpoints();
 }
+
+/** How often the loop looks whether each source's files are there and readable. */
+const SOURCE_INSPECTION_MS = 5_000;
 
 class FatalSinkError extends Error {
   constructor(override readonly cause: SinkClosedError) {
