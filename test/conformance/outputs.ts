@@ -4,25 +4,27 @@
 
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { demoArgs } from '../../src/cli/demo.js';
 import { REPO, runCli } from '../helpers/cli.js';
 import { generateScenario, type ScenarioManifest } from '../sim/scenario.js';
 
 export type Format = 'native' | 'ecs' | 'ocsf' | 'cloudevents';
 
-/** Replay arguments of the demo, as `ktrail demo` runs it, without --format. */
+/**
+ * Replay arguments of the demo, without --format: the inputs and facts `ktrail demo` uses
+ * (src/cli/demo.ts, demoArgs), spelled as CLI flags.
+ */
 export function demoReplayArgs(): string[] {
-  const a = demoArgs(join(REPO, 'config/demo/'));
+  const d = join(REPO, 'config/demo/');
   return [
     'replay',
-    '--broker-log', ...a.brokerLog,
-    '--authorizer-log', ...(a.authorizerLog ?? []),
-    '--server-log', ...(a.serverLog ?? []),
-    '--proxy-log', ...a.proxyLog,
-    '--broker-timezone', a.brokerTimezone,
-    '--broker-node-id', a.brokerNodeId,
-    '--proxy-address', ...a.proxyAddress,
-    '--observer-host', a.observerHost ?? 'demo-node-1',
+    '--broker-log', `${d}kafka-request.log*`,
+    '--authorizer-log', `${d}kafka-authorizer.log*`,
+    '--server-log', `${d}server.log`,
+    '--proxy-log', `${d}proxy-audit.log*`,
+    '--broker-timezone', 'UTC',
+    '--broker-node-id', '1',
+    '--proxy-address', '10.0.0.5',
+    '--observer-host', 'demo-node-1',
     '--no-summary',
   ];
 }
