@@ -12,8 +12,14 @@
 //   health         → Application Lifecycle 6002 (category 6), activity 3 Start / 4 Stop / 99 Other;
 //                    `app` is ktrail itself (PCI DSS 10.2.1.6: the audit trail records its own start/stop).
 // Per-request ACL decisions go to actor.authorizations[] (3003 Authorize Session is about privileges
-// at logon, not per-request checks). The Kroxylicious hop uses the network_proxy profile
-// (proxy_endpoint), listed in metadata.profiles. What has no OCSF home goes under `unmapped`.
+// at logon, not per-request checks). The Kroxylicious hop is `src_endpoint.proxy_endpoint` (the
+// network_endpoint object's own attribute, valid in every class; the top-level `proxy_endpoint` of the
+// network_proxy profile is not: 6003 and 3002 do not take that profile). No profile is used, so
+// `metadata.profiles` is absent. Network Activity 4001 has no `actor` in 1.3.0 (only through the host
+// profile): its session goes to connection_info.session, its user and client id to unmapped.actor;
+// its required dst_endpoint is the broker when known, else the proxy the client connected to.
+// What has no OCSF home goes under `unmapped`. Every record validates against the OCSF 1.3.0 schema
+// export (test/conformance/formats.test.ts).
 
 import { apiKeyId } from '../kafka/api-keys.js';
 import { errorCodeByName } from '../kafka/error-codes.js';
@@ -153,6 +159,9 @@ export function toOcsf(r: AuditRecord): Obj {
   const proxy = r.proxy
     ? endpoint(proxyHp, compact({ svc_name: 'kroxylicious', name: r.proxy.virtualCluster, uid: r.proxy.instance }))
     : null;
+  // The client reached the broker through the proxy: the proxy belongs to the client's endpoint.
+  // A request or connection that never went past the proxy ends there: the proxy is the destination.
+  if (proxy && dst) src.proxy_endpoint = proxy;
   const authz = allAuthorizations(r).map(authorization);
   const actor = compact({
     user: a.principal ? user(a.principal) : null,
@@ -170,7 +179,9 @@ export function toOcsf(r: AuditRecord): Obj {
       classUid = 3002;
       categoryUid = 3;
       activityId = 1;
-      body.user = a.principal ? user(a.principal) : {};
+      // user is required and needs one of account/name/uid: an unknown principal (a failed SASL
+      // exchange names none) is name `unknown`, type Unknown, and has no uid (every known one has).
+      body.user = a.principal ? user(a.principal) : { name: 'unknown', type: 'Unknown', type_id: 0 };
       body.service = { name: 'kafka' };
       body.is_remote = true;
       if (r.proxy?.mechanism) {
@@ -183,7 +194,12 @@ export function toOcsf(r: AuditRecord): Obj {
       classUid = 4001;
       categoryUid = 4;
       activityId = /close/i.test(r.action) ? 2 : /connect|accept/i.test(r.action) ? 1 : 99;
-      body.connection_info = { protocol_name: 'tcp', direction: 'Inbound', direction_id: 1 };
+      body.connection_info = compact({
+        protocol_name: 'tcp',
+        direction: 'Inbound',
+        direction_id: 1,
+        session: a.sessionId ? { uid: a.sessionId } : null,
+      });
       break;
     case 'health':
       classUid = 6002;
@@ -211,7 +227,6 @@ export function toOcsf(r: AuditRecord): Obj {
     }
   }
 
-  const profiles = proxy && classUid !== 6002 ? ['network_proxy'] : [];
   const activityName = ACTIVITY_NAMES[classUid]?.[activityId] ?? 'Other';
   const className = CLASS_NAMES[classUid] as string;
   const out: Obj = {
@@ -235,7 +250,6 @@ export function toOcsf(r: AuditRecord): Obj {
       uid: r.id,
       correlation_uid: a.sessionId,
       log_name: 'ktrail.audit',
-      profiles: profiles.length ? profiles : null,
     }),
     ...body,
   };
@@ -245,12 +259,17 @@ export function toOcsf(r: AuditRecord): Obj {
     if (code !== null) out.status_code = code;
   }
   if (r.kind !== 'health') {
-    if (Object.keys(actor).length) out.actor = actor;
+    if (classUid !== 4001 && Object.keys(actor).length) out.actor = actor;
     out.src_endpoint = src;
-    if (dst) out.dst_endpoint = dst;
-    if (proxy && classUid !== 6002) out.proxy_endpoint = proxy;
+    // (4001 requires dst_endpoint: a proxy-side connection, client → proxy, ends at the proxy.)
+    const to = dst ?? proxy;
+    if (to) out.dst_endpoint = to;
   }
   out.unmapped = unmapped(r);
+  if (classUid === 4001) {
+    const moved = compact({ user: actor.user ?? null, app_name: actor.app_name ?? null, authorizations: actor.authorizations ?? null });
+    if (Object.keys(moved).length) (out.unmapped as Obj).actor = moved;
+  }
   return out;
 }
 
