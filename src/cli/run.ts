@@ -69,6 +69,13 @@ export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
+  // A wrapper that does not pass signals on (`npx ktrail run`: SIGTERM to npm exec leaves its child
+  // running) must not leave an orphan tailing the logs: the parent going away means stop.
+  const parent = process.ppid;
+  const watchParent = setInterval(() => {
+    if (process.ppid !== parent) onSignal('parent-exit');
+  }, 1000);
+  watchParent.unref();
 
   let state: LiveState | null = null;
   const emptyCounters = new Counters();
@@ -132,6 +139,7 @@ export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<
     log.info({ records: state.recordsEmitted, window: state.joiner.windowSize }, 'stopped');
     return 0;
   } finally {
+    clearInterval(watchParent);
     await server?.close();
     await sink.close();
     store.close();
