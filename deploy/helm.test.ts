@@ -198,7 +198,8 @@ describe('deploy/helm/ktrail', () => {
         new Promise<number>((res) => spawn(cmd[0] === 'node' ? process.execPath : cmd[0]!, cmd.slice(1), { stdio: 'ignore' }).on('exit', (c) => res(c ?? -1)));
       expect(await probe(main.livenessProbe.exec.command)).not.toBe(0);
 
-      for (const f of ['broker.log', 'proxy.log']) writeFileSync(join(dir, f), '');
+      // One line each: an empty request log keeps /readyz failing (nothing was ever logged).
+      for (const f of ['broker.log', 'proxy.log']) writeFileSync(join(dir, f), 'a line\n');
       child = spawn(process.execPath, [join(repoRoot, 'bin/ktrail.js'), 'run', '--broker-log', join(dir, 'broker.log'), '--proxy-log', join(dir, 'proxy.log'),
         '--broker-timezone', 'UTC', '--broker-node-id', '1', '--proxy-address', '10.0.0.5', '--db', join(dir, 'state.db'), '--http-listen', `127.0.0.1:${port}`], { stdio: 'ignore' });
       const deadline = Date.now() + 30_000;

@@ -126,6 +126,7 @@ export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<
       onState: (s) => {
         state = s;
       },
+      onFinding: (setting, message) => log.warn({ setting, finding: message }, 'the configuration may be wrong'),
       onSourceProblem: (source, why) => {
         if (why) log.warn({ source, problem: why }, 'a source has no input: not ready; check the path, the volume mount and the file permissions');
         else log.info({ source }, 'the source has input again');

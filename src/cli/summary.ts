@@ -38,6 +38,10 @@ export function formatSummary(s: ReplaySummary, elapsedMs: number): string {
   out.push(`    bypass             ${n(st.gaps.bypass)}`);
   out.push(`    orphan-session     ${n(st.gaps['orphan-session'])}`);
   out.push(`    total              ${n(gaps)}`);
+  if (s.findings.length) {
+    out.push('  diagnosis (the configuration, not the cluster, may be at fault)');
+    for (const f of s.findings) out.push(`    ${f.setting}: ${f.message}`);
+  }
   out.push('  output');
   const kinds = Object.entries(st.records).map(([k, v]) => `${k} ${n(v)}`).join(', ');
   out.push(`    records            ${n(s.recordsWritten)} (${kinds})`);

@@ -23,6 +23,7 @@ import { Joiner, type JoinOptions } from '../window/join.js';
 import { ProxyClock } from '../window/proxy-clock.js';
 import type { Checkpoint, WindowStore } from '../window/store.js';
 import { Counters, type SourceName } from './counters.js';
+import { diagnoserFor, findingRecord, newestWatermark } from './diagnose.js';
 import { flatStats } from './replay.js';
 import { feed, openSources, readerSnapshots, restoreReaders, watermarks, type OpenSource, type SourceSettings } from './sources.js';
 
@@ -54,6 +55,8 @@ export interface LiveOptions {
   onStateError?: (err: unknown) => void;
   /** Called after every batch and on every state change (metrics, readiness). */
   onState?: (s: LiveState) => void;
+  /** The diagnoser suspects a setting (a line saying why): for the operator's log. */
+  onFinding?: (setting: string, message: string) => void;
   /** A source's input went missing (a line saying why) or came back (null): for the operator's log. */
   onSourceProblem?: (source: string, why: string | null) => void;
   /** Wall clock, ms (injected in tests). */
@@ -118,6 +121,7 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
   joiner.load(store.loadWindow());
   const open = openSources(opts.sources.map((s) => s.name), opts.timeZones, joiner);
   restoreReaders(open, store.loadReaderState());
+  const diagnoser = diagnoserFor(opts.join, opts.timeZones.brokerTimeZone);
   const previous = store.loadStats();
   counters.restore(previous);
   joiner.restoreStats(previous);
@@ -179,9 +183,8 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
       },
     );
   };
-  const commitAndDeliver = async (extra: AuditRecord[], cps: Checkpoint[]) => {
-    const records = joiner.takeRecords();
-    records.push(...extra);
+  const commitAndDeliver = async (extra: AuditRecord[], cps: Checkpoint[], first: AuditRecord[] = []) => {
+    const records = [...first, ...joiner.takeRecords(), ...extra];
     const changes = joiner.takeChanges();
     if (!records.length && !cps.length && !changes.length) return;
     const lines = records.map(opts.render);
@@ -328,17 +331,21 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
       }
       batches.sort((a, b) => Number(isAuthorizer(b.c)) - Number(isAuthorizer(a.c)));
       for (const { c, lines } of batches) {
-        feed(c.source, lines, counters, joiner, clock);
+        feed(c.source, lines, counters, joiner, clock, (ev) => diagnoser.observe(ev));
         c.lastLineWall = now();
         if (c.stalled) {
           c.stalled = false;
           extra.push(health('source-resumed', 'success', { source: c.source.def.name }));
         }
       }
+      // A suspected misconfiguration goes out ahead of the gaps it would explain.
+      const findings = diagnoser.take(counters, open);
+      for (const f of findings) opts.onFinding?.(f.setting, f.message);
+      const first = findings.map((f) => findingRecord(opts.record, newestWatermark(open), f));
       joiner.advance(watermarks(open));
       extra.push(...detectStalls(cursors, opts.stallAfterMicros, now(), health));
       if (now() - lastInspection >= SOURCE_INSPECTION_MS) extra.push(...inspectSources());
-      await commitAndDeliver(extra, cps);
+      await commitAndDeliver(extra, cps, first);
       updateLag(state, cursors, now(), lastCheckpointWall);
       state.lastProgressWall = now();
       publish();

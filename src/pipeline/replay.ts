@@ -11,6 +11,7 @@ import { Joiner, type JoinOptions } from '../window/join.js';
 import { ProxyClock } from '../window/proxy-clock.js';
 import type { WindowStore } from '../window/store.js';
 import { Counters, type SourceName } from './counters.js';
+import { diagnoserFor, findingRecord, newestWatermark, type Finding } from './diagnose.js';
 import { feed, openSources, watermarks, type OpenSource, type SourceSettings } from './sources.js';
 
 export interface SourceSpec {
@@ -47,6 +48,8 @@ export interface ReplaySummary {
   partialTails: Record<string, number>;
   oversize: Record<string, number>;
   windowPeak: number;
+  /** What the diagnoser suspects of the configuration (each also a health record). */
+  findings: Finding[];
 }
 
 interface SourceCursor {
@@ -69,6 +72,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   opts.store.reset();
 
   const open = openSources(opts.sources.map((s) => s.name), opts.timeZones, joiner);
+  const diagnoser = diagnoserFor(opts.join, opts.timeZones.brokerTimeZone);
+  const findings: Finding[] = [];
   const cursors: SourceCursor[] = open.map((source) => ({
     source,
     // Small batches keep peak memory down (see file-reader.ts); per-batch costs stay small.
@@ -78,9 +83,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   let batches = 0;
   let final = false;
   let pendingGaps: AuditRecord[] = [];
-  const flush = async (extra: AuditRecord[] = []) => {
-    const records = joiner.takeRecords();
-    records.push(...extra);
+  const flush = async (extra: AuditRecord[] = [], first: AuditRecord[] = []) => {
+    const records = [...first, ...joiner.takeRecords(), ...extra];
     if (records.length) {
       await opts.sink.write(records.map(render));
       recordsWritten += records.length;
@@ -113,10 +117,14 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
         partialTails[batch.path] = batch.partialTailBytes;
         counters.reject(name, 'partial_last_line');
       }
-      feed(next.source, batch.lines, counters, joiner, clock);
+      feed(next.source, batch.lines, counters, joiner, clock, (ev) => diagnoser.observe(ev));
     }
+    // A suspected misconfiguration goes out ahead of the gaps it would explain.
+    const found = diagnoser.take(counters, open);
+    findings.push(...found);
+    const time = newestWatermark(open);
     joiner.advance(watermarks(open));
-    await flush();
+    await flush([], found.map((f) => findingRecord(opts.record, time, f)));
     // Let stream callbacks and signals run between batches (see live.ts).
     await new Promise((resolve) => setImmediate(resolve));
   }
@@ -146,6 +154,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     partialTails,
     oversize,
     windowPeak,
+    findings,
   };
 }
 

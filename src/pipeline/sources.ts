@@ -3,6 +3,7 @@
 // what the join may decide — one policy for the two (src/window/DESIGN.md, step 8).
 
 import { SOURCES, type SourceDefinition, type SourceReader } from '../../parsers/index.js';
+import type { NormalizedEvent } from '../events.js';
 import type { Joiner, Watermarks } from '../window/join.js';
 import type { ProxyClock } from '../window/proxy-clock.js';
 import type { Counters } from './counters.js';
@@ -50,13 +51,14 @@ export function watermarks(sources: readonly OpenSource[]): Watermarks {
 }
 
 /** Parse one batch of a source and hand the events to the join; moves the source's watermark. */
-export function feed(source: OpenSource, lines: string[], counters: Counters, joiner: Joiner, clock: ProxyClock): void {
+export function feed(source: OpenSource, lines: string[], counters: Counters, joiner: Joiner, clock: ProxyClock, observe?: (ev: NormalizedEvent) => void): void {
   const name = source.def.name;
   const sc = counters.of(name);
   const reader = source.reader;
   let newest = -Infinity;
-  const accept = (ev: Parameters<Joiner['addProxy']>[0] | Parameters<Joiner['addBroker']>[0]) => {
+  const accept = (ev: NormalizedEvent) => {
     sc.events += 1;
+    observe?.(ev);
     if (ev.type === 'proxy') {
       // P3 events wait for their clock anchor; the others pass straight through.
       for (const anchored of clock.accept(ev)) {
