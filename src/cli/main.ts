@@ -49,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--max-line-bytes <n>', 'longer lines are skipped and counted (default 1048576)')
     .option('--max-window-events <n>', 'bound of events waiting in the join window (default 50000)')
     .option('--observer-host <name>', 'observer.host in records (default: $NODE_NAME or the host name)')
+    .addOption(new Option('--container-format <format>', 'container log wrapper, read exactly as run reads it (default none)').choices(['none', 'cri', 'docker', 'auto']))
     .option('--no-summary', 'do not print the summary to stderr')
     .action(async (opts: Omit<ReplayArgs, 'sources'> & Record<string, unknown>) => {
       code = await replayCommand({ ...opts, sources: sourceGlobsFromOptions(opts) });
@@ -94,7 +95,6 @@ export async function main(argv: string[]): Promise<number> {
       if (!opts.config && Object.keys(opts.sources).length === 0) throw new UsageError(`run: give --config <file>, or the log flags (${SOURCES.map((s) => s.setting.flag).join(', ')}) with --broker-node-id and --proxy-address`);
       code = await runCommand(opts, {
         ...(opts.stallAfter ? { stallAfterMicros: flagDuration(opts.stallAfter, '--stall-after') } : {}),
-        ...(opts.containerFormat ? { containerFormat: opts.containerFormat as 'none' | 'cri' | 'docker' | 'auto' } : {}),
         ...(opts.startAt ? { startAt: opts.startAt as 'beginning' | 'end' } : {}),
         ...(opts.httpListen !== undefined ? { httpListen: opts.httpListen } : {}),
         ...(opts.pollInterval ? { pollIntervalMs: flagDuration(opts.pollInterval, '--poll-interval') / 1000 } : {}),

@@ -117,6 +117,7 @@ export async function executeReplay(cfg: KtrailConfig, sink: Sink): Promise<Repl
       record: { nodeId: cfg.broker.nodeId, observerHost: cfg.observer.host, version: VERSION },
       timeZones: { brokerTimeZone: cfg.broker.timeZone, proxyTimeZone: cfg.proxy.timeZone },
       maxLineBytes: cfg.input.maxLineBytes,
+      containerFormat: cfg.input.containerFormat,
       sink,
       store,
       render: recordRenderer(cfg),

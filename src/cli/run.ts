@@ -23,7 +23,6 @@ export interface RunArgs extends Partial<ReplayArgs> {
 /** Settings `run` takes as flags on top of the config (or of the replay-style flags). */
 export interface RunOverrides {
   stallAfterMicros?: number;
-  containerFormat?: KtrailConfig['input']['containerFormat'];
   startAt?: 'beginning' | 'end';
   /** `host:port` to serve /metrics, /healthz, /readyz; "" disables. */
   httpListen?: string;
@@ -114,7 +113,7 @@ export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<
       record: { nodeId: cfg.broker.nodeId, observerHost: cfg.observer.host, version: VERSION },
       timeZones: { brokerTimeZone: cfg.broker.timeZone, proxyTimeZone: cfg.proxy.timeZone },
       maxLineBytes: cfg.input.maxLineBytes,
-      containerFormat: extra.containerFormat ?? cfg.input.containerFormat,
+      containerFormat: cfg.input.containerFormat,
       startAt: extra.startAt ?? cfg.input.startAt,
       stallAfterMicros: extra.stallAfterMicros ?? cfg.join.stallAfterMicros,
       store,

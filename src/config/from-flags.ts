@@ -24,6 +24,7 @@ export interface ReplayFlags {
   maxLineBytes?: string;
   maxWindowEvents?: string;
   observerHost?: string;
+  containerFormat?: string;
 }
 
 /** Config key → the replay flag that sets it; each source's row comes from the registry. */
@@ -40,6 +41,7 @@ const FLAG_OF_KEY: Array<[string, string]> = [
   ['input.max_line_bytes', '--max-line-bytes'],
   ['join.max_window_events', '--max-window-events'],
   ['observer.host', '--observer-host'],
+  ['input.container_format', '--container-format'],
 ];
 
 /** `--broker-log` → `brokerLog`: the attribute commander gives a flag's value under. */
@@ -86,7 +88,7 @@ function rawFromFlags(flags: Partial<ReplayFlags>): Record<string, Record<string
   return withoutUndefined({
     broker,
     proxy,
-    input: { max_line_bytes: wholeNumber(flags.maxLineBytes) },
+    input: { max_line_bytes: wholeNumber(flags.maxLineBytes), container_format: flags.containerFormat },
     join: { tolerance: flags.tolerance, bypass: flags.bypass, max_window_events: wholeNumber(flags.maxWindowEvents) },
     state: { db: flags.db ? fromCwd(flags.db) : flags.db },
     output: { format: flags.format },

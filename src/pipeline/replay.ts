@@ -6,6 +6,7 @@ import { healthRecord, type RecordContext } from '../records/build.js';
 import { renderer } from '../records/formats.js';
 import type { AuditRecord } from '../records/record.js';
 import type { Sink } from '../sinks/sink.js';
+import type { ContainerFormat } from '../sources/container-format.js';
 import { readLineBatches, type LineBatch } from '../sources/file-reader.js';
 import { Joiner, type JoinOptions } from '../window/join.js';
 import { ProxyClock } from '../window/proxy-clock.js';
@@ -26,6 +27,8 @@ export interface ReplayOptions {
   record: RecordContext;
   timeZones: SourceSettings;
   maxLineBytes: number;
+  /** The Kubernetes container-log wrapper around each line (as `run` reads it). */
+  containerFormat?: ContainerFormat;
   sink: Sink;
   store: WindowStore;
   render?: (r: AuditRecord) => string;
@@ -77,7 +80,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   const cursors: SourceCursor[] = open.map((source) => ({
     source,
     // Small batches keep peak memory down (see file-reader.ts); per-batch costs stay small.
-    batches: readLineBatches(opts.sources.find((s) => s.name === source.def.name)?.paths ?? [], opts.maxLineBytes, opts.batchLines ?? 1024),
+    batches: readLineBatches(opts.sources.find((s) => s.name === source.def.name)?.paths ?? [], opts.maxLineBytes, opts.batchLines ?? 1024, opts.containerFormat ?? 'none'),
   }));
 
   let batches = 0;
@@ -113,6 +116,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
       const batch = r.value;
       if (batch.oversize) oversize[name] = (oversize[name] ?? 0) + batch.oversize;
       if (batch.oversize) for (let i = 0; i < batch.oversize; i++) counters.reject(name, 'oversize_line');
+      for (const [reason, n] of Object.entries(batch.errors)) for (let i = 0; i < n; i++) counters.reject(name, reason);
       if (batch.partialTailBytes) {
         partialTails[batch.path] = batch.partialTailBytes;
         counters.reject(name, 'partial_last_line');

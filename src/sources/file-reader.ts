@@ -10,6 +10,7 @@
 // the sources closer in time, so fewer events wait in the window (peak 11.9k → 6.0k).
 
 import { closeSync, openSync, readSync } from 'node:fs';
+import { ContainerLineAssembler, type ContainerFormat } from './container-format.js';
 import { LineSplitter } from './line-splitter.js';
 
 export interface LineBatch {
@@ -21,21 +22,43 @@ export interface LineBatch {
   oversize: number;
   /** The file ended with bytes and no newline (held, never emitted; see LineSplitter). */
   partialTailBytes: number;
+  /** Lines not in the expected container wrapper, by reason (CONTAINER_ERRORS). */
+  errors: Record<string, number>;
 }
 
 const CHUNK = 256 * 1024;
 
-export function* readLineBatches(paths: string[], maxLineBytes: number, batchLines = 4096): Generator<LineBatch> {
+/**
+ * @param containerFormat the Kubernetes container-log wrapper to peel off, exactly as `run`'s
+ *   tailer does (CRI or Docker json-file pieces reassembled; see container-format.ts).
+ */
+export function* readLineBatches(paths: string[], maxLineBytes: number, batchLines = 4096, containerFormat: ContainerFormat = 'none'): Generator<LineBatch> {
   const buf = Buffer.allocUnsafe(CHUNK);
   for (const path of paths) {
     const fd = openSync(path, 'r');
     try {
-      const splitter = new LineSplitter(maxLineBytes, 0);
+      const wrapped = containerFormat !== 'none';
+      // A wrapped line is longer than what it wraps: the assembler applies the cap to the inner line.
+      const splitter = new LineSplitter(wrapped ? Number.MAX_SAFE_INTEGER : maxLineBytes, 0);
+      const assembler = wrapped ? new ContainerLineAssembler(containerFormat, maxLineBytes, 0) : null;
+      let assemblerOversize = 0;
       let batch: LineBatch = newBatch(path);
       const sink = {
         line(text: string, end: number) {
-          batch.lines.push(text);
-          batch.endOffsets.push(end);
+          if (!assembler) {
+            batch.lines.push(text);
+            batch.endOffsets.push(end);
+            return;
+          }
+          const r = assembler.push(text, end);
+          if (r && 'line' in r) {
+            batch.lines.push(r.line);
+            batch.endOffsets.push(r.endOffset);
+          } else if (r) batch.errors[r.error] = (batch.errors[r.error] ?? 0) + 1;
+          if (assembler.oversize !== assemblerOversize) {
+            batch.oversize += assembler.oversize - assemblerOversize;
+            assemblerOversize = assembler.oversize;
+          }
         },
         oversize() {
           batch.oversize += 1;
@@ -59,5 +82,5 @@ export function* readLineBatches(paths: string[], maxLineBytes: number, batchLin
 }
 
 function newBatch(path: string): LineBatch {
-  return { path, lines: [], endOffsets: [], oversize: 0, partialTailBytes: 0 };
+  return { path, lines: [], endOffsets: [], oversize: 0, partialTailBytes: 0, errors: {} };
 }
