@@ -48,8 +48,8 @@ public class Launcher {
             }
         }
         Features features = fb.build();
-        Package p = KafkaProxy.class.getPackage();
-        LOGGER.info("Kroxylicious version: kroxylicious-runtime {} (ktrail real-stack launcher)", p == null ? "?" : p.getImplementationVersion());
+        String jar = String.valueOf(KafkaProxy.class.getProtectionDomain().getCodeSource().getLocation());
+        LOGGER.info("Kroxylicious version: {} (ktrail real-stack launcher, Java {})", jar.substring(jar.lastIndexOf('/') + 1), Runtime.version());
         features.warnings().forEach(LOGGER::warn);
         KafkaProxy proxy = new KafkaProxy(parser, config, features);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
