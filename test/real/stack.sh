@@ -166,7 +166,10 @@ proxy_up() {
   cp "$HERE/config/proxy-$version.yaml.tmpl" "$RUN/proxy/proxy.yaml"
   echo "$version $layout" > "$RUN/proxy/mode"
   log "starting Kroxylicious $version ($layout layout), log: $RUN/proxy/proxy.log"
-  KROXYLICIOUS_LOG_FORMAT="$layout" setsid "$(proxy_java)" -Xmx512m -Duser.timezone=UTC \
+  local jopts=(-Xmx512m -Duser.timezone=UTC)
+  # Java 22+ warns on Netty's System.loadLibrary unless native access is granted (keeps proxy.log free of JVM noise)
+  "$(proxy_java)" --enable-native-access=ALL-UNNAMED -version >/dev/null 2>&1 && jopts+=(--enable-native-access=ALL-UNNAMED)
+  KROXYLICIOUS_LOG_FORMAT="$layout" setsid "$(proxy_java)" "${jopts[@]}" \
     -Dlog4j2.configurationFile="$HERE/config/proxy-log4j2-$version.yaml" \
     -Dlog4j2.contextSelector=org.apache.logging.log4j.core.async.AsyncLoggerContextSelector \
     -cp "$HERE/kroxylicious-$version/lib/*:$HERE/kroxylicious-$version/classes" Launcher --config "$RUN/proxy/proxy.yaml" \

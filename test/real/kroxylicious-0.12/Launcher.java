@@ -59,6 +59,9 @@ public class Launcher {
             catch (Exception e) {
                 LOGGER.warn("Error during shutdown hook", e);
             }
+            finally {
+                org.apache.logging.log4j.LogManager.shutdown(); // log4j's own hook is disabled in the yaml
+            }
         }, "proxy-shutdown-hook"));
         proxy.startup();
         proxy.block();
