@@ -6,6 +6,7 @@
 #   stack.sh up [--proxy 0.12] [--layout text|json]
 #   stack.sh workload                        scripted clients; writes $RUN/workload-summary.json
 #   stack.sh capture <dest>                  copy broker logs, proxy log, summary, configs into <dest>
+#   stack.sh verify <capture dir>            proxy encoder lines vs broker request log (verify-join.mjs)
 #   stack.sh down                            stop what this script started (pid files), keep $RUN
 #   stack.sh clean                           down + delete $RUN
 #   stack.sh all [--proxy 0.12] [--layout text|json] [--capture <dest>]   clean, up, workload, capture, down
@@ -192,6 +193,7 @@ cmd_capture() {
   cp -p "$RUN/broker/server.properties" "$RUN/proxy/proxy.yaml" "$RUN/proxy/mode" "$dest/config/" 2>/dev/null || true
   cp -p "$HERE/config/broker-log4j2.yaml" "$HERE/config/proxy-log4j2-"*.yaml "$dest/config/" 2>/dev/null || true
   [[ -d "$RUN/clients/out" ]] && { mkdir -p "$dest/client-output"; cp -p "$RUN"/clients/out/* "$dest/client-output/" 2>/dev/null || true; }
+  node "$HERE/verify-join.mjs" "$dest" > "$dest/join-check.json" 2>/dev/null || log "WARNING: join check failed"
   log "captured into $dest: $(ls "$dest" | tr '\n' ' ')"
 }
 
@@ -231,6 +233,7 @@ case "$cmd" in
   proxy-restart) parse_opts "$@"; [[ -f "$RUN/proxy/mode" ]] && read -r PROXY_VERSION PROXY_LAYOUT < "$RUN/proxy/mode"; export PROXY_VERSION PROXY_LAYOUT; proxy_down; proxy_up;;
   workload) source "$HERE/workload.sh"; run_workload;;
   capture) cmd_capture "$@";;
+  verify) node "$HERE/verify-join.mjs" "${1:?verify needs a capture folder}";;
   down) cmd_down;;
   clean) cmd_down; rm -rf "$RUN";;
   status) cmd_status;;
@@ -242,5 +245,5 @@ case "$cmd" in
     source "$HERE/workload.sh"; run_workload
     [[ -n "$CAPTURE_DEST" ]] && cmd_capture "$CAPTURE_DEST"
     ;;
-  *) sed -n '2,17p' "$0"; exit 2;;
+  *) sed -n '2,18p' "$0"; exit 2;;
 esac
