@@ -3,13 +3,13 @@
 # Kroxylicious proxy in front of it, all on 127.0.0.1, all jars from Maven Central. See README.md here.
 #
 #   stack.sh install                         mvn copy-dependencies for Kafka + Kroxylicious, compile the launcher
-#   stack.sh up [--proxy 0.12] [--layout text|json]
+#   stack.sh up [--kafka 4.4|3.9] [--proxy 0.12] [--layout text|json]
 #   stack.sh workload                        scripted clients; writes $RUN/workload-summary.json
 #   stack.sh capture <dest>                  copy broker logs, proxy log, summary, configs into <dest>
 #   stack.sh verify <capture dir>            proxy encoder lines vs broker request log (verify-join.mjs)
 #   stack.sh down                            stop what this script started (pid files), keep $RUN
 #   stack.sh clean                           down + delete $RUN
-#   stack.sh all [--proxy 0.12] [--layout text|json] [--capture <dest>]   clean, up, workload, capture, down
+#   stack.sh all [--kafka 4.4|3.9] [--proxy 0.12] [--layout text|json] [--capture <dest>]   clean, up, workload, capture, down
 #   stack.sh broker-up|broker-down|broker-restart|proxy-up|proxy-down|proxy-restart|status
 #
 # Env: KTRAIL_REAL_RUN (run dir, default test/real/.run), KTRAIL_REAL_TIMEOUT (port waits, s, default 90),
@@ -19,7 +19,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 RUN="${KTRAIL_REAL_RUN:-$HERE/.run}"
 TIMEOUT="${KTRAIL_REAL_TIMEOUT:-90}"
-KAFKA_LIB="$HERE/kafka/lib"
+KAFKA_LIB="$HERE/kafka/lib"          # clients and CLI tools (always 4.4)
+KAFKA_VERSION="${KAFKA_VERSION:-4.4}" # broker: 4.4 (log4j2) or 3.9 (reload4j); --kafka or env
 export TZ=UTC
 
 BROKER_PLAIN=19092 BROKER_SASL=19093 CONTROLLER=19095
@@ -69,7 +70,7 @@ stop_pidfile() { # pidfile name
 cmd_install() {
   command -v mvn >/dev/null || die "mvn not found"
   local t0=$SECONDS
-  for p in kafka kroxylicious-0.12; do
+  for p in kafka kafka-3.9 kroxylicious-0.12; do
     log "mvn copy-dependencies: $p"
     mvn -B -q -f "$HERE/$p/pom.xml" package || die "Maven failed for $p (download failure?)"
   done
@@ -89,6 +90,11 @@ need_install() {
 }
 
 # ---------------------------------------------------------------- broker
+broker_lib() { if [[ "$KAFKA_VERSION" == 3.9 ]]; then echo "$HERE/kafka-3.9/lib"; else echo "$KAFKA_LIB"; fi; }
+broker_log_opts() {
+  if [[ "$KAFKA_VERSION" == 3.9 ]]; then echo "-Dlog4j.configuration=file:$HERE/config/broker-log4j-3.9.properties"
+  else echo "-Dlog4j2.configurationFile=$HERE/config/broker-log4j2.yaml"; fi
+}
 kafka_run() { # main-class args...  (CLI tools, quiet logging)
   "$(kafka_java)" -Xmx512m -Duser.timezone=UTC -Dlog4j2.configurationFile="$HERE/config/tools-log4j2.yaml" \
     -cp "$KAFKA_LIB/*" "$@"
@@ -99,7 +105,8 @@ broker_format() {
   sed "s#@RUN@#$RUN#g" "$HERE/config/broker.properties.tmpl" > "$RUN/broker/server.properties"
   if [[ ! -f "$RUN/broker/data/meta.properties" ]]; then
     log "formatting KRaft storage (standalone controller, SCRAM users)"
-    kafka_run kafka.tools.StorageTool format --standalone -t "ktrail-real-cluster-00001" \
+    "$(kafka_java)" -Xmx512m -Duser.timezone=UTC -Dlog4j2.configurationFile="$HERE/config/tools-log4j2.yaml" \
+      -Dlog4j.configuration=file:/dev/null -cp "$(broker_lib)/*" kafka.tools.StorageTool format --standalone -t "ktrail-real-cluster-00001" \
       -c "$RUN/broker/server.properties" \
       --add-scram 'SCRAM-SHA-512=[name=admin,password=admin-secret]' \
       --add-scram 'SCRAM-SHA-512=[name=alice,password=alice-secret]' \
@@ -115,11 +122,14 @@ broker_up() {
   if [[ -f "$RUN/broker/pid" ]] && kill -0 "$(cat "$RUN/broker/pid")" 2>/dev/null; then log "broker already running"; return 0; fi
   for p in $BROKER_PLAIN $BROKER_SASL $CONTROLLER; do port_open $p && die "port $p already in use (another stack?)"; done
   broker_format
-  log "starting Kafka broker (logs: $RUN/broker/logs)"
+  [[ "$KAFKA_VERSION" =~ ^(4\.4|3\.9)$ ]] || die "--kafka must be 4.4 or 3.9"
+  [[ -f "$(broker_lib)/kafka-clients-$([[ $KAFKA_VERSION == 3.9 ]] && echo 3.9.2 || echo 4.4.0).jar" ]] || die "Kafka $KAFKA_VERSION jars missing: run '$0 install'"
+  echo "$KAFKA_VERSION" > "$RUN/broker/version"
+  log "starting Kafka $KAFKA_VERSION broker (logs: $RUN/broker/logs)"
   # shellcheck disable=SC2086
   setsid "$(kafka_java)" -Xms512m -Xmx1g -Duser.timezone=UTC -Djava.awt.headless=true \
-    -Dkafka.logs.dir="$RUN/broker/logs" -Dlog4j2.configurationFile="$HERE/config/broker-log4j2.yaml" \
-    -cp "$KAFKA_LIB/*" kafka.Kafka "$RUN/broker/server.properties" \
+    -Dkafka.logs.dir="$RUN/broker/logs" "$(broker_log_opts)" \
+    -cp "$(broker_lib)/*" kafka.Kafka "$RUN/broker/server.properties" \
     >> "$RUN/broker/stdout.log" 2>&1 < /dev/null &
   echo $! > "$RUN/broker/pid"
   wait_port $BROKER_SASL "Kafka broker" "$RUN/broker/pid"
@@ -191,7 +201,10 @@ cmd_capture() {
   cp -p "$RUN/workload-summary.json" "$RUN/actions.jsonl" "$dest/" 2>/dev/null || true
   mkdir -p "$dest/config"
   cp -p "$RUN/broker/server.properties" "$RUN/proxy/proxy.yaml" "$RUN/proxy/mode" "$dest/config/" 2>/dev/null || true
-  cp -p "$HERE/config/broker-log4j2.yaml" "$HERE/config/proxy-log4j2-"*.yaml "$dest/config/" 2>/dev/null || true
+  cp -p "$RUN/broker/version" "$dest/config/broker-version" 2>/dev/null || true
+  if [[ "$(cat "$RUN/broker/version" 2>/dev/null)" == 3.9 ]]; then cp -p "$HERE/config/broker-log4j-3.9.properties" "$dest/config/"
+  else cp -p "$HERE/config/broker-log4j2.yaml" "$dest/config/"; fi
+  cp -p "$HERE/config/proxy-log4j2-"*.yaml "$dest/config/" 2>/dev/null || true
   [[ -d "$RUN/clients/out" ]] && { mkdir -p "$dest/client-output"; cp -p "$RUN"/clients/out/* "$dest/client-output/" 2>/dev/null || true; }
   node "$HERE/verify-join.mjs" "$dest" > "$dest/join-check.json" 2>/dev/null || log "WARNING: join check failed"
   log "captured into $dest: $(ls "$dest" | tr '\n' ' ')"
@@ -210,10 +223,11 @@ parse_opts() {
       --layout) PROXY_LAYOUT=$2; shift 2;;
       --sasl) PROXY_SASL=$2; shift 2;;
       --capture) CAPTURE_DEST=$2; shift 2;;
+      --kafka) KAFKA_VERSION=$2; shift 2;;
       *) die "unknown option $1";;
     esac
   done
-  export PROXY_VERSION PROXY_LAYOUT PROXY_SASL
+  export PROXY_VERSION PROXY_LAYOUT PROXY_SASL KAFKA_VERSION
   [[ "${PROXY_LAYOUT:-text}" =~ ^(text|json)$ ]] || die "--layout must be text or json"
   [[ "${PROXY_SASL:-inspect}" == inspect || "${PROXY_SASL:-}" == passthrough ]] \
     || die "--sasl ${PROXY_SASL}: only passthrough is available with Kroxylicious 0.12"
@@ -225,9 +239,9 @@ cmd=${1:-}; shift || true
 case "$cmd" in
   install) cmd_install;;
   up) parse_opts "$@"; broker_up; proxy_up;;
-  broker-up) broker_up;;
+  broker-up) parse_opts "$@"; broker_up;;
   broker-down) broker_down;;
-  broker-restart) broker_down; broker_up;;
+  broker-restart) [[ -f "$RUN/broker/version" ]] && KAFKA_VERSION=$(cat "$RUN/broker/version"); broker_down; broker_up;;
   proxy-up) parse_opts "$@"; proxy_up;;
   proxy-down) proxy_down;;
   proxy-restart) parse_opts "$@"; [[ -f "$RUN/proxy/mode" ]] && read -r PROXY_VERSION PROXY_LAYOUT < "$RUN/proxy/mode"; export PROXY_VERSION PROXY_LAYOUT; proxy_down; proxy_up;;
