@@ -1,7 +1,7 @@
 // node verify-join.mjs <capture dir>
 // Checks the documented proxy->broker join on real logs: every Kroxylicious KafkaRequestEncoder line
 // (upstream channel L: ip:port, upstream correlation id, api key) against kafka-request.log
-// ("connection" = <broker ip:port>-<peer ip:port>-<processor>-<index>, requestHeader.correlationId/requestApiKeyName).
+// ("connection" = <broker ip:port>-<peer ip:port>-<processor>-<index> in 4.x, -<index> only in 3.9, requestHeader.correlationId/requestApiKeyName).
 // Text (<=0.20 positional) and JSON (message field) proxy layouts; prints counts by api key and samples of misses.
 import { readFileSync } from 'node:fs';
 const dir = process.argv[2];
@@ -24,7 +24,7 @@ for (const line of readFileSync(`${dir}/kafka-request.log`, 'utf8').split('\n'))
   const jsonText = line.slice(i + 'Completed request:'.length, line.lastIndexOf(' (kafka.request.logger)'));
   let j;
   try { j = JSON.parse(jsonText); } catch { continue; }
-  const c = /^([\d.]+:\d+)-([\d.]+:\d+)-\d+-\d+$/.exec(j.connection ?? '');
+  const c = /^([\d.]+:\d+)-([\d.]+:\d+)(?:-\d+)+$/.exec(j.connection ?? '');
   if (!c) continue;
   const key = `${c[1]}|${c[2]}|${j.requestHeader.correlationId}|${j.requestHeader.requestApiKeyName}`;
   broker.set(key, (broker.get(key) ?? 0) + 1);

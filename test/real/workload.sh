@@ -92,6 +92,14 @@ run_workload() {
   broker_down; broker_up
   wl w23-alice-produce-after-broker-restart proxy $PROXY alice alice-secret $S alice-producer ok produce orders 5
   wl w24-alice-consume-after-broker-restart proxy $PROXY alice alice-secret $S alice-consumer ok consume alice-group orders 10
+  # --- concurrent clients through the proxy (several connections interleaved on the proxy's event loops)
+  log "workload: w25 four concurrent producers + one consumer through the proxy"
+  local pids=() i
+  for i in 1 2 3 4; do
+    wl w25-alice-concurrent-produce-$i proxy $PROXY alice alice-secret $S alice-par-$i ok produce orders 5 & pids+=($!)
+  done
+  wl w25-bob-concurrent-consume proxy $PROXY bob bob-secret PLAIN bob-par ok consume bob-par orders 20 & pids+=($!)
+  for i in "${pids[@]}"; do wait "$i" || die "a concurrent workload action failed"; done
   if [[ -f "$HERE/node/client.mjs" && -d "$HERE/../../node_modules/@platformatic/kafka" ]]; then
     log "workload: node client"
     node "$HERE/node/client.mjs" "$RUN/actions.jsonl" >> "$RUN/clients/out/node.stdout" 2>> "$RUN/clients/out/node.stderr" \
