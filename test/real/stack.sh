@@ -72,7 +72,7 @@ cmd_install() {
   local t0=$SECONDS
   for p in kafka kafka-3.9 kroxylicious-0.12; do
     log "mvn copy-dependencies: $p"
-    mvn -B -q -f "$HERE/$p/pom.xml" package || die "Maven failed for $p (download failure?)"
+    mvn -B -q -Dstyle.color=never -f "$HERE/$p/pom.xml" package || die "Maven failed for $p (download failure?)"
   done
   log "compiling the Kroxylicious 0.12 launcher"
   mkdir -p "$HERE/kroxylicious-0.12/classes"
@@ -228,6 +228,8 @@ parse_opts() {
     esac
   done
   export PROXY_VERSION PROXY_LAYOUT PROXY_SASL KAFKA_VERSION
+  [[ "${PROXY_VERSION:-0.12}" == 0.12 ]] || die "--proxy ${PROXY_VERSION}: not available; Maven Central here serves kroxylicious-runtime only up to 0.12.0 (see README)"
+  [[ "$KAFKA_VERSION" =~ ^(4\.4|3\.9)$ ]] || die "--kafka must be 4.4 or 3.9"
   [[ "${PROXY_LAYOUT:-text}" =~ ^(text|json)$ ]] || die "--layout must be text or json"
   [[ "${PROXY_SASL:-inspect}" == inspect || "${PROXY_SASL:-}" == passthrough ]] \
     || die "--sasl ${PROXY_SASL}: only passthrough is available with Kroxylicious 0.12"
