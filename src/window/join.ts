@@ -38,6 +38,8 @@ import type {
   ProxyUnit,
   SessionState,
 } from './state.js';
+import { API_VERSIONS, isSaslFrame, unloggedByBroker } from './unlogged.js';
+import { ENDPOINTS_KEY, decodeWindowKey, encodeWindowKey, unitKey, unitKeyOf, type WindowKey } from './window-keys.js';
 
 export interface JoinOptions {
   brokerNodeId: number;
@@ -87,12 +89,6 @@ export interface WindowChange {
   time: number;
   value: unknown | null;
 }
-
-// SASL frames exchanged during authentication are handled by the broker's network thread and never
-// reach kafka.request.logger (broker-log-formats §2.5); ApiVersions sent before them neither.
-const API_VERSIONS = 18;
-const SASL_HANDSHAKE = 17;
-const SASL_AUTHENTICATE = 36;
 
 interface PairState {
   key: string;
@@ -264,12 +260,16 @@ export class Joiner {
     this.out.push(r);
   }
 
-  private touch(key: string, time: number, value: unknown): void {
-    if (this.durable) this.dirty.set(key, { key, time, value });
+  private touch(k: WindowKey, time: number, value: unknown): void {
+    if (!this.durable) return;
+    const key = encodeWindowKey(k);
+    this.dirty.set(key, { key, time, value });
   }
 
-  private drop(key: string, time: number): void {
-    if (this.durable) this.dirty.set(key, { key, time, value: null });
+  private drop(k: WindowKey, time: number): void {
+    if (!this.durable) return;
+    const key = encodeWindowKey(k);
+    this.dirty.set(key, { key, time, value: null });
   }
 
   // ---------------------------------------------------------------- proxy side
@@ -307,7 +307,7 @@ export class Joiner {
           const unit = this.unit(session.sessionId, ev.clientCorrelationId, time);
           if (ev.authorization) unit.authorizations.push(ev.authorization);
           if (ev.apiKey !== undefined && unit.apiKey === null) unit.apiKey = ev.apiKey;
-          this.touch(`u:${unit.id}`, unit.lastTime, unit);
+          this.touch({ kind: 'unit', id: unit.id }, unit.lastTime, unit);
         } else if (session) {
           this.sessionRecord(session, ev, time, 'authorization');
         }
@@ -321,7 +321,7 @@ export class Joiner {
           if (ev.clientId !== undefined) unit.clientId = ev.clientId;
           if (ev.resources) unit.resources = ev.resources;
           this.markRequest(session, time);
-          this.touch(`u:${unit.id}`, unit.lastTime, unit);
+          this.touch({ kind: 'unit', id: unit.id }, unit.lastTime, unit);
         }
         return;
       case 'short-circuit':
@@ -331,7 +331,7 @@ export class Joiner {
           unit.apiKey = unit.apiKey ?? ev.apiKey ?? null;
           this.markRequest(session, time);
           if (unit.response) this.finishShortCircuit(unit);
-          else this.touch(`u:${unit.id}`, unit.lastTime, unit);
+          else this.touch({ kind: 'unit', id: unit.id }, unit.lastTime, unit);
         }
         return;
       case 'response-egress':
@@ -344,7 +344,7 @@ export class Joiner {
             this.tryFinishJoined(j);
           }
           else if (unit.shortCircuit) this.finishShortCircuit(unit);
-          else this.touch(`u:${unit.id}`, unit.lastTime, unit);
+          else this.touch({ kind: 'unit', id: unit.id }, unit.lastTime, unit);
         }
         return;
       case 'request-egress':
@@ -388,7 +388,7 @@ export class Joiner {
     if (ev.principals?.length && ev.kind !== 'client-authenticate') s.principals = ev.principals;
     if (ev.nodeId !== undefined && (ev.kind === 'client-connect' || s.nodeId === null)) s.nodeId = ev.nodeId;
     if (time > s.lastTime) s.lastTime = time;
-    this.touch(`s:${id}`, s.lastTime, s);
+    this.touch({ kind: 'session', id: id }, s.lastTime, s);
     return s;
   }
 
@@ -433,7 +433,7 @@ export class Joiner {
     if (owned === true) this.emit(sessionEventRecord(this.ctx, d, s));
     else if (owned === null) {
       s.deferred.push(d);
-      this.touch(`s:${s.sessionId}`, s.lastTime, s);
+      this.touch({ kind: 'session', id: s.sessionId }, s.lastTime, s);
     }
   }
 
@@ -441,7 +441,7 @@ export class Joiner {
     if (!s.deferred.length) return;
     if (this.owns(s) === true) for (const d of s.deferred) this.emit(sessionEventRecord(this.ctx, d, s));
     s.deferred = [];
-    this.touch(`s:${s.sessionId}`, s.lastTime, s);
+    this.touch({ kind: 'session', id: s.sessionId }, s.lastTime, s);
   }
 
   private setOwned(s: SessionState | undefined): void {
@@ -451,7 +451,7 @@ export class Joiner {
   }
 
   private unit(sessionId: string, clientCorr: number, time: number): ProxyUnit {
-    const id = `${sessionId}|${clientCorr}`;
+    const id = unitKey(sessionId, clientCorr);
     let u = this.units.get(id);
     if (!u) {
       u = {
@@ -477,7 +477,7 @@ export class Joiner {
 
   private deleteUnit(u: ProxyUnit): void {
     this.units.delete(u.id);
-    this.drop(`u:${u.id}`, u.lastTime);
+    this.drop({ kind: 'unit', id: u.id }, u.lastTime);
   }
 
   private pairState(remote: Endpoint, local: Endpoint): PairState {
@@ -495,7 +495,7 @@ export class Joiner {
     p.epoch += 1;
     p.lastCorr = -1;
     this.prunePair(p);
-    this.touch(`p:${p.key}`, 0, p);
+    this.touch({ kind: 'pair', id: p.key }, 0, p);
   }
 
   /** Keep bindings of the last few epochs only: older connections on this port are long closed. */
@@ -526,8 +526,8 @@ export class Joiner {
       }
       p.lastCorr = corr;
       epoch = `${p.key}#${p.epoch}`;
-      if (ev.apiKey === SASL_HANDSHAKE || ev.apiKey === SASL_AUTHENTICATE) this.markSaslStart(epoch);
-      this.touch(`p:${p.key}`, 0, p);
+      if (isSaslFrame(ev.apiKey)) this.markSaslStart(epoch);
+      this.touch({ kind: 'pair', id: p.key }, 0, p);
     }
     const e: PendingEgress = {
       id: '',
@@ -562,7 +562,7 @@ export class Joiner {
       unit.forwarded = true;
       if (unit.apiKey === null) unit.apiKey = e.apiKey;
       if (e.clientId === undefined && unit.clientId !== null) e.clientId = unit.clientId;
-      this.touch(`u:${unit.id}`, unit.lastTime, unit);
+      this.touch({ kind: 'unit', id: unit.id }, unit.lastTime, unit);
     }
 
     if (e.nodeId !== null) e.owned = e.nodeId === this.opts.brokerNodeId;
@@ -582,7 +582,7 @@ export class Joiner {
       if (e.fullKey) push(this.egressFull, e.fullKey, e);
       else push(this.egressPartial, e.partialKey, e);
       if (e.apiKey === API_VERSIONS && e.epoch) this.apiVersionsByEpoch.set(e.epoch, e.id);
-      this.touch(`e:${e.id}`, e.time, e);
+      this.touch({ kind: 'egress', id: e.id }, e.time, e);
       return;
     }
     this.joinCandidates(e, ok, e.fullKey ? 'exact' : 'probable');
@@ -594,14 +594,14 @@ export class Joiner {
     const e = id === undefined ? undefined : this.egress.get(id);
     if (!e) return;
     e.saslStart = true;
-    this.touch(`e:${e.id}`, e.time, e);
+    this.touch({ kind: 'egress', id: e.id }, e.time, e);
   }
 
   /** Traffic to another broker: that broker's sidecar reports it. */
   private foreign(e: PendingEgress, session: SessionState | undefined): void {
     this.stats.otherBrokerIgnored += 1;
     if (e.clientCorrelationId !== null && session) {
-      const u = this.units.get(`${session.sessionId}|${e.clientCorrelationId}`);
+      const u = this.units.get(unitKey(session.sessionId, e.clientCorrelationId));
       if (u) this.deleteUnit(u);
     }
   }
@@ -650,7 +650,7 @@ export class Joiner {
       // (or, by policy, allowed direct traffic). Nothing can match it; it waits only for its
       // authorizer lines.
       this.bypass.set(b.id, b);
-      this.touch(`y:${b.id}`, ev.logTime, b);
+      this.touch({ kind: 'bypass', id: b.id }, ev.logTime, b);
       this.flushBypass();
       return;
     }
@@ -671,7 +671,7 @@ export class Joiner {
       this.broker.set(b.id, b);
       push(this.brokerFull, b.fullKey, b);
       push(this.brokerPartial, b.partialKey, b);
-      this.touch(`b:${b.id}`, ev.logTime, b);
+      this.touch({ kind: 'broker', id: b.id }, ev.logTime, b);
       return;
     }
     if (ok.length > 1) {
@@ -684,7 +684,7 @@ export class Joiner {
   private learnEndpoint(endpoint: string): void {
     if (this.brokerEndpoints.has(endpoint)) return;
     this.brokerEndpoints.add(endpoint);
-    this.touch('m:endpoints', 0, [...this.brokerEndpoints]);
+    this.touch(ENDPOINTS_KEY, 0, [...this.brokerEndpoints]);
     // Egress waiting with unknown ownership to this endpoint is now known to be ours.
     for (const e of this.egress.values()) {
       if (e.owned === null && ep(e.remote) === endpoint) {
@@ -706,7 +706,7 @@ export class Joiner {
       if (p && p.bindings[n] === undefined) {
         p.bindings[n] = b.event.connection.raw;
         this.connToEpoch.set(b.event.connection.raw, e.epoch);
-        this.touch(`p:${p.key}`, 0, p);
+        this.touch({ kind: 'pair', id: p.key }, 0, p);
       }
     }
     this.stats.joined[quality] += 1;
@@ -720,14 +720,14 @@ export class Joiner {
       readyAt: b.event.logTime + this.opts.toleranceMicros,
       responseSeen: false,
     };
-    const unitId = e.sessionId !== null && e.clientCorrelationId !== null ? `${e.sessionId}|${e.clientCorrelationId}` : null;
+    const unitId = unitKeyOf(e);
     const unit = unitId ? this.units.get(unitId) : undefined;
     // No answer to wait for when there is no client request behind it, or no response (acks=0).
     j.responseSeen = !unit || unit.response !== null || b.event.noResponse || e.responseLogged === false;
     this.joined.set(j.id, j);
     this.brokerJoinedId.set(b.id, j.id);
     if (unit) this.joinedByUnit.set(unit.id, j);
-    this.touch(`j:${j.id}`, b.event.logTime, j);
+    this.touch({ kind: 'joined', id: j.id }, b.event.logTime, j);
     this.tryFinishJoined(j);
   }
 
@@ -745,7 +745,7 @@ export class Joiner {
     for (const b of this.bypass.values()) {
       if (!this.authorizerPast(b)) continue;
       this.bypass.delete(b.id);
-      this.drop(`y:${b.id}`, b.event.logTime);
+      this.drop({ kind: 'bypass', id: b.id }, b.event.logTime);
       this.unindexBroker(b);
       if (b.internal) {
         this.stats.internalRequests += 1;
@@ -766,12 +766,12 @@ export class Joiner {
 
   private finishJoined(j: JoinedPending): void {
     const e = j.egress;
-    const unitId = e.sessionId !== null && e.clientCorrelationId !== null ? `${e.sessionId}|${e.clientCorrelationId}` : null;
+    const unitId = unitKeyOf(e);
     const unit = unitId ? this.units.get(unitId) : undefined;
     const session = e.sessionId ? this.sessions.get(e.sessionId) : undefined;
     this.emit(joinedRecord(this.ctx, j, unit, session));
     this.unindexBroker(j.broker);
-    if (this.joined.delete(j.id)) this.drop(`j:${j.id}`, j.broker.event.logTime);
+    if (this.joined.delete(j.id)) this.drop({ kind: 'joined', id: j.id }, j.broker.event.logTime);
     if (unit) {
       this.joinedByUnit.delete(unit.id);
       this.deleteUnit(unit);
@@ -793,14 +793,14 @@ export class Joiner {
     if (e.epoch && this.apiVersionsByEpoch.get(e.epoch) === e.id) this.apiVersionsByEpoch.delete(e.epoch);
     if (e.fullKey) remove(this.egressFull, e.fullKey, e);
     else remove(this.egressPartial, e.partialKey, e);
-    this.drop(`e:${e.id}`, e.time);
+    this.drop({ kind: 'egress', id: e.id }, e.time);
   }
 
   private removeBroker(b: PendingBroker): void {
     if (!this.broker.delete(b.id)) return;
     remove(this.brokerFull, b.fullKey, b);
     remove(this.brokerPartial, b.partialKey, b);
-    this.drop(`b:${b.id}`, b.event.logTime);
+    this.drop({ kind: 'broker', id: b.id }, b.event.logTime);
   }
 
   // ------------------------------------------------------ authorizer and auth failures
@@ -841,16 +841,16 @@ export class Joiner {
     };
     this.authz.set(a.id, a);
     push(this.authzByKey, a.key, a);
-    this.touch(`a:${a.id}`, ev.logTime, a);
+    this.touch({ kind: 'authorization', id: a.id }, ev.logTime, a);
   }
 
   private touchBroker(b: PendingBroker): void {
-    if (this.broker.has(b.id)) this.touch(`b:${b.id}`, b.event.logTime, b);
-    else if (this.bypass.has(b.id)) this.touch(`y:${b.id}`, b.event.logTime, b);
+    if (this.broker.has(b.id)) this.touch({ kind: 'broker', id: b.id }, b.event.logTime, b);
+    else if (this.bypass.has(b.id)) this.touch({ kind: 'bypass', id: b.id }, b.event.logTime, b);
     else {
       const jid = this.brokerJoinedId.get(b.id);
       const j = jid === undefined ? undefined : this.joined.get(jid);
-      if (j) this.touch(`j:${j.id}`, b.event.logTime, j);
+      if (j) this.touch({ kind: 'joined', id: j.id }, b.event.logTime, j);
     }
   }
 
@@ -867,7 +867,7 @@ export class Joiner {
       claimed.push(a.event);
       this.authz.delete(a.id);
       remove(this.authzByKey, a.key, a);
-      this.drop(`a:${a.id}`, a.event.logTime);
+      this.drop({ kind: 'authorization', id: a.id }, a.event.logTime);
     }
     return claimed;
   }
@@ -919,7 +919,7 @@ export class Joiner {
       if (w.brokerRequest <= a.event.logTime + tol) break;
       this.authz.delete(a.id);
       remove(this.authzByKey, a.key, a);
-      this.drop(`a:${a.id}`, a.event.logTime);
+      this.drop({ kind: 'authorization', id: a.id }, a.event.logTime);
       this.emit(brokerAuthorizationRecord(this.ctx, a.event));
     }
     for (const s of this.sessions.values()) this.checkSession(s, w);
@@ -932,7 +932,7 @@ export class Joiner {
    * ApiVersions that opened a SASL exchange are never logged by the broker: no partner for those.
    */
   private joinAtDeadline(e: PendingEgress): boolean {
-    if (!e.fullKey || e.apiKey === SASL_HANDSHAKE || e.apiKey === SASL_AUTHENTICATE || e.saslStart === true) return false;
+    if (!e.fullKey || unloggedByBroker(e)) return false;
     if (!this.ownedOrUnknown(e)) return false;
     const ok = nearest((this.brokerFull.get(e.fullKey) ?? []).filter((b) => this.compatible(e, b, false)), (b) => b.event.receiveTime, egressTime(e));
     if (ok.length === 0) return false;
@@ -944,7 +944,7 @@ export class Joiner {
   private joinBrokerAtDeadline(b: PendingBroker): boolean {
     const ok = nearest(
       (this.egressFull.get(b.fullKey) ?? []).filter(
-        (e) => this.compatible(e, b, false) && e.apiKey !== SASL_HANDSHAKE && e.apiKey !== SASL_AUTHENTICATE && e.saslStart !== true && this.ownedOrUnknown(e),
+        (e) => this.compatible(e, b, false) && !unloggedByBroker(e) && this.ownedOrUnknown(e),
       ),
       egressTime,
       b.event.receiveTime,
@@ -977,14 +977,14 @@ export class Joiner {
     const session = e.sessionId ? this.sessions.get(e.sessionId) : undefined;
     // Unknown endpoint: fall back on the session's node (port-per-broker routing names it on connect).
     const owned = e.owned ?? (this.brokerEndpoints.has(ep(e.remote)) || session?.nodeId === this.opts.brokerNodeId);
-    const unitId = e.sessionId !== null && e.clientCorrelationId !== null ? `${e.sessionId}|${e.clientCorrelationId}` : null;
+    const unitId = unitKeyOf(e);
     const unit = unitId ? this.units.get(unitId) : undefined;
     if (!owned) {
       this.foreign(e, session);
       return;
     }
     this.setOwned(session);
-    const unlogged = e.apiKey === SASL_HANDSHAKE || e.apiKey === SASL_AUTHENTICATE || e.saslStart === true;
+    const unlogged = unloggedByBroker(e);
     if (unlogged) {
       this.stats.unloggedByDesign += 1;
       this.emit(proxyOnlyRecord(this.ctx, e, unit, session, null));
@@ -1004,7 +1004,7 @@ export class Joiner {
         s.orphanReported = true;
         this.stats.gaps['orphan-session'] += 1;
         this.emit(orphanSessionRecord(this.ctx, s));
-        this.touch(`s:${s.sessionId}`, s.lastTime, s);
+        this.touch({ kind: 'session', id: s.sessionId }, s.lastTime, s);
       }
     }
     // Wait for both sides: a request of this session may still be waiting for the broker's line.
@@ -1017,7 +1017,7 @@ export class Joiner {
       s.deferred = [];
       if (closedLongAgo) {
         this.sessions.delete(s.sessionId);
-        this.drop(`s:${s.sessionId}`, s.lastTime);
+        this.drop({ kind: 'session', id: s.sessionId }, s.lastTime);
       }
     }
   }
@@ -1047,7 +1047,7 @@ export class Joiner {
     evictFrom(this.egress, (e) => {
       this.removeEgress(e);
       const session = e.sessionId ? this.sessions.get(e.sessionId) : undefined;
-      const unitId = e.sessionId !== null && e.clientCorrelationId !== null ? `${e.sessionId}|${e.clientCorrelationId}` : null;
+      const unitId = unitKeyOf(e);
       if (e.owned !== false) undecided(proxyOnlyRecord(this.ctx, e, unitId ? this.units.get(unitId) : undefined, session, null));
     });
     evictFrom(this.broker, (b) => {
@@ -1059,7 +1059,7 @@ export class Joiner {
     evictFrom(this.authz, (a) => {
       this.authz.delete(a.id);
       remove(this.authzByKey, a.key, a);
-      this.drop(`a:${a.id}`, a.event.logTime);
+      this.drop({ kind: 'authorization', id: a.id }, a.event.logTime);
       this.emit(brokerAuthorizationRecord(this.ctx, a.event));
     });
     this.reportEvictions(w);
@@ -1101,19 +1101,18 @@ export class Joiner {
   /** Rebuild the in-memory window from the durable copy (restart). Values come from takeChanges(). */
   load(entries: { key: string; value: unknown }[]): void {
     for (const { key, value } of entries) {
-      const kind = key.slice(0, 2);
-      switch (kind) {
-        case 's:': {
+      switch (decodeWindowKey(key)?.kind) {
+        case 'session': {
           const s = value as SessionState;
           this.sessions.set(s.sessionId, s);
           break;
         }
-        case 'u:': {
+        case 'unit': {
           const u = value as ProxyUnit;
           this.units.set(u.id, u);
           break;
         }
-        case 'e:': {
+        case 'egress': {
           const e = value as PendingEgress;
           this.egress.set(e.id, e);
           if (e.fullKey) push(this.egressFull, e.fullKey, e);
@@ -1121,7 +1120,7 @@ export class Joiner {
           if (e.apiKey === API_VERSIONS && e.epoch) this.apiVersionsByEpoch.set(e.epoch, e.id);
           break;
         }
-        case 'b:': {
+        case 'broker': {
           const b = value as PendingBroker;
           this.broker.set(b.id, b);
           push(this.brokerFull, b.fullKey, b);
@@ -1129,25 +1128,25 @@ export class Joiner {
           addToSet(this.brokerByAuthzKey, this.authzKeyOf(b.event), b);
           break;
         }
-        case 'y:': {
+        case 'bypass': {
           const b = value as PendingBroker;
           this.bypass.set(b.id, b);
           addToSet(this.brokerByAuthzKey, this.authzKeyOf(b.event), b);
           break;
         }
-        case 'a:': {
+        case 'authorization': {
           const a = value as PendingAuthorization;
           this.authz.set(a.id, a);
           push(this.authzByKey, a.key, a);
           break;
         }
-        case 'p:': {
+        case 'pair': {
           const p = value as PairState;
           this.pairs.set(p.key, p);
           for (const [n, conn] of Object.entries(p.bindings)) this.connToEpoch.set(conn, `${p.key}#${n}`);
           break;
         }
-        case 'm:':
+        case 'endpoints':
           for (const e of value as string[]) this.brokerEndpoints.add(e);
           break;
         default:
@@ -1156,13 +1155,13 @@ export class Joiner {
     }
     // Joined entries reference units; restore them after units exist.
     for (const { key, value } of entries) {
-      if (!key.startsWith('j:')) continue;
+      if (decodeWindowKey(key)?.kind !== 'joined') continue;
       const j = value as JoinedPending;
       this.joined.set(j.id, j);
       this.brokerJoinedId.set(j.broker.id, j.id);
       addToSet(this.brokerByAuthzKey, this.authzKeyOf(j.broker.event), j.broker);
-      const e = j.egress;
-      if (e.sessionId !== null && e.clientCorrelationId !== null) this.joinedByUnit.set(`${e.sessionId}|${e.clientCorrelationId}`, j);
+      const unitId = unitKeyOf(j.egress);
+      if (unitId !== null) this.joinedByUnit.set(unitId, j);
     }
   }
 }
