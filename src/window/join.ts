@@ -39,6 +39,10 @@ import type {
   SessionState,
 } from './state.js';
 import { API_VERSIONS, isSaslFrame, unloggedByBroker } from './unlogged.js';
+import { emptyJoinStats, restoreJoinStats, type JoinStats } from './join-stats.js';
+import { endpoint, epochKey, fullKey, pairKey, partialKey, splitEpoch } from './match-keys.js';
+import { addToSet, push, remove, removeFromSet } from './multimap.js';
+import { egressSlack, egressTime, nearest, nearNow } from './nearness.js';
 import { ENDPOINTS_KEY, decodeWindowKey, encodeWindowKey, unitKey, unitKeyOf, type WindowKey } from './window-keys.js';
 
 export interface JoinOptions {
@@ -64,23 +68,13 @@ export interface JoinOptions {
   durable?: boolean;
 }
 
+export { emptyJoinStats, type JoinStats } from './join-stats.js';
+export { SAME_LIFETIME_MICROS } from './nearness.js';
+
 export interface Watermarks {
   proxy: number;
   brokerRequest: number;
   brokerAuthorizer: number;
-}
-
-export interface JoinStats {
-  joined: { exact: number; probable: number; ambiguous: number };
-  gaps: { 'proxy-only': number; 'broker-only': number; bypass: number; 'orphan-session': number };
-  shortCircuited: number;
-  unloggedByDesign: number;
-  /** Requests on an internal listener (broker ↔ controller, replication): records, not gaps. */
-  internalRequests: number;
-  otherBrokerIgnored: number;
-  unroutedProxyRequests: number;
-  evicted: number;
-  records: Record<string, number>;
 }
 
 /** One change to the durable window: `value` null means delete. */
@@ -101,93 +95,6 @@ interface PairState {
 const INT32_MAX = 2147483647;
 /** Authorizer timestamps are whole milliseconds: allow one either side, µs. */
 const AUTHZ_SLACK = 1000;
-
-function ep(e: Endpoint): string {
-  return `${e.host}:${e.port}`;
-}
-
-function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
-  const list = m.get(k);
-  if (list) list.push(v);
-  else m.set(k, [v]);
-}
-
-function addToSet<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
-  const set = m.get(k);
-  if (set) set.add(v);
-  else m.set(k, new Set([v]));
-}
-
-function removeFromSet<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
-  const set = m.get(k);
-  if (!set) return;
-  set.delete(v);
-  if (set.size === 0) m.delete(k);
-}
-
-function remove<K, V>(m: Map<K, V[]>, k: K, v: V): void {
-  const list = m.get(k);
-  if (!list) return;
-  const i = list.indexOf(v);
-  if (i >= 0) list.splice(i, 1);
-  if (list.length === 0) m.delete(k);
-}
-
-/**
- * How near in time an exact partner must be to be taken on arrival. One ephemeral port holds one
- * connection at a time, and a reused port's earlier or later connection reaches the same upstream
- * id seconds or minutes away, while the true partner is as far as the two clocks disagree (NTP:
- * milliseconds). Under skew between the logs (a replay reads each source a batch ahead; a live
- * proxy log can lag) lines of two lifetimes of one port can be waiting at once; a greedy match
- * across them would bind the connection to the wrong proxy connection and turn its whole life
- * into false gaps. So a candidate further than this is taken only at the deadline, when no nearer
- * one can still arrive (resolveEgress, the broker-only step of advance); candidates within this
- * of the nearest stay rivals (`ambiguous`).
- */
-export const SAME_LIFETIME_MICROS = 1_000_000;
-
-/**
- * When an egress happened, for matching: the middle of the interval its logged time stands for. A
- * layout that writes whole seconds (Kroxylicious's text layout) logs 10:15:02 for anything in
- * 10:15:02.000–.999, so such an event is compared from 10:15:02.5 with half a second more slack.
- */
-function egressTime(e: PendingEgress): number {
-  return e.precisionMicros ? e.time + e.precisionMicros / 2 : e.time;
-}
-
-function egressSlack(e: PendingEgress): number {
-  return e.precisionMicros ? e.precisionMicros / 2 : 0;
-}
-
-/** The candidates near enough to `t` to be taken now, nearest first (see SAME_LIFETIME_MICROS). */
-function nearNow<T>(candidates: T[], timeOf: (x: T) => number, t: number, slack: (x: T) => number = () => 0): T[] {
-  // Nearly every arrival has no candidate or one: answer those without new arrays.
-  if (candidates.length === 0) return candidates;
-  if (candidates.length === 1) return Math.abs(timeOf(candidates[0]!) - t) <= SAME_LIFETIME_MICROS + slack(candidates[0]!) ? candidates : [];
-  return nearest(candidates.filter((x) => Math.abs(timeOf(x) - t) <= SAME_LIFETIME_MICROS + slack(x)), timeOf, t);
-}
-
-/** The nearest candidate and its rivals (within SAME_LIFETIME_MICROS of it), nearest first. */
-function nearest<T>(candidates: T[], timeOf: (x: T) => number, t: number): T[] {
-  if (candidates.length < 2) return candidates;
-  const byDistance = candidates.map((x) => ({ x, d: Math.abs(timeOf(x) - t) })).sort((a, b) => a.d - b.d);
-  const limit = byDistance[0]!.d + SAME_LIFETIME_MICROS;
-  return byDistance.filter((c) => c.d <= limit).map((c) => c.x);
-}
-
-export function emptyJoinStats(): JoinStats {
-  return {
-    joined: { exact: 0, probable: 0, ambiguous: 0 },
-    gaps: { 'proxy-only': 0, 'broker-only': 0, bypass: 0, 'orphan-session': 0 },
-    shortCircuited: 0,
-    unloggedByDesign: 0,
-    internalRequests: 0,
-    otherBrokerIgnored: 0,
-    unroutedProxyRequests: 0,
-    evicted: 0,
-    records: {},
-  };
-}
 
 export class Joiner {
   readonly stats: JoinStats = emptyJoinStats();
@@ -481,7 +388,7 @@ export class Joiner {
   }
 
   private pairState(remote: Endpoint, local: Endpoint): PairState {
-    const key = `${ep(remote)}|${ep(local)}`;
+    const key = pairKey(remote, local);
     let p = this.pairs.get(key);
     if (!p) {
       p = { key, epoch: 0, lastCorr: -1, bindings: {} };
@@ -525,7 +432,7 @@ export class Joiner {
         this.prunePair(p);
       }
       p.lastCorr = corr;
-      epoch = `${p.key}#${p.epoch}`;
+      epoch = epochKey(p.key, p.epoch);
       if (isSaslFrame(ev.apiKey)) this.markSaslStart(epoch);
       this.touch({ kind: 'pair', id: p.key }, 0, p);
     }
@@ -545,8 +452,8 @@ export class Joiner {
       remote,
       nodeId: ev.nodeId ?? null,
       epoch,
-      fullKey: local ? `${ep(remote)}|${ep(local)}|${corr}|${ev.apiKey}` : null,
-      partialKey: `${ep(remote)}|${corr}|${ev.apiKey}`,
+      fullKey: local ? fullKey(remote, local, corr, ev.apiKey) : null,
+      partialKey: partialKey(remote, corr, ev.apiKey),
       owned: null,
     };
     // Set only when the dialect says so, so the window state of the other dialects stays as it was.
@@ -566,7 +473,7 @@ export class Joiner {
     }
 
     if (e.nodeId !== null) e.owned = e.nodeId === this.opts.brokerNodeId;
-    else if (this.brokerEndpoints.has(ep(remote))) e.owned = true;
+    else if (this.brokerEndpoints.has(endpoint(remote))) e.owned = true;
     else if (session?.nodeId != null && session.nodeId !== this.opts.brokerNodeId) e.owned = false; // port-per-broker: another node's session
     if (e.owned === false) {
       this.foreign(e, session);
@@ -618,7 +525,7 @@ export class Joiner {
     const bound = this.connToEpoch.get(ev.connection.raw);
     if (bound !== undefined && bound !== e.epoch) return false;
     if (e.epoch) {
-      const [pairKey, n] = e.epoch.split('#') as [string, string];
+      const [pairKey, n] = splitEpoch(e.epoch);
       const conn = this.pairs.get(pairKey)?.bindings[n];
       if (conn !== undefined && conn !== ev.connection.raw) return false;
     }
@@ -639,8 +546,8 @@ export class Joiner {
     const b: PendingBroker = {
       id: brokerEventKey(this.ctx, ev),
       event: ev,
-      fullKey: `${ep(ev.connection.local)}|${ep(ev.connection.remote)}|${ev.correlationId}|${ev.apiKey}`,
-      partialKey: `${ep(ev.connection.local)}|${ev.correlationId}|${ev.apiKey}`,
+      fullKey: fullKey(ev.connection.local, ev.connection.remote, ev.correlationId, ev.apiKey),
+      partialKey: partialKey(ev.connection.local, ev.correlationId, ev.apiKey),
       authorizations: this.claimAuthorizations(ev),
     };
     addToSet(this.brokerByAuthzKey, this.authzKeyOf(ev), b);
@@ -654,7 +561,7 @@ export class Joiner {
       this.flushBypass();
       return;
     }
-    this.learnEndpoint(ep(ev.connection.local));
+    this.learnEndpoint(endpoint(ev.connection.local));
 
     let ok = nearNow(
       (this.egressFull.get(b.fullKey) ?? []).filter((e) => this.compatible(e, b, false)),
@@ -681,13 +588,13 @@ export class Joiner {
     this.join(ok[0] as PendingEgress, b, quality, ok.length > 1 ? ok.map((e) => e.id) : []);
   }
 
-  private learnEndpoint(endpoint: string): void {
-    if (this.brokerEndpoints.has(endpoint)) return;
-    this.brokerEndpoints.add(endpoint);
+  private learnEndpoint(ep: string): void {
+    if (this.brokerEndpoints.has(ep)) return;
+    this.brokerEndpoints.add(ep);
     this.touch(ENDPOINTS_KEY, 0, [...this.brokerEndpoints]);
     // Egress waiting with unknown ownership to this endpoint is now known to be ours.
     for (const e of this.egress.values()) {
-      if (e.owned === null && ep(e.remote) === endpoint) {
+      if (e.owned === null && endpoint(e.remote) === ep) {
         e.owned = true;
         this.setOwned(e.sessionId ? this.sessions.get(e.sessionId) : undefined);
       }
@@ -701,7 +608,7 @@ export class Joiner {
     const session = e.sessionId ? this.sessions.get(e.sessionId) : undefined;
     this.setOwned(session);
     if (quality === 'exact' && e.epoch) {
-      const [pairKey, n] = e.epoch.split('#') as [string, string];
+      const [pairKey, n] = splitEpoch(e.epoch);
       const p = this.pairs.get(pairKey);
       if (p && p.bindings[n] === undefined) {
         p.bindings[n] = b.event.connection.raw;
@@ -976,7 +883,7 @@ export class Joiner {
     this.removeEgress(e);
     const session = e.sessionId ? this.sessions.get(e.sessionId) : undefined;
     // Unknown endpoint: fall back on the session's node (port-per-broker routing names it on connect).
-    const owned = e.owned ?? (this.brokerEndpoints.has(ep(e.remote)) || session?.nodeId === this.opts.brokerNodeId);
+    const owned = e.owned ?? (this.brokerEndpoints.has(endpoint(e.remote)) || session?.nodeId === this.opts.brokerNodeId);
     const unitId = unitKeyOf(e);
     const unit = unitId ? this.units.get(unitId) : undefined;
     if (!owned) {
@@ -1077,18 +984,7 @@ export class Joiner {
 
   /** Continue the counters of a previous run of the same state database (see flatStats). */
   restoreStats(flat: Record<string, number>): void {
-    const s = this.stats;
-    s.joined.exact = flat['joined.exact'] ?? 0;
-    s.joined.probable = flat['joined.probable'] ?? 0;
-    s.joined.ambiguous = flat['joined.ambiguous'] ?? 0;
-    for (const k of Object.keys(s.gaps) as (keyof JoinStats['gaps'])[]) s.gaps[k] = flat[`gaps.${k}`] ?? 0;
-    s.shortCircuited = flat['short_circuited'] ?? 0;
-    s.unloggedByDesign = flat['unlogged_by_design'] ?? 0;
-    s.internalRequests = flat['internal_requests'] ?? 0;
-    s.otherBrokerIgnored = flat['other_broker_ignored'] ?? 0;
-    s.unroutedProxyRequests = flat['unrouted_proxy_requests'] ?? 0;
-    s.evicted = flat['evicted'] ?? 0;
-    for (const [k, v] of Object.entries(flat)) if (k.startsWith('records.')) s.records[k.slice(8)] = v;
+    restoreJoinStats(this.stats, flat);
   }
 
   /** End of input: every source is done, so everything still waiting is decided now. */
@@ -1143,7 +1039,7 @@ export class Joiner {
         case 'pair': {
           const p = value as PairState;
           this.pairs.set(p.key, p);
-          for (const [n, conn] of Object.entries(p.bindings)) this.connToEpoch.set(conn, `${p.key}#${n}`);
+          for (const [n, conn] of Object.entries(p.bindings)) this.connToEpoch.set(conn, epochKey(p.key, n));
           break;
         }
         case 'endpoints':
