@@ -24,13 +24,11 @@ import {
   orphanSessionRecord,
   proxyOnlyRecord,
   sessionEventRecord,
-  shortCircuitRecord,
   type RecordContext,
 } from '../records/build.js';
 import type { AuditRecord } from '../records/record.js';
 import { stableId } from '../records/id.js';
 import type {
-  DeferredProxyRecord,
   JoinedPending,
   PendingAuthorization,
   PendingBroker,
@@ -39,50 +37,17 @@ import type {
   SessionState,
 } from './state.js';
 import { API_VERSIONS, isSaslFrame, unloggedByBroker } from './unlogged.js';
-import { emptyJoinStats, restoreJoinStats, type JoinStats } from './join-stats.js';
+import { restoreJoinStats, type JoinStats } from './join-stats.js';
 import { endpoint, epochKey, fullKey, pairKey, partialKey, splitEpoch } from './match-keys.js';
 import { addToSet, push, remove, removeFromSet } from './multimap.js';
 import { egressSlack, egressTime, nearest, nearNow } from './nearness.js';
-import { ENDPOINTS_KEY, decodeWindowKey, encodeWindowKey, unitKey, unitKeyOf, type WindowKey } from './window-keys.js';
+import { JoinContext, type JoinOptions, type Watermarks, type WindowChange } from './context.js';
+import { Sessions } from './sessions.js';
+import { ENDPOINTS_KEY, decodeWindowKey, unitKeyOf } from './window-keys.js';
 
-export interface JoinOptions {
-  brokerNodeId: number;
-  /** IP literals of the proxy hosts, as the broker writes them in connection ids. */
-  proxyAddresses: string[];
-  /** How far apart the two sides' clocks and logging points may be, µs. */
-  toleranceMicros: number;
-  /** `report`: broker requests from non-proxy peers are `bypass` gaps; `allow`: plain request records. */
-  bypassPolicy: 'report' | 'allow';
-  /** Proxy events of sessions that cannot be tied to any broker: emit them here, or leave them to another sidecar. */
-  unattributedSessions: 'emit' | 'drop';
-  /** Upper bound of events held in the window; past it the oldest are evicted and reported. */
-  maxWindowEvents: number;
-  /** Listener endpoints (`ip:port`) of this broker, when known up front; others are learned from the request log. */
-  brokerEndpoints?: string[];
-  /**
-   * Listener names that carry only cluster-internal traffic (controller, replication): their
-   * requests are records, never gaps, whoever the peer is. Compared case-insensitively.
-   */
-  internalListeners?: string[];
-  /** Track window changes for the durable store (live runs). A replay starts over anyway: off. Default on. */
-  durable?: boolean;
-}
-
+export type { JoinOptions, Watermarks, WindowChange } from './context.js';
 export { emptyJoinStats, type JoinStats } from './join-stats.js';
 export { SAME_LIFETIME_MICROS } from './nearness.js';
-
-export interface Watermarks {
-  proxy: number;
-  brokerRequest: number;
-  brokerAuthorizer: number;
-}
-
-/** One change to the durable window: `value` null means delete. */
-export interface WindowChange {
-  key: string;
-  time: number;
-  value: unknown | null;
-}
 
 interface PairState {
   key: string;
@@ -97,16 +62,11 @@ const INT32_MAX = 2147483647;
 const AUTHZ_SLACK = 1000;
 
 export class Joiner {
-  readonly stats: JoinStats = emptyJoinStats();
-
-  private out: AuditRecord[] = [];
-  private dirty = new Map<string, WindowChange>();
-  private readonly proxyAddresses: Set<string>;
+  private readonly c: JoinContext;
+  private readonly sessions: Sessions;
   private readonly internalListeners: Set<string>;
   private readonly brokerEndpoints = new Set<string>();
 
-  private sessions = new Map<string, SessionState>();
-  private units = new Map<string, ProxyUnit>();
   private egress = new Map<string, PendingEgress>();
   private egressFull = new Map<string, PendingEgress[]>();
   private egressPartial = new Map<string, PendingEgress[]>();
@@ -119,8 +79,6 @@ export class Joiner {
   /** Every broker line not yet emitted, by authorizer key, so a late authorizer line still finds it. */
   private brokerByAuthzKey = new Map<string, Set<PendingBroker>>();
   private brokerJoinedId = new Map<string, string>();
-  /** The latest watermarks given to advance(). */
-  private wm: Watermarks = { proxy: -Infinity, brokerRequest: -Infinity, brokerAuthorizer: -Infinity };
   private joined = new Map<string, JoinedPending>();
   private authz = new Map<string, PendingAuthorization>();
   private authzByKey = new Map<string, PendingAuthorization[]>();
@@ -128,55 +86,34 @@ export class Joiner {
   private connToEpoch = new Map<string, string>();
   private apiVersionsByEpoch = new Map<string, string>();
   private evictedSinceReport = 0;
-  private readonly durable: boolean;
 
-  constructor(
-    private readonly opts: JoinOptions,
-    private readonly ctx: RecordContext,
-  ) {
-    this.proxyAddresses = new Set(opts.proxyAddresses);
+  constructor(opts: JoinOptions, ctx: RecordContext) {
+    this.c = new JoinContext(opts, ctx);
+    this.sessions = new Sessions(this.c);
     this.internalListeners = new Set((opts.internalListeners ?? []).map((l) => l.toUpperCase()));
-    this.durable = opts.durable ?? true;
     for (const e of opts.brokerEndpoints ?? []) this.brokerEndpoints.add(e);
   }
 
+  get stats(): JoinStats {
+    return this.c.stats;
+  }
+
   get brokerNodeId(): number {
-    return this.opts.brokerNodeId;
+    return this.c.opts.brokerNodeId;
   }
 
   /** Records finalized since the last call, in finalization order. */
   takeRecords(): AuditRecord[] {
-    const r = this.out;
-    this.out = [];
-    return r;
+    return this.c.takeRecords();
   }
 
   /** Window changes since the last call, for the durable store. */
   takeChanges(): WindowChange[] {
-    const c = [...this.dirty.values()];
-    this.dirty.clear();
-    return c;
+    return this.c.takeChanges();
   }
 
   get windowSize(): number {
-    return this.egress.size + this.broker.size + this.units.size + this.joined.size + this.bypass.size + this.authz.size + this.sessions.size;
-  }
-
-  private emit(r: AuditRecord): void {
-    this.stats.records[r.kind] = (this.stats.records[r.kind] ?? 0) + 1;
-    this.out.push(r);
-  }
-
-  private touch(k: WindowKey, time: number, value: unknown): void {
-    if (!this.durable) return;
-    const key = encodeWindowKey(k);
-    this.dirty.set(key, { key, time, value });
-  }
-
-  private drop(k: WindowKey, time: number): void {
-    if (!this.durable) return;
-    const key = encodeWindowKey(k);
-    this.dirty.set(key, { key, time, value: null });
+    return this.egress.size + this.broker.size + this.sessions.unitCount + this.joined.size + this.bypass.size + this.authz.size + this.sessions.sessionCount;
   }
 
   // ---------------------------------------------------------------- proxy side
@@ -184,123 +121,24 @@ export class Joiner {
   addProxy(ev: ProxyEvent): void {
     const time = ev.time;
     if (time === null) return; // unanchored P3 events are held upstream of the join
-    const session = ev.sessionId ? this.session(ev, time) : undefined;
+    const session = ev.sessionId ? this.sessions.session(ev, time) : undefined;
     switch (ev.kind) {
-      case 'client-connect':
-        if (session) {
-          session.connectSeen = true;
-          this.sessionRecord(session, ev, time, 'connection');
-        }
-        return;
-      case 'client-authenticate':
-        if (session) {
-          session.authSeen = true;
-          if (ev.status === null && ev.principals?.length) session.principals = ev.principals;
-          if (ev.mechanism) session.mechanism = ev.mechanism;
-          this.sessionRecord(session, ev, time, 'authentication');
-        }
-        return;
-      case 'client-close':
-        if (session) {
-          session.closedTime = time;
-          this.sessionRecord(session, ev, time, 'connection');
-        }
-        return;
       case 'server-connect':
         if (ev.upstream?.local && ev.upstream.remote) this.newEpoch(ev.upstream.remote, ev.upstream.local);
-        return;
-      case 'authorization':
-        if (ev.clientCorrelationId !== undefined && session) {
-          const unit = this.unit(session.sessionId, ev.clientCorrelationId, time);
-          if (ev.authorization) unit.authorizations.push(ev.authorization);
-          if (ev.apiKey !== undefined && unit.apiKey === null) unit.apiKey = ev.apiKey;
-          this.touch({ kind: 'unit', id: unit.id }, unit.lastTime, unit);
-        } else if (session) {
-          this.sessionRecord(session, ev, time, 'authorization');
-        }
-        return;
-      case 'request-ingress':
-        if (session && ev.clientCorrelationId !== undefined) {
-          const unit = this.unit(session.sessionId, ev.clientCorrelationId, time);
-          unit.ingressTime = time;
-          unit.apiKey = ev.apiKey ?? unit.apiKey;
-          unit.apiVersion = ev.apiVersion ?? unit.apiVersion;
-          if (ev.clientId !== undefined) unit.clientId = ev.clientId;
-          if (ev.resources) unit.resources = ev.resources;
-          this.markRequest(session, time);
-          this.touch({ kind: 'unit', id: unit.id }, unit.lastTime, unit);
-        }
-        return;
-      case 'short-circuit':
-        if (session && ev.clientCorrelationId !== undefined) {
-          const unit = this.unit(session.sessionId, ev.clientCorrelationId, time);
-          unit.shortCircuit = { time, errorCode: ev.errorCode ?? null, filter: ev.filter ?? null, status: ev.status };
-          unit.apiKey = unit.apiKey ?? ev.apiKey ?? null;
-          this.markRequest(session, time);
-          if (unit.response) this.finishShortCircuit(unit);
-          else this.touch({ kind: 'unit', id: unit.id }, unit.lastTime, unit);
-        }
-        return;
-      case 'response-egress':
-        if (session && ev.clientCorrelationId !== undefined) {
-          const unit = this.unit(session.sessionId, ev.clientCorrelationId, time);
-          unit.response = { time, errorCode: ev.errorCode ?? null };
-          const j = this.joinedByUnit.get(unit.id);
-          if (j) {
-            j.responseSeen = true;
-            this.tryFinishJoined(j);
-          }
-          else if (unit.shortCircuit) this.finishShortCircuit(unit);
-          else this.touch({ kind: 'unit', id: unit.id }, unit.lastTime, unit);
-        }
         return;
       case 'request-egress':
       case 'request-inject':
         this.addEgress(ev, time, session);
         return;
+      case 'response-egress':
+        if (session && ev.clientCorrelationId !== undefined) this.respond(this.sessions.unit(session.sessionId, ev.clientCorrelationId, time), ev, time);
+        return;
       default:
-        return; // proxy-start/stop, server-close, data-access, other: no record of their own (see DESIGN.md)
+        // client-connect/authenticate/close, authorization, request-ingress, short-circuit; the
+        // rest (proxy-start/stop, server-close, data-access, other) has no record of its own.
+        if (session) this.sessions.add(session, ev, time);
+        return;
     }
-  }
-
-  private session(ev: ProxyEvent, time: number): SessionState {
-    const id = ev.sessionId as string;
-    let s = this.sessions.get(id);
-    if (!s) {
-      s = {
-        sessionId: id,
-        executionId: null,
-        instance: null,
-        virtualCluster: null,
-        clientAddress: null,
-        principals: null,
-        mechanism: null,
-        nodeId: null,
-        connectSeen: false,
-        authSeen: false,
-        firstRequestTime: null,
-        closedTime: null,
-        lastTime: time,
-        hasOwnedTraffic: false,
-        orphanReported: false,
-        deferred: [],
-      };
-      this.sessions.set(id, s);
-    }
-    // Every P1/P2 event carries the full actor; keep the latest view of it.
-    if (ev.executionId) s.executionId = ev.executionId;
-    if (ev.instance) s.instance = ev.instance;
-    if (ev.virtualCluster) s.virtualCluster = ev.virtualCluster;
-    if (ev.clientAddress) s.clientAddress = ev.clientAddress;
-    if (ev.principals?.length && ev.kind !== 'client-authenticate') s.principals = ev.principals;
-    if (ev.nodeId !== undefined && (ev.kind === 'client-connect' || s.nodeId === null)) s.nodeId = ev.nodeId;
-    if (time > s.lastTime) s.lastTime = time;
-    this.touch({ kind: 'session', id: id }, s.lastTime, s);
-    return s;
-  }
-
-  private markRequest(s: SessionState, time: number): void {
-    if (s.firstRequestTime === null) s.firstRequestTime = time;
   }
 
   /**
@@ -309,82 +147,18 @@ export class Joiner {
    * replay may pass over them before parsing (prefilter.ts).
    */
   isForeignSession(sessionId: string): boolean {
-    const s = this.sessions.get(sessionId);
-    return s !== undefined && s.nodeId !== null && s.nodeId !== this.opts.brokerNodeId && !s.hasOwnedTraffic;
+    return this.sessions.isForeign(sessionId);
   }
 
-  /** Is this session one this sidecar speaks for? true / false / null (not known yet). */
-  private owns(s: SessionState): boolean | null {
-    if (s.nodeId !== null) return s.nodeId === this.opts.brokerNodeId;
-    if (s.hasOwnedTraffic) return true;
-    return null;
-  }
-
-  private sessionRecord(s: SessionState, ev: ProxyEvent, time: number, kind: DeferredProxyRecord['kind']): void {
-    const d: DeferredProxyRecord = {
-      kind,
-      action: ev.action,
-      time,
-      status: ev.status,
-      reason: ev.reason,
-      principals: ev.principals ?? null,
-      mechanism: ev.mechanism ?? null,
-      authorization: ev.authorization ?? null,
-      resources: ev.resources ?? [],
-      clientCorrelationId: ev.clientCorrelationId ?? null,
-      // Plain and unambiguous (a JSON array); the record id hashes it.
-      key: JSON.stringify([s.sessionId, ev.action, time, ev.status, ev.authorization ?? null, ev.resources ?? null]),
-    };
-    if (ev.dialect === 'P4') d.dialect = 'P4';
-    const owned = this.owns(s);
-    if (owned === true) this.emit(sessionEventRecord(this.ctx, d, s));
-    else if (owned === null) {
-      s.deferred.push(d);
-      this.touch({ kind: 'session', id: s.sessionId }, s.lastTime, s);
-    }
-  }
-
-  private releaseDeferred(s: SessionState): void {
-    if (!s.deferred.length) return;
-    if (this.owns(s) === true) for (const d of s.deferred) this.emit(sessionEventRecord(this.ctx, d, s));
-    s.deferred = [];
-    this.touch({ kind: 'session', id: s.sessionId }, s.lastTime, s);
-  }
-
-  private setOwned(s: SessionState | undefined): void {
-    if (!s || s.hasOwnedTraffic) return;
-    s.hasOwnedTraffic = true;
-    this.releaseDeferred(s);
-  }
-
-  private unit(sessionId: string, clientCorr: number, time: number): ProxyUnit {
-    const id = unitKey(sessionId, clientCorr);
-    let u = this.units.get(id);
-    if (!u) {
-      u = {
-        id,
-        sessionId,
-        clientCorrelationId: clientCorr,
-        apiKey: null,
-        apiVersion: null,
-        clientId: null,
-        ingressTime: null,
-        authorizations: [],
-        resources: [],
-        shortCircuit: null,
-        response: null,
-        forwarded: false,
-        lastTime: time,
-      };
-      this.units.set(id, u);
-    }
-    if (time > u.lastTime) u.lastTime = time;
-    return u;
-  }
-
-  private deleteUnit(u: ProxyUnit): void {
-    this.units.delete(u.id);
-    this.drop({ kind: 'unit', id: u.id }, u.lastTime);
+  /** The proxy answered the client: the unit's joined request, or its short-circuit, is complete. */
+  private respond(unit: ProxyUnit, ev: ProxyEvent, time: number): void {
+    unit.response = { time, errorCode: ev.errorCode ?? null };
+    const j = this.joinedByUnit.get(unit.id);
+    if (j) {
+      j.responseSeen = true;
+      this.tryFinishJoined(j);
+    } else if (unit.shortCircuit) this.sessions.finishShortCircuit(unit);
+    else this.sessions.touchUnit(unit);
   }
 
   private pairState(remote: Endpoint, local: Endpoint): PairState {
@@ -402,7 +176,7 @@ export class Joiner {
     p.epoch += 1;
     p.lastCorr = -1;
     this.prunePair(p);
-    this.touch({ kind: 'pair', id: p.key }, 0, p);
+    this.c.touch({ kind: 'pair', id: p.key }, 0, p);
   }
 
   /** Keep bindings of the last few epochs only: older connections on this port are long closed. */
@@ -434,7 +208,7 @@ export class Joiner {
       p.lastCorr = corr;
       epoch = epochKey(p.key, p.epoch);
       if (isSaslFrame(ev.apiKey)) this.markSaslStart(epoch);
-      this.touch({ kind: 'pair', id: p.key }, 0, p);
+      this.c.touch({ kind: 'pair', id: p.key }, 0, p);
     }
     const e: PendingEgress = {
       id: '',
@@ -463,23 +237,23 @@ export class Joiner {
     if (ev.dialect === 'P4' && ev.clientAddress) e.clientAddress = ev.clientAddress;
     if (ev.dialect === 'P4') e.dialect = 'P4';
     e.id = egressEventKey(e);
-    if (session) this.markRequest(session, time);
+    if (session) this.sessions.markRequest(session, time);
     if (e.clientCorrelationId !== null && session) {
-      const unit = this.unit(session.sessionId, e.clientCorrelationId, time);
+      const unit = this.sessions.unit(session.sessionId, e.clientCorrelationId, time);
       unit.forwarded = true;
       if (unit.apiKey === null) unit.apiKey = e.apiKey;
       if (e.clientId === undefined && unit.clientId !== null) e.clientId = unit.clientId;
-      this.touch({ kind: 'unit', id: unit.id }, unit.lastTime, unit);
+      this.c.touch({ kind: 'unit', id: unit.id }, unit.lastTime, unit);
     }
 
-    if (e.nodeId !== null) e.owned = e.nodeId === this.opts.brokerNodeId;
+    if (e.nodeId !== null) e.owned = e.nodeId === this.c.opts.brokerNodeId;
     else if (this.brokerEndpoints.has(endpoint(remote))) e.owned = true;
-    else if (session?.nodeId != null && session.nodeId !== this.opts.brokerNodeId) e.owned = false; // port-per-broker: another node's session
+    else if (session?.nodeId != null && session.nodeId !== this.c.opts.brokerNodeId) e.owned = false; // port-per-broker: another node's session
     if (e.owned === false) {
       this.foreign(e, session);
       return;
     }
-    if (e.owned) this.setOwned(session);
+    if (e.owned) this.sessions.setOwned(session);
 
     const candidates = (e.fullKey ? this.brokerFull.get(e.fullKey) : this.brokerPartial.get(e.partialKey)) ?? [];
     const compatible = candidates.filter((b) => this.compatible(e, b, e.fullKey === null));
@@ -489,7 +263,7 @@ export class Joiner {
       if (e.fullKey) push(this.egressFull, e.fullKey, e);
       else push(this.egressPartial, e.partialKey, e);
       if (e.apiKey === API_VERSIONS && e.epoch) this.apiVersionsByEpoch.set(e.epoch, e.id);
-      this.touch({ kind: 'egress', id: e.id }, e.time, e);
+      this.c.touch({ kind: 'egress', id: e.id }, e.time, e);
       return;
     }
     this.joinCandidates(e, ok, e.fullKey ? 'exact' : 'probable');
@@ -501,27 +275,27 @@ export class Joiner {
     const e = id === undefined ? undefined : this.egress.get(id);
     if (!e) return;
     e.saslStart = true;
-    this.touch({ kind: 'egress', id: e.id }, e.time, e);
+    this.c.touch({ kind: 'egress', id: e.id }, e.time, e);
   }
 
   /** Traffic to another broker: that broker's sidecar reports it. */
   private foreign(e: PendingEgress, session: SessionState | undefined): void {
-    this.stats.otherBrokerIgnored += 1;
+    this.c.stats.otherBrokerIgnored += 1;
     if (e.clientCorrelationId !== null && session) {
-      const u = this.units.get(unitKey(session.sessionId, e.clientCorrelationId));
-      if (u) this.deleteUnit(u);
+      const u = this.sessions.unitOf({ sessionId: session.sessionId, clientCorrelationId: e.clientCorrelationId });
+      if (u) this.sessions.deleteUnit(u);
     }
   }
 
   private compatible(e: PendingEgress, b: PendingBroker, partial: boolean): boolean {
     const ev = b.event;
-    if (Math.abs(e.time - ev.receiveTime) > this.opts.toleranceMicros) return false;
+    if (Math.abs(e.time - ev.receiveTime) > this.c.opts.toleranceMicros) return false;
     if (e.clientId !== undefined && e.clientId !== null && ev.clientId !== null && e.clientId !== ev.clientId) {
       // Injected requests set no clientId; the broker may render the header default as "" or null.
       if (!(e.clientId === '' && ev.clientId === '')) return false;
     }
     if (e.apiVersion !== null && e.apiVersion !== ev.apiVersion) return false;
-    if (partial) return this.proxyAddresses.has(ev.connection.remote.host);
+    if (partial) return this.c.proxyAddresses.has(ev.connection.remote.host);
     const bound = this.connToEpoch.get(ev.connection.raw);
     if (bound !== undefined && bound !== e.epoch) return false;
     if (e.epoch) {
@@ -544,7 +318,7 @@ export class Joiner {
   addBrokerRequest(ev: BrokerRequestEvent): void {
     const remoteHost = ev.connection.remote.host;
     const b: PendingBroker = {
-      id: brokerEventKey(this.ctx, ev),
+      id: brokerEventKey(this.c.ctx, ev),
       event: ev,
       fullKey: fullKey(ev.connection.local, ev.connection.remote, ev.correlationId, ev.apiKey),
       partialKey: partialKey(ev.connection.local, ev.correlationId, ev.apiKey),
@@ -552,12 +326,12 @@ export class Joiner {
     };
     addToSet(this.brokerByAuthzKey, this.authzKeyOf(ev), b);
     if (this.internalListeners.has(ev.listener.toUpperCase())) b.internal = true;
-    if (b.internal || !this.proxyAddresses.has(remoteHost)) {
+    if (b.internal || !this.c.proxyAddresses.has(remoteHost)) {
       // Not a proxy connection: cluster-internal traffic, or a client that goes around the proxy
       // (or, by policy, allowed direct traffic). Nothing can match it; it waits only for its
       // authorizer lines.
       this.bypass.set(b.id, b);
-      this.touch({ kind: 'bypass', id: b.id }, ev.logTime, b);
+      this.c.touch({ kind: 'bypass', id: b.id }, ev.logTime, b);
       this.flushBypass();
       return;
     }
@@ -578,7 +352,7 @@ export class Joiner {
       this.broker.set(b.id, b);
       push(this.brokerFull, b.fullKey, b);
       push(this.brokerPartial, b.partialKey, b);
-      this.touch({ kind: 'broker', id: b.id }, ev.logTime, b);
+      this.c.touch({ kind: 'broker', id: b.id }, ev.logTime, b);
       return;
     }
     if (ok.length > 1) {
@@ -591,12 +365,12 @@ export class Joiner {
   private learnEndpoint(ep: string): void {
     if (this.brokerEndpoints.has(ep)) return;
     this.brokerEndpoints.add(ep);
-    this.touch(ENDPOINTS_KEY, 0, [...this.brokerEndpoints]);
+    this.c.touch(ENDPOINTS_KEY, 0, [...this.brokerEndpoints]);
     // Egress waiting with unknown ownership to this endpoint is now known to be ours.
     for (const e of this.egress.values()) {
       if (e.owned === null && endpoint(e.remote) === ep) {
         e.owned = true;
-        this.setOwned(e.sessionId ? this.sessions.get(e.sessionId) : undefined);
+        this.sessions.setOwned(this.sessions.get(e.sessionId));
       }
     }
   }
@@ -605,18 +379,18 @@ export class Joiner {
     this.removeEgress(e);
     this.removeBroker(b);
     e.owned = true;
-    const session = e.sessionId ? this.sessions.get(e.sessionId) : undefined;
-    this.setOwned(session);
+    const session = this.sessions.get(e.sessionId);
+    this.sessions.setOwned(session);
     if (quality === 'exact' && e.epoch) {
       const [pairKey, n] = splitEpoch(e.epoch);
       const p = this.pairs.get(pairKey);
       if (p && p.bindings[n] === undefined) {
         p.bindings[n] = b.event.connection.raw;
         this.connToEpoch.set(b.event.connection.raw, e.epoch);
-        this.touch({ kind: 'pair', id: p.key }, 0, p);
+        this.c.touch({ kind: 'pair', id: p.key }, 0, p);
       }
     }
-    this.stats.joined[quality] += 1;
+    this.c.stats.joined[quality] += 1;
     const j: JoinedPending = {
       // A broker event joins at most one egress, so its key names the pair (a plain key: no hash).
       id: b.id,
@@ -624,44 +398,43 @@ export class Joiner {
       broker: b,
       quality,
       candidates,
-      readyAt: b.event.logTime + this.opts.toleranceMicros,
+      readyAt: b.event.logTime + this.c.opts.toleranceMicros,
       responseSeen: false,
     };
-    const unitId = unitKeyOf(e);
-    const unit = unitId ? this.units.get(unitId) : undefined;
+    const unit = this.sessions.unitOf(e);
     // No answer to wait for when there is no client request behind it, or no response (acks=0).
     j.responseSeen = !unit || unit.response !== null || b.event.noResponse || e.responseLogged === false;
     this.joined.set(j.id, j);
     this.brokerJoinedId.set(b.id, j.id);
     if (unit) this.joinedByUnit.set(unit.id, j);
-    this.touch({ kind: 'joined', id: j.id }, b.event.logTime, j);
+    this.c.touch({ kind: 'joined', id: j.id }, b.event.logTime, j);
     this.tryFinishJoined(j);
   }
 
   /** The authorizer log has delivered everything logged up to this broker line (its lines come first). */
   private authorizerPast(b: PendingBroker): boolean {
-    return this.wm.brokerAuthorizer > b.event.logTime + AUTHZ_SLACK;
+    return this.c.wm.brokerAuthorizer > b.event.logTime + AUTHZ_SLACK;
   }
 
   private tryFinishJoined(j: JoinedPending): void {
     if (!this.authorizerPast(j.broker)) return;
-    if (j.responseSeen || this.wm.proxy > j.readyAt) this.finishJoined(j);
+    if (j.responseSeen || this.c.wm.proxy > j.readyAt) this.finishJoined(j);
   }
 
   private flushBypass(): void {
     for (const b of this.bypass.values()) {
       if (!this.authorizerPast(b)) continue;
       this.bypass.delete(b.id);
-      this.drop({ kind: 'bypass', id: b.id }, b.event.logTime);
+      this.c.drop({ kind: 'bypass', id: b.id }, b.event.logTime);
       this.unindexBroker(b);
       if (b.internal) {
-        this.stats.internalRequests += 1;
-        this.emit(brokerOnlyRecord(this.ctx, b, null, true));
-      } else if (this.opts.bypassPolicy === 'report') {
-        this.stats.gaps.bypass += 1;
-        this.emit(brokerOnlyRecord(this.ctx, b, 'bypass'));
+        this.c.stats.internalRequests += 1;
+        this.c.emit(brokerOnlyRecord(this.c.ctx, b, null, true));
+      } else if (this.c.opts.bypassPolicy === 'report') {
+        this.c.stats.gaps.bypass += 1;
+        this.c.emit(brokerOnlyRecord(this.c.ctx, b, 'bypass'));
       } else {
-        this.emit(brokerOnlyRecord(this.ctx, b, null));
+        this.c.emit(brokerOnlyRecord(this.c.ctx, b, null));
       }
     }
   }
@@ -673,26 +446,15 @@ export class Joiner {
 
   private finishJoined(j: JoinedPending): void {
     const e = j.egress;
-    const unitId = unitKeyOf(e);
-    const unit = unitId ? this.units.get(unitId) : undefined;
-    const session = e.sessionId ? this.sessions.get(e.sessionId) : undefined;
-    this.emit(joinedRecord(this.ctx, j, unit, session));
+    const unit = this.sessions.unitOf(e);
+    const session = this.sessions.get(e.sessionId);
+    this.c.emit(joinedRecord(this.c.ctx, j, unit, session));
     this.unindexBroker(j.broker);
-    if (this.joined.delete(j.id)) this.drop({ kind: 'joined', id: j.id }, j.broker.event.logTime);
+    if (this.joined.delete(j.id)) this.c.drop({ kind: 'joined', id: j.id }, j.broker.event.logTime);
     if (unit) {
       this.joinedByUnit.delete(unit.id);
-      this.deleteUnit(unit);
+      this.sessions.deleteUnit(unit);
     }
-  }
-
-  private finishShortCircuit(u: ProxyUnit): void {
-    const s = this.sessions.get(u.sessionId);
-    const owned = s ? this.owns(s) : null;
-    if (owned === true || (owned === null && this.opts.unattributedSessions === 'emit')) {
-      this.stats.shortCircuited += 1;
-      this.emit(shortCircuitRecord(this.ctx, u, s));
-    }
-    this.deleteUnit(u);
   }
 
   private removeEgress(e: PendingEgress): void {
@@ -700,14 +462,14 @@ export class Joiner {
     if (e.epoch && this.apiVersionsByEpoch.get(e.epoch) === e.id) this.apiVersionsByEpoch.delete(e.epoch);
     if (e.fullKey) remove(this.egressFull, e.fullKey, e);
     else remove(this.egressPartial, e.partialKey, e);
-    this.drop({ kind: 'egress', id: e.id }, e.time);
+    this.c.drop({ kind: 'egress', id: e.id }, e.time);
   }
 
   private removeBroker(b: PendingBroker): void {
     if (!this.broker.delete(b.id)) return;
     remove(this.brokerFull, b.fullKey, b);
     remove(this.brokerPartial, b.partialKey, b);
-    this.drop({ kind: 'broker', id: b.id }, b.event.logTime);
+    this.c.drop({ kind: 'broker', id: b.id }, b.event.logTime);
   }
 
   // ------------------------------------------------------ authorizer and auth failures
@@ -748,16 +510,16 @@ export class Joiner {
     };
     this.authz.set(a.id, a);
     push(this.authzByKey, a.key, a);
-    this.touch({ kind: 'authorization', id: a.id }, ev.logTime, a);
+    this.c.touch({ kind: 'authorization', id: a.id }, ev.logTime, a);
   }
 
   private touchBroker(b: PendingBroker): void {
-    if (this.broker.has(b.id)) this.touch({ kind: 'broker', id: b.id }, b.event.logTime, b);
-    else if (this.bypass.has(b.id)) this.touch({ kind: 'bypass', id: b.id }, b.event.logTime, b);
+    if (this.broker.has(b.id)) this.c.touch({ kind: 'broker', id: b.id }, b.event.logTime, b);
+    else if (this.bypass.has(b.id)) this.c.touch({ kind: 'bypass', id: b.id }, b.event.logTime, b);
     else {
       const jid = this.brokerJoinedId.get(b.id);
       const j = jid === undefined ? undefined : this.joined.get(jid);
-      if (j) this.touch({ kind: 'joined', id: j.id }, b.event.logTime, j);
+      if (j) this.c.touch({ kind: 'joined', id: j.id }, b.event.logTime, j);
     }
   }
 
@@ -774,13 +536,13 @@ export class Joiner {
       claimed.push(a.event);
       this.authz.delete(a.id);
       remove(this.authzByKey, a.key, a);
-      this.drop({ kind: 'authorization', id: a.id }, a.event.logTime);
+      this.c.drop({ kind: 'authorization', id: a.id }, a.event.logTime);
     }
     return claimed;
   }
 
   addBrokerAuthFailure(ev: BrokerAuthFailureEvent): void {
-    this.emit(brokerAuthFailureRecord(this.ctx, ev));
+    this.c.emit(brokerAuthFailureRecord(this.c.ctx, ev));
   }
 
   // ---------------------------------------------------------------- watermarks
@@ -790,8 +552,8 @@ export class Joiner {
    * it could match has delivered events past its time plus the tolerance.
    */
   advance(w: Watermarks): void {
-    const tol = this.opts.toleranceMicros;
-    this.wm = w;
+    const tol = this.c.opts.toleranceMicros;
+    this.c.wm = w;
     this.flushBypass();
 
     for (const e of this.egress.values()) {
@@ -806,30 +568,30 @@ export class Joiner {
       if (this.joinBrokerAtDeadline(b)) continue;
       this.removeBroker(b);
       this.unindexBroker(b);
-      this.stats.gaps['broker-only'] += 1;
-      this.emit(brokerOnlyRecord(this.ctx, b, 'broker-only'));
+      this.c.stats.gaps['broker-only'] += 1;
+      this.c.emit(brokerOnlyRecord(this.c.ctx, b, 'broker-only'));
     }
     for (const j of this.joined.values()) this.tryFinishJoined(j);
-    for (const u of this.units.values()) {
+    for (const u of this.sessions.allUnits()) {
       if (w.proxy <= u.lastTime + tol) continue;
       if (this.joinedByUnit.has(u.id)) continue;
-      if (u.shortCircuit) this.finishShortCircuit(u);
+      if (u.shortCircuit) this.sessions.finishShortCircuit(u);
       else if (!u.forwarded) {
         // Neither forwarded nor answered by the proxy: its egress line was lost, or only a late response remains.
-        this.stats.unroutedProxyRequests += 1;
-        this.deleteUnit(u);
+        this.c.stats.unroutedProxyRequests += 1;
+        this.sessions.deleteUnit(u);
       } else if (w.proxy > u.lastTime + 4 * tol && w.brokerRequest > u.lastTime + 4 * tol) {
-        this.deleteUnit(u); // its upstream request was evicted; nothing will finalize it
+        this.sessions.deleteUnit(u); // its upstream request was evicted; nothing will finalize it
       }
     }
     for (const a of this.authz.values()) {
       if (w.brokerRequest <= a.event.logTime + tol) break;
       this.authz.delete(a.id);
       remove(this.authzByKey, a.key, a);
-      this.drop({ kind: 'authorization', id: a.id }, a.event.logTime);
-      this.emit(brokerAuthorizationRecord(this.ctx, a.event));
+      this.c.drop({ kind: 'authorization', id: a.id }, a.event.logTime);
+      this.c.emit(brokerAuthorizationRecord(this.c.ctx, a.event));
     }
-    for (const s of this.sessions.values()) this.checkSession(s, w);
+    for (const s of this.sessions.allSessions()) this.checkSession(s, w);
     this.enforceBound(w);
   }
 
@@ -881,63 +643,61 @@ export class Joiner {
   private resolveEgress(e: PendingEgress): void {
     if (this.joinAtDeadline(e)) return;
     this.removeEgress(e);
-    const session = e.sessionId ? this.sessions.get(e.sessionId) : undefined;
+    const session = this.sessions.get(e.sessionId);
     // Unknown endpoint: fall back on the session's node (port-per-broker routing names it on connect).
-    const owned = e.owned ?? (this.brokerEndpoints.has(endpoint(e.remote)) || session?.nodeId === this.opts.brokerNodeId);
-    const unitId = unitKeyOf(e);
-    const unit = unitId ? this.units.get(unitId) : undefined;
+    const owned = e.owned ?? (this.brokerEndpoints.has(endpoint(e.remote)) || session?.nodeId === this.c.opts.brokerNodeId);
+    const unit = this.sessions.unitOf(e);
     if (!owned) {
       this.foreign(e, session);
       return;
     }
-    this.setOwned(session);
+    this.sessions.setOwned(session);
     const unlogged = unloggedByBroker(e);
     if (unlogged) {
-      this.stats.unloggedByDesign += 1;
-      this.emit(proxyOnlyRecord(this.ctx, e, unit, session, null));
+      this.c.stats.unloggedByDesign += 1;
+      this.c.emit(proxyOnlyRecord(this.c.ctx, e, unit, session, null));
     } else {
-      this.stats.gaps['proxy-only'] += 1;
-      this.emit(proxyOnlyRecord(this.ctx, e, unit, session, 'proxy-only'));
+      this.c.stats.gaps['proxy-only'] += 1;
+      this.c.emit(proxyOnlyRecord(this.c.ctx, e, unit, session, 'proxy-only'));
     }
-    if (unit) this.deleteUnit(unit);
+    if (unit) this.sessions.deleteUnit(unit);
   }
 
   private checkSession(s: SessionState, w: Watermarks): void {
-    const tol = this.opts.toleranceMicros;
+    const tol = this.c.opts.toleranceMicros;
     const final = w.proxy === Infinity && w.brokerRequest === Infinity;
     if (!s.orphanReported && !s.connectSeen && !s.authSeen && s.firstRequestTime !== null && w.proxy > s.firstRequestTime + tol) {
-      const owned = this.owns(s);
-      if (owned === true || (final && owned === null && this.opts.unattributedSessions === 'emit')) {
+      const owned = this.sessions.owns(s);
+      if (owned === true || (final && owned === null && this.c.opts.unattributedSessions === 'emit')) {
         s.orphanReported = true;
-        this.stats.gaps['orphan-session'] += 1;
-        this.emit(orphanSessionRecord(this.ctx, s));
-        this.touch({ kind: 'session', id: s.sessionId }, s.lastTime, s);
+        this.c.stats.gaps['orphan-session'] += 1;
+        this.c.emit(orphanSessionRecord(this.c.ctx, s));
+        this.c.touch({ kind: 'session', id: s.sessionId }, s.lastTime, s);
       }
     }
     // Wait for both sides: a request of this session may still be waiting for the broker's line.
     const horizon = s.closedTime === null ? Infinity : s.closedTime + 2 * tol;
     const closedLongAgo = w.proxy > horizon && w.brokerRequest > horizon && w.brokerAuthorizer > horizon;
     if (closedLongAgo || final) {
-      if (s.deferred.length && this.owns(s) === null && this.opts.unattributedSessions === 'emit') {
-        for (const d of s.deferred) this.emit(sessionEventRecord(this.ctx, d, s));
+      if (s.deferred.length && this.sessions.owns(s) === null && this.c.opts.unattributedSessions === 'emit') {
+        for (const d of s.deferred) this.c.emit(sessionEventRecord(this.c.ctx, d, s));
       }
       s.deferred = [];
       if (closedLongAgo) {
-        this.sessions.delete(s.sessionId);
-        this.drop({ kind: 'session', id: s.sessionId }, s.lastTime);
+        this.sessions.deleteSession(s);
       }
     }
   }
 
   /** Past the bound, evict the oldest waiting events: counted and reported, never passed off as gaps. */
   private enforceBound(w: Watermarks): void {
-    let excess = this.windowSize - this.opts.maxWindowEvents;
+    let excess = this.windowSize - this.c.opts.maxWindowEvents;
     if (excess <= 0) {
       this.reportEvictions(w);
       return;
     }
-    const evictFrom = <T extends { id: string }>(m: Map<string, T>, dropKey: (x: T) => void) => {
-      for (const x of m.values()) {
+    const evictFrom = <T>(items: IterableIterator<T>, dropKey: (x: T) => void) => {
+      for (const x of items) {
         if (excess <= 0) return;
         dropKey(x);
         excess -= 1;
@@ -949,42 +709,41 @@ export class Joiner {
     const undecided = (r: AuditRecord) => {
       r.reason = 'window-evicted';
       r.outcome = 'unknown';
-      this.emit(r);
+      this.c.emit(r);
     };
-    evictFrom(this.egress, (e) => {
+    evictFrom(this.egress.values(), (e) => {
       this.removeEgress(e);
-      const session = e.sessionId ? this.sessions.get(e.sessionId) : undefined;
-      const unitId = unitKeyOf(e);
-      if (e.owned !== false) undecided(proxyOnlyRecord(this.ctx, e, unitId ? this.units.get(unitId) : undefined, session, null));
+      const session = this.sessions.get(e.sessionId);
+      if (e.owned !== false) undecided(proxyOnlyRecord(this.c.ctx, e, this.sessions.unitOf(e), session, null));
     });
-    evictFrom(this.broker, (b) => {
+    evictFrom(this.broker.values(), (b) => {
       this.removeBroker(b);
       this.unindexBroker(b);
-      undecided(brokerOnlyRecord(this.ctx, b, null));
+      undecided(brokerOnlyRecord(this.c.ctx, b, null));
     });
-    evictFrom(this.units, (u) => this.deleteUnit(u));
-    evictFrom(this.authz, (a) => {
+    evictFrom(this.sessions.allUnits(), (u) => this.sessions.deleteUnit(u));
+    evictFrom(this.authz.values(), (a) => {
       this.authz.delete(a.id);
       remove(this.authzByKey, a.key, a);
-      this.drop({ kind: 'authorization', id: a.id }, a.event.logTime);
-      this.emit(brokerAuthorizationRecord(this.ctx, a.event));
+      this.c.drop({ kind: 'authorization', id: a.id }, a.event.logTime);
+      this.c.emit(brokerAuthorizationRecord(this.c.ctx, a.event));
     });
     this.reportEvictions(w);
   }
 
   private reportEvictions(w: Watermarks): void {
     if (this.evictedSinceReport === 0) return;
-    this.stats.evicted += this.evictedSinceReport;
+    this.c.stats.evicted += this.evictedSinceReport;
     const t = Number.isFinite(w.proxy) ? w.proxy : Number.isFinite(w.brokerRequest) ? w.brokerRequest : 0;
-    this.emit(
-      healthRecord(this.ctx, t, 'window-evicted', 'failure', { evicted: this.evictedSinceReport, maxWindowEvents: this.opts.maxWindowEvents }, [t, this.stats.evicted]),
+    this.c.emit(
+      healthRecord(this.c.ctx, t, 'window-evicted', 'failure', { evicted: this.evictedSinceReport, maxWindowEvents: this.c.opts.maxWindowEvents }, [t, this.c.stats.evicted]),
     );
     this.evictedSinceReport = 0;
   }
 
   /** Continue the counters of a previous run of the same state database (see flatStats). */
   restoreStats(flat: Record<string, number>): void {
-    restoreJoinStats(this.stats, flat);
+    restoreJoinStats(this.c.stats, flat);
   }
 
   /** End of input: every source is done, so everything still waiting is decided now. */
@@ -999,13 +758,11 @@ export class Joiner {
     for (const { key, value } of entries) {
       switch (decodeWindowKey(key)?.kind) {
         case 'session': {
-          const s = value as SessionState;
-          this.sessions.set(s.sessionId, s);
+          this.sessions.loadSession(value as SessionState);
           break;
         }
         case 'unit': {
-          const u = value as ProxyUnit;
-          this.units.set(u.id, u);
+          this.sessions.loadUnit(value as ProxyUnit);
           break;
         }
         case 'egress': {
