@@ -8,18 +8,19 @@
 // trip; the window's durable copy is written in batches by WindowStore from the changes kept here.
 
 import type { BrokerAuthFailureEvent, BrokerAuthorizationEvent, BrokerEvent, BrokerRequestEvent, ProxyEvent } from '../events.js';
-import { brokerAuthFailureRecord, brokerOnlyRecord, healthRecord, orphanSessionRecord, proxyOnlyRecord, sessionEventRecord, type RecordContext } from '../records/build.js';
+import { brokerAuthFailureRecord, type RecordContext } from '../records/build.js';
 import type { AuditRecord } from '../records/record.js';
 import { Bypass } from './bypass.js';
 import { Claims } from './claims.js';
 import { JoinContext, type JoinOptions, type Watermarks, type WindowChange } from './context.js';
+import { Deadlines } from './deadlines.js';
 import { Epochs, type PairState } from './epochs.js';
 import { restoreJoinStats, type JoinStats } from './join-stats.js';
 import { Joins } from './joins.js';
 import { Matcher } from './matching.js';
 import { Sessions } from './sessions.js';
 import type { JoinedPending, PendingAuthorization, PendingBroker, PendingEgress, ProxyUnit, SessionState } from './state.js';
-import { API_VERSIONS, unloggedByBroker } from './unlogged.js';
+import { WindowBound } from './window-bound.js';
 import { decodeWindowKey, unitKeyOf } from './window-keys.js';
 
 export type { JoinOptions, Watermarks, WindowChange } from './context.js';
@@ -34,7 +35,7 @@ export class Joiner {
   private readonly bypass: Bypass;
   private readonly joins: Joins;
   private readonly matcher: Matcher;
-  private evictedSinceReport = 0;
+  private readonly deadlines: Deadlines;
 
   constructor(opts: JoinOptions, ctx: RecordContext) {
     const c = (this.c = new JoinContext(opts, ctx));
@@ -44,6 +45,8 @@ export class Joiner {
     this.bypass = new Bypass(c, this.claims);
     this.joins = new Joins(c, this.sessions, this.claims);
     this.matcher = new Matcher(c, this.sessions, this.epochs, this.claims, this.bypass, this.joins);
+    const bound = new WindowBound(c, this.sessions, this.matcher, this.claims, () => this.windowSize);
+    this.deadlines = new Deadlines(c, this.sessions, this.matcher, this.claims, this.bypass, this.joins, bound);
   }
 
   get stats(): JoinStats {
@@ -142,156 +145,7 @@ export class Joiner {
    * it could match has delivered events past its time plus the tolerance.
    */
   advance(w: Watermarks): void {
-    this.c.wm = w;
-    this.bypass.flush();
-    this.expireEgress(w);
-    this.expireBrokers(w);
-    this.joins.tryFinishAll();
-    this.expireUnits(w);
-    this.claims.expire(w);
-    for (const s of this.sessions.allSessions()) this.checkSession(s, w);
-    this.enforceBound(w);
-  }
-
-  /** Upstream requests the request log is past: joined at the deadline, or `proxy-only`. */
-  private expireEgress(w: Watermarks): void {
-    const tol = this.c.tolerance;
-    for (const e of this.matcher.waitingEgress()) {
-      if (w.brokerRequest <= e.time + tol) break; // insertion order is proxy log order, i.e. time order
-      // Whether an ApiVersions was the start of a SASL exchange (unlogged by design) is known only
-      // once the proxy's own later events for that connection have been read.
-      if (e.apiKey === API_VERSIONS && w.proxy <= e.time + tol) continue;
-      this.resolveEgress(e);
-    }
-  }
-
-  private resolveEgress(e: PendingEgress): void {
-    if (this.matcher.joinAtDeadline(e)) return;
-    this.matcher.removeEgress(e);
-    const session = this.sessions.get(e.sessionId);
-    // Unknown endpoint: fall back on the session's node (port-per-broker routing names it on connect).
-    const owned = e.owned ?? (this.matcher.isBrokerEndpoint(e.remote) || session?.nodeId === this.c.opts.brokerNodeId);
-    const unit = this.sessions.unitOf(e);
-    if (!owned) {
-      this.matcher.foreign(e, session);
-      return;
-    }
-    this.sessions.setOwned(session);
-    if (unloggedByBroker(e)) {
-      this.c.stats.unloggedByDesign += 1;
-      this.c.emit(proxyOnlyRecord(this.c.ctx, e, unit, session, null));
-    } else {
-      this.c.stats.gaps['proxy-only'] += 1;
-      this.c.emit(proxyOnlyRecord(this.c.ctx, e, unit, session, 'proxy-only'));
-    }
-    if (unit) this.sessions.deleteUnit(unit);
-  }
-
-  /** Broker lines the proxy log (and the authorizer log) is past: joined at the deadline, or `broker-only`. */
-  private expireBrokers(w: Watermarks): void {
-    const tol = this.c.tolerance;
-    for (const b of this.matcher.waitingBrokers()) {
-      if (w.proxy <= b.event.logTime + tol || !this.claims.authorizerPast(b)) break;
-      if (this.matcher.joinBrokerAtDeadline(b)) continue;
-      this.matcher.removeBroker(b);
-      this.claims.unindex(b);
-      this.c.stats.gaps['broker-only'] += 1;
-      this.c.emit(brokerOnlyRecord(this.c.ctx, b, 'broker-only'));
-    }
-  }
-
-  /** Units no upstream request or join will finalize. */
-  private expireUnits(w: Watermarks): void {
-    const tol = this.c.tolerance;
-    for (const u of this.sessions.allUnits()) {
-      if (w.proxy <= u.lastTime + tol) continue;
-      if (this.joins.carries(u.id)) continue;
-      if (u.shortCircuit) this.sessions.finishShortCircuit(u);
-      else if (!u.forwarded) {
-        // Neither forwarded nor answered by the proxy: its egress line was lost, or only a late response remains.
-        this.c.stats.unroutedProxyRequests += 1;
-        this.sessions.deleteUnit(u);
-      } else if (w.proxy > u.lastTime + 4 * tol && w.brokerRequest > u.lastTime + 4 * tol) {
-        this.sessions.deleteUnit(u); // its upstream request was evicted; nothing will finalize it
-      }
-    }
-  }
-
-  /** Orphan sessions (no connect, no authenticate) are reported once; closed sessions leave. */
-  private checkSession(s: SessionState, w: Watermarks): void {
-    const tol = this.c.tolerance;
-    const final = w.proxy === Infinity && w.brokerRequest === Infinity;
-    if (!s.orphanReported && !s.connectSeen && !s.authSeen && s.firstRequestTime !== null && w.proxy > s.firstRequestTime + tol) {
-      const owned = this.sessions.owns(s);
-      if (owned === true || (final && owned === null && this.c.opts.unattributedSessions === 'emit')) {
-        s.orphanReported = true;
-        this.c.stats.gaps['orphan-session'] += 1;
-        this.c.emit(orphanSessionRecord(this.c.ctx, s));
-        this.sessions.touch(s);
-      }
-    }
-    // Wait for both sides: a request of this session may still be waiting for the broker's line.
-    const horizon = s.closedTime === null ? Infinity : s.closedTime + 2 * tol;
-    const closedLongAgo = w.proxy > horizon && w.brokerRequest > horizon && w.brokerAuthorizer > horizon;
-    if (closedLongAgo || final) {
-      if (s.deferred.length && this.sessions.owns(s) === null && this.c.opts.unattributedSessions === 'emit') {
-        for (const d of s.deferred) this.c.emit(sessionEventRecord(this.c.ctx, d, s));
-      }
-      s.deferred = [];
-      if (closedLongAgo) this.sessions.deleteSession(s);
-    }
-  }
-
-  /** Past the bound, evict the oldest waiting events: upstream requests, broker lines, units, authorizer lines. */
-  private enforceBound(w: Watermarks): void {
-    let excess = this.windowSize - this.c.opts.maxWindowEvents;
-    if (excess <= 0) {
-      this.reportEvictions(w);
-      return;
-    }
-    const evictFrom = <T>(items: IterableIterator<T>, evict: (x: T) => void) => {
-      for (const x of items) {
-        if (excess <= 0) return;
-        evict(x);
-        excess -= 1;
-        this.evictedSinceReport += 1;
-      }
-    };
-    const m = this.matcher;
-    evictFrom(m.waitingEgress(), (e) => {
-      m.removeEgress(e);
-      const session = this.sessions.get(e.sessionId);
-      if (e.owned !== false) this.undecided(proxyOnlyRecord(this.c.ctx, e, this.sessions.unitOf(e), session, null));
-    });
-    evictFrom(m.waitingBrokers(), (b) => {
-      m.removeBroker(b);
-      this.claims.unindex(b);
-      this.undecided(brokerOnlyRecord(this.c.ctx, b, null));
-    });
-    evictFrom(this.sessions.allUnits(), (u) => this.sessions.deleteUnit(u));
-    evictFrom(this.claims.all(), (a) => this.claims.release(a));
-    this.reportEvictions(w);
-  }
-
-  /**
-   * An evicted event is not thrown away: it is written with what is known of it, undecided
-   * (reason `window-evicted`), so the audit trail keeps the request even though its join was given up.
-   */
-  private undecided(r: AuditRecord): void {
-    r.reason = 'window-evicted';
-    r.outcome = 'unknown';
-    this.c.emit(r);
-  }
-
-  private reportEvictions(w: Watermarks): void {
-    if (this.evictedSinceReport === 0) return;
-    const stats = this.c.stats;
-    stats.evicted += this.evictedSinceReport;
-    const t = Number.isFinite(w.proxy) ? w.proxy : Number.isFinite(w.brokerRequest) ? w.brokerRequest : 0;
-    this.c.emit(
-      healthRecord(this.c.ctx, t, 'window-evicted', 'failure', { evicted: this.evictedSinceReport, maxWindowEvents: this.c.opts.maxWindowEvents }, [t, stats.evicted]),
-    );
-    this.evictedSinceReport = 0;
+    this.deadlines.advance(w);
   }
 
   /** End of input: every source is done, so everything still waiting is decided now. */
