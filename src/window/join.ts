@@ -1,399 +1,100 @@
 // The join of ../../docs/spec/join.md. See DESIGN.md beside this file for the steps, the cases
-// handled and the trade-offs.
+// handled and the trade-offs, and for which module implements which step.
 //
-// Matching runs in memory (hash maps keyed by the join keys), so an event that finds its partner
-// never costs a SQLite round trip; the window's durable copy is written in batches by WindowStore
-// from the dirty set kept here.
+// Joiner is the façade: the pipeline feeds it events and watermarks and takes records and window
+// changes; the parts below do the work, each owning its own maps and writing records and window
+// changes through one shared JoinContext (so both keep one order). Matching runs in memory (hash
+// maps keyed by the join keys), so an event that finds its partner never costs a SQLite round
+// trip; the window's durable copy is written in batches by WindowStore from the changes kept here.
 
-import type {
-  BrokerEvent,
-  BrokerAuthFailureEvent,
-  BrokerAuthorizationEvent,
-  BrokerRequestEvent,
-  Endpoint,
-  ProxyEvent,
-} from '../events.js';
-import {
-  brokerAuthFailureRecord,
-  brokerAuthorizationRecord,
-  brokerEventKey,
-  brokerOnlyRecord,
-  egressEventKey,
-  healthRecord,
-  joinedRecord,
-  orphanSessionRecord,
-  proxyOnlyRecord,
-  sessionEventRecord,
-  shortCircuitRecord,
-  type RecordContext,
-} from '../records/build.js';
+import type { BrokerAuthFailureEvent, BrokerAuthorizationEvent, BrokerEvent, BrokerRequestEvent, ProxyEvent } from '../events.js';
+import { brokerAuthFailureRecord, type RecordContext } from '../records/build.js';
 import type { AuditRecord } from '../records/record.js';
-import { stableId } from '../records/id.js';
-import type {
-  DeferredProxyRecord,
-  JoinedPending,
-  PendingAuthorization,
-  PendingBroker,
-  PendingEgress,
-  ProxyUnit,
-  SessionState,
-} from './state.js';
+import { Bypass } from './bypass.js';
+import { Claims } from './claims.js';
+import { JoinContext, type JoinOptions, type Watermarks, type WindowChange } from './context.js';
+import { Deadlines } from './deadlines.js';
+import { Epochs, type PairState } from './epochs.js';
+import { restoreJoinStats, type JoinStats } from './join-stats.js';
+import { Joins } from './joins.js';
+import { Matcher } from './matching.js';
+import { Sessions } from './sessions.js';
+import type { JoinedPending, PendingAuthorization, PendingBroker, PendingEgress, ProxyUnit, SessionState } from './state.js';
+import { WindowBound } from './window-bound.js';
+import { decodeWindowKey, unitKeyOf } from './window-keys.js';
 
-export interface JoinOptions {
-  brokerNodeId: number;
-  /** IP literals of the proxy hosts, as the broker writes them in connection ids. */
-  proxyAddresses: string[];
-  /** How far apart the two sides' clocks and logging points may be, µs. */
-  toleranceMicros: number;
-  /** `report`: broker requests from non-proxy peers are `bypass` gaps; `allow`: plain request records. */
-  bypassPolicy: 'report' | 'allow';
-  /** Proxy events of sessions that cannot be tied to any broker: emit them here, or leave them to another sidecar. */
-  unattributedSessions: 'emit' | 'drop';
-  /** Upper bound of events held in the window; past it the oldest are evicted and reported. */
-  maxWindowEvents: number;
-  /** Listener endpoints (`ip:port`) of this broker, when known up front; others are learned from the request log. */
-  brokerEndpoints?: string[];
-  /**
-   * Listener names that carry only cluster-internal traffic (controller, replication): their
-   * requests are records, never gaps, whoever the peer is. Compared case-insensitively.
-   */
-  internalListeners?: string[];
-  /** Track window changes for the durable store (live runs). A replay starts over anyway: off. Default on. */
-  durable?: boolean;
-}
-
-export interface Watermarks {
-  proxy: number;
-  brokerRequest: number;
-  brokerAuthorizer: number;
-}
-
-export interface JoinStats {
-  joined: { exact: number; probable: number; ambiguous: number };
-  gaps: { 'proxy-only': number; 'broker-only': number; bypass: number; 'orphan-session': number };
-  shortCircuited: number;
-  unloggedByDesign: number;
-  /** Requests on an internal listener (broker ↔ controller, replication): records, not gaps. */
-  internalRequests: number;
-  otherBrokerIgnored: number;
-  unroutedProxyRequests: number;
-  evicted: number;
-  records: Record<string, number>;
-}
-
-/** One change to the durable window: `value` null means delete. */
-export interface WindowChange {
-  key: string;
-  time: number;
-  value: unknown | null;
-}
-
-// SASL frames exchanged during authentication are handled by the broker's network thread and never
-// reach kafka.request.logger (broker-log-formats §2.5); ApiVersions sent before them neither.
-const API_VERSIONS = 18;
-const SASL_HANDSHAKE = 17;
-const SASL_AUTHENTICATE = 36;
-
-interface PairState {
-  key: string;
-  epoch: number;
-  lastCorr: number;
-  /** epoch number → broker connection id it was bound to by an exact match. */
-  bindings: Record<string, string>;
-}
-
-const INT32_MAX = 2147483647;
-/** Authorizer timestamps are whole milliseconds: allow one either side, µs. */
-const AUTHZ_SLACK = 1000;
-
-function ep(e: Endpoint): string {
-  return `${e.host}:${e.port}`;
-}
-
-function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
-  const list = m.get(k);
-  if (list) list.push(v);
-  else m.set(k, [v]);
-}
-
-function addToSet<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
-  const set = m.get(k);
-  if (set) set.add(v);
-  else m.set(k, new Set([v]));
-}
-
-function removeFromSet<K, V>(m: Map<K, Set<V>>, k: K, v: V): void {
-  const set = m.get(k);
-  if (!set) return;
-  set.delete(v);
-  if (set.size === 0) m.delete(k);
-}
-
-function remove<K, V>(m: Map<K, V[]>, k: K, v: V): void {
-  const list = m.get(k);
-  if (!list) return;
-  const i = list.indexOf(v);
-  if (i >= 0) list.splice(i, 1);
-  if (list.length === 0) m.delete(k);
-}
-
-/**
- * How near in time an exact partner must be to be taken on arrival. One ephemeral port holds one
- * connection at a time, and a reused port's earlier or later connection reaches the same upstream
- * id seconds or minutes away, while the true partner is as far as the two clocks disagree (NTP:
- * milliseconds). Under skew between the logs (a replay reads each source a batch ahead; a live
- * proxy log can lag) lines of two lifetimes of one port can be waiting at once; a greedy match
- * across them would bind the connection to the wrong proxy connection and turn its whole life
- * into false gaps. So a candidate further than this is taken only at the deadline, when no nearer
- * one can still arrive (resolveEgress, the broker-only step of advance); candidates within this
- * of the nearest stay rivals (`ambiguous`).
- */
-export const SAME_LIFETIME_MICROS = 1_000_000;
-
-/**
- * When an egress happened, for matching: the middle of the interval its logged time stands for. A
- * layout that writes whole seconds (Kroxylicious's text layout) logs 10:15:02 for anything in
- * 10:15:02.000–.999, so such an event is compared from 10:15:02.5 with half a second more slack.
- */
-function egressTime(e: PendingEgress): number {
-  return e.precisionMicros ? e.time + e.precisionMicros / 2 : e.time;
-}
-
-function egressSlack(e: PendingEgress): number {
-  return e.precisionMicros ? e.precisionMicros / 2 : 0;
-}
-
-/** The candidates near enough to `t` to be taken now, nearest first (see SAME_LIFETIME_MICROS). */
-function nearNow<T>(candidates: T[], timeOf: (x: T) => number, t: number, slack: (x: T) => number = () => 0): T[] {
-  // Nearly every arrival has no candidate or one: answer those without new arrays.
-  if (candidates.length === 0) return candidates;
-  if (candidates.length === 1) return Math.abs(timeOf(candidates[0]!) - t) <= SAME_LIFETIME_MICROS + slack(candidates[0]!) ? candidates : [];
-  return nearest(candidates.filter((x) => Math.abs(timeOf(x) - t) <= SAME_LIFETIME_MICROS + slack(x)), timeOf, t);
-}
-
-/** The nearest candidate and its rivals (within SAME_LIFETIME_MICROS of it), nearest first. */
-function nearest<T>(candidates: T[], timeOf: (x: T) => number, t: number): T[] {
-  if (candidates.length < 2) return candidates;
-  const byDistance = candidates.map((x) => ({ x, d: Math.abs(timeOf(x) - t) })).sort((a, b) => a.d - b.d);
-  const limit = byDistance[0]!.d + SAME_LIFETIME_MICROS;
-  return byDistance.filter((c) => c.d <= limit).map((c) => c.x);
-}
-
-export function emptyJoinStats(): JoinStats {
-  return {
-    joined: { exact: 0, probable: 0, ambiguous: 0 },
-    gaps: { 'proxy-only': 0, 'broker-only': 0, bypass: 0, 'orphan-session': 0 },
-    shortCircuited: 0,
-    unloggedByDesign: 0,
-    internalRequests: 0,
-    otherBrokerIgnored: 0,
-    unroutedProxyRequests: 0,
-    evicted: 0,
-    records: {},
-  };
-}
+export type { JoinOptions, Watermarks, WindowChange } from './context.js';
+export { emptyJoinStats, type JoinStats } from './join-stats.js';
+export { SAME_LIFETIME_MICROS } from './nearness.js';
 
 export class Joiner {
-  readonly stats: JoinStats = emptyJoinStats();
+  private readonly c: JoinContext;
+  private readonly sessions: Sessions;
+  private readonly epochs: Epochs;
+  private readonly claims: Claims;
+  private readonly bypass: Bypass;
+  private readonly joins: Joins;
+  private readonly matcher: Matcher;
+  private readonly deadlines: Deadlines;
 
-  private out: AuditRecord[] = [];
-  private dirty = new Map<string, WindowChange>();
-  private readonly proxyAddresses: Set<string>;
-  private readonly internalListeners: Set<string>;
-  private readonly brokerEndpoints = new Set<string>();
+  constructor(opts: JoinOptions, ctx: RecordContext) {
+    const c = (this.c = new JoinContext(opts, ctx));
+    this.sessions = new Sessions(c);
+    this.epochs = new Epochs(c);
+    this.claims = new Claims(c, (b) => this.touchBroker(b));
+    this.bypass = new Bypass(c, this.claims);
+    this.joins = new Joins(c, this.sessions, this.claims);
+    this.matcher = new Matcher(c, this.sessions, this.epochs, this.claims, this.bypass, this.joins);
+    const bound = new WindowBound(c, this.sessions, this.matcher, this.claims, () => this.windowSize);
+    this.deadlines = new Deadlines(c, this.sessions, this.matcher, this.claims, this.bypass, this.joins, bound);
+  }
 
-  private sessions = new Map<string, SessionState>();
-  private units = new Map<string, ProxyUnit>();
-  private egress = new Map<string, PendingEgress>();
-  private egressFull = new Map<string, PendingEgress[]>();
-  private egressPartial = new Map<string, PendingEgress[]>();
-  private broker = new Map<string, PendingBroker>();
-  private brokerFull = new Map<string, PendingBroker[]>();
-  private brokerPartial = new Map<string, PendingBroker[]>();
-  private joinedByUnit = new Map<string, JoinedPending>();
-  /** Bypass lines waiting only for the authorizer log to catch up (their decisions may still arrive). */
-  private bypass = new Map<string, PendingBroker>();
-  /** Every broker line not yet emitted, by authorizer key, so a late authorizer line still finds it. */
-  private brokerByAuthzKey = new Map<string, Set<PendingBroker>>();
-  private brokerJoinedId = new Map<string, string>();
-  /** The latest watermarks given to advance(). */
-  private wm: Watermarks = { proxy: -Infinity, brokerRequest: -Infinity, brokerAuthorizer: -Infinity };
-  private joined = new Map<string, JoinedPending>();
-  private authz = new Map<string, PendingAuthorization>();
-  private authzByKey = new Map<string, PendingAuthorization[]>();
-  private pairs = new Map<string, PairState>();
-  private connToEpoch = new Map<string, string>();
-  private apiVersionsByEpoch = new Map<string, string>();
-  private evictedSinceReport = 0;
-  private readonly durable: boolean;
-
-  constructor(
-    private readonly opts: JoinOptions,
-    private readonly ctx: RecordContext,
-  ) {
-    this.proxyAddresses = new Set(opts.proxyAddresses);
-    this.internalListeners = new Set((opts.internalListeners ?? []).map((l) => l.toUpperCase()));
-    this.durable = opts.durable ?? true;
-    for (const e of opts.brokerEndpoints ?? []) this.brokerEndpoints.add(e);
+  get stats(): JoinStats {
+    return this.c.stats;
   }
 
   get brokerNodeId(): number {
-    return this.opts.brokerNodeId;
+    return this.c.opts.brokerNodeId;
   }
 
   /** Records finalized since the last call, in finalization order. */
   takeRecords(): AuditRecord[] {
-    const r = this.out;
-    this.out = [];
-    return r;
+    return this.c.takeRecords();
   }
 
   /** Window changes since the last call, for the durable store. */
   takeChanges(): WindowChange[] {
-    const c = [...this.dirty.values()];
-    this.dirty.clear();
-    return c;
+    return this.c.takeChanges();
   }
 
   get windowSize(): number {
-    return this.egress.size + this.broker.size + this.units.size + this.joined.size + this.bypass.size + this.authz.size + this.sessions.size;
+    const { matcher, sessions } = this;
+    return matcher.egressCount + matcher.brokerCount + sessions.unitCount + this.joins.size + this.bypass.size + this.claims.size + sessions.sessionCount;
   }
 
-  private emit(r: AuditRecord): void {
-    this.stats.records[r.kind] = (this.stats.records[r.kind] ?? 0) + 1;
-    this.out.push(r);
-  }
-
-  private touch(key: string, time: number, value: unknown): void {
-    if (this.durable) this.dirty.set(key, { key, time, value });
-  }
-
-  private drop(key: string, time: number): void {
-    if (this.durable) this.dirty.set(key, { key, time, value: null });
-  }
-
-  // ---------------------------------------------------------------- proxy side
+  // ---------------------------------------------------------------- proxy side (steps 3–5)
 
   addProxy(ev: ProxyEvent): void {
     const time = ev.time;
     if (time === null) return; // unanchored P3 events are held upstream of the join
-    const session = ev.sessionId ? this.session(ev, time) : undefined;
+    const session = ev.sessionId ? this.sessions.session(ev, time) : undefined;
     switch (ev.kind) {
-      case 'client-connect':
-        if (session) {
-          session.connectSeen = true;
-          this.sessionRecord(session, ev, time, 'connection');
-        }
-        return;
-      case 'client-authenticate':
-        if (session) {
-          session.authSeen = true;
-          if (ev.status === null && ev.principals?.length) session.principals = ev.principals;
-          if (ev.mechanism) session.mechanism = ev.mechanism;
-          this.sessionRecord(session, ev, time, 'authentication');
-        }
-        return;
-      case 'client-close':
-        if (session) {
-          session.closedTime = time;
-          this.sessionRecord(session, ev, time, 'connection');
-        }
-        return;
       case 'server-connect':
-        if (ev.upstream?.local && ev.upstream.remote) this.newEpoch(ev.upstream.remote, ev.upstream.local);
-        return;
-      case 'authorization':
-        if (ev.clientCorrelationId !== undefined && session) {
-          const unit = this.unit(session.sessionId, ev.clientCorrelationId, time);
-          if (ev.authorization) unit.authorizations.push(ev.authorization);
-          if (ev.apiKey !== undefined && unit.apiKey === null) unit.apiKey = ev.apiKey;
-          this.touch(`u:${unit.id}`, unit.lastTime, unit);
-        } else if (session) {
-          this.sessionRecord(session, ev, time, 'authorization');
-        }
-        return;
-      case 'request-ingress':
-        if (session && ev.clientCorrelationId !== undefined) {
-          const unit = this.unit(session.sessionId, ev.clientCorrelationId, time);
-          unit.ingressTime = time;
-          unit.apiKey = ev.apiKey ?? unit.apiKey;
-          unit.apiVersion = ev.apiVersion ?? unit.apiVersion;
-          if (ev.clientId !== undefined) unit.clientId = ev.clientId;
-          if (ev.resources) unit.resources = ev.resources;
-          this.markRequest(session, time);
-          this.touch(`u:${unit.id}`, unit.lastTime, unit);
-        }
-        return;
-      case 'short-circuit':
-        if (session && ev.clientCorrelationId !== undefined) {
-          const unit = this.unit(session.sessionId, ev.clientCorrelationId, time);
-          unit.shortCircuit = { time, errorCode: ev.errorCode ?? null, filter: ev.filter ?? null, status: ev.status };
-          unit.apiKey = unit.apiKey ?? ev.apiKey ?? null;
-          this.markRequest(session, time);
-          if (unit.response) this.finishShortCircuit(unit);
-          else this.touch(`u:${unit.id}`, unit.lastTime, unit);
-        }
-        return;
-      case 'response-egress':
-        if (session && ev.clientCorrelationId !== undefined) {
-          const unit = this.unit(session.sessionId, ev.clientCorrelationId, time);
-          unit.response = { time, errorCode: ev.errorCode ?? null };
-          const j = this.joinedByUnit.get(unit.id);
-          if (j) {
-            j.responseSeen = true;
-            this.tryFinishJoined(j);
-          }
-          else if (unit.shortCircuit) this.finishShortCircuit(unit);
-          else this.touch(`u:${unit.id}`, unit.lastTime, unit);
-        }
+        if (ev.upstream?.local && ev.upstream.remote) this.epochs.newEpoch(ev.upstream.remote, ev.upstream.local);
         return;
       case 'request-egress':
       case 'request-inject':
-        this.addEgress(ev, time, session);
+        this.matcher.addEgress(ev, time, session);
+        return;
+      case 'response-egress':
+        if (session && ev.clientCorrelationId !== undefined) this.joins.respond(this.sessions.unit(session.sessionId, ev.clientCorrelationId, time), ev, time);
         return;
       default:
-        return; // proxy-start/stop, server-close, data-access, other: no record of their own (see DESIGN.md)
+        // client-connect/authenticate/close, authorization, request-ingress, short-circuit; the
+        // rest (proxy-start/stop, server-close, data-access, other) has no record of its own.
+        if (session) this.sessions.add(session, ev, time);
+        return;
     }
-  }
-
-  private session(ev: ProxyEvent, time: number): SessionState {
-    const id = ev.sessionId as string;
-    let s = this.sessions.get(id);
-    if (!s) {
-      s = {
-        sessionId: id,
-        executionId: null,
-        instance: null,
-        virtualCluster: null,
-        clientAddress: null,
-        principals: null,
-        mechanism: null,
-        nodeId: null,
-        connectSeen: false,
-        authSeen: false,
-        firstRequestTime: null,
-        closedTime: null,
-        lastTime: time,
-        hasOwnedTraffic: false,
-        orphanReported: false,
-        deferred: [],
-      };
-      this.sessions.set(id, s);
-    }
-    // Every P1/P2 event carries the full actor; keep the latest view of it.
-    if (ev.executionId) s.executionId = ev.executionId;
-    if (ev.instance) s.instance = ev.instance;
-    if (ev.virtualCluster) s.virtualCluster = ev.virtualCluster;
-    if (ev.clientAddress) s.clientAddress = ev.clientAddress;
-    if (ev.principals?.length && ev.kind !== 'client-authenticate') s.principals = ev.principals;
-    if (ev.nodeId !== undefined && (ev.kind === 'client-connect' || s.nodeId === null)) s.nodeId = ev.nodeId;
-    if (time > s.lastTime) s.lastTime = time;
-    this.touch(`s:${id}`, s.lastTime, s);
-    return s;
-  }
-
-  private markRequest(s: SessionState, time: number): void {
-    if (s.firstRequestTime === null) s.firstRequestTime = time;
   }
 
   /**
@@ -402,230 +103,10 @@ export class Joiner {
    * replay may pass over them before parsing (prefilter.ts).
    */
   isForeignSession(sessionId: string): boolean {
-    const s = this.sessions.get(sessionId);
-    return s !== undefined && s.nodeId !== null && s.nodeId !== this.opts.brokerNodeId && !s.hasOwnedTraffic;
+    return this.sessions.isForeign(sessionId);
   }
 
-  /** Is this session one this sidecar speaks for? true / false / null (not known yet). */
-  private owns(s: SessionState): boolean | null {
-    if (s.nodeId !== null) return s.nodeId === this.opts.brokerNodeId;
-    if (s.hasOwnedTraffic) return true;
-    return null;
-  }
-
-  private sessionRecord(s: SessionState, ev: ProxyEvent, time: number, kind: DeferredProxyRecord['kind']): void {
-    const d: DeferredProxyRecord = {
-      kind,
-      action: ev.action,
-      time,
-      status: ev.status,
-      reason: ev.reason,
-      principals: ev.principals ?? null,
-      mechanism: ev.mechanism ?? null,
-      authorization: ev.authorization ?? null,
-      resources: ev.resources ?? [],
-      clientCorrelationId: ev.clientCorrelationId ?? null,
-      // Plain and unambiguous (a JSON array); the record id hashes it.
-      key: JSON.stringify([s.sessionId, ev.action, time, ev.status, ev.authorization ?? null, ev.resources ?? null]),
-    };
-    if (ev.dialect === 'P4') d.dialect = 'P4';
-    const owned = this.owns(s);
-    if (owned === true) this.emit(sessionEventRecord(this.ctx, d, s));
-    else if (owned === null) {
-      s.deferred.push(d);
-      this.touch(`s:${s.sessionId}`, s.lastTime, s);
-    }
-  }
-
-  private releaseDeferred(s: SessionState): void {
-    if (!s.deferred.length) return;
-    if (this.owns(s) === true) for (const d of s.deferred) this.emit(sessionEventRecord(this.ctx, d, s));
-    s.deferred = [];
-    this.touch(`s:${s.sessionId}`, s.lastTime, s);
-  }
-
-  private setOwned(s: SessionState | undefined): void {
-    if (!s || s.hasOwnedTraffic) return;
-    s.hasOwnedTraffic = true;
-    this.releaseDeferred(s);
-  }
-
-  private unit(sessionId: string, clientCorr: number, time: number): ProxyUnit {
-    const id = `${sessionId}|${clientCorr}`;
-    let u = this.units.get(id);
-    if (!u) {
-      u = {
-        id,
-        sessionId,
-        clientCorrelationId: clientCorr,
-        apiKey: null,
-        apiVersion: null,
-        clientId: null,
-        ingressTime: null,
-        authorizations: [],
-        resources: [],
-        shortCircuit: null,
-        response: null,
-        forwarded: false,
-        lastTime: time,
-      };
-      this.units.set(id, u);
-    }
-    if (time > u.lastTime) u.lastTime = time;
-    return u;
-  }
-
-  private deleteUnit(u: ProxyUnit): void {
-    this.units.delete(u.id);
-    this.drop(`u:${u.id}`, u.lastTime);
-  }
-
-  private pairState(remote: Endpoint, local: Endpoint): PairState {
-    const key = `${ep(remote)}|${ep(local)}`;
-    let p = this.pairs.get(key);
-    if (!p) {
-      p = { key, epoch: 0, lastCorr: -1, bindings: {} };
-      this.pairs.set(key, p);
-    }
-    return p;
-  }
-
-  private newEpoch(remote: Endpoint, local: Endpoint): void {
-    const p = this.pairState(remote, local);
-    p.epoch += 1;
-    p.lastCorr = -1;
-    this.prunePair(p);
-    this.touch(`p:${p.key}`, 0, p);
-  }
-
-  /** Keep bindings of the last few epochs only: older connections on this port are long closed. */
-  private prunePair(p: PairState): void {
-    for (const k of Object.keys(p.bindings)) {
-      if (Number(k) < p.epoch - 2) {
-        const conn = p.bindings[k] as string;
-        this.connToEpoch.delete(conn);
-        delete p.bindings[k];
-      }
-    }
-  }
-
-  private addEgress(ev: ProxyEvent, time: number, session: SessionState | undefined): void {
-    const remote = ev.upstream?.remote;
-    if (!remote || ev.upstreamCorrelationId === undefined || ev.apiKey === undefined) return; // parsers reject these
-    const local = ev.upstream?.local ?? null;
-    const corr = ev.upstreamCorrelationId;
-    let epoch: string | null = null;
-    if (local) {
-      // Upstream ids count up from 0 per connection (CorrelationManager); a step back means the
-      // ephemeral port now belongs to a new connection, unless the int32 counter wrapped.
-      const p = this.pairState(remote, local);
-      const wrapped = p.lastCorr > INT32_MAX - 100_000 && corr < -INT32_MAX + 100_000;
-      if (corr <= p.lastCorr && !wrapped) {
-        p.epoch += 1;
-        this.prunePair(p);
-      }
-      p.lastCorr = corr;
-      epoch = `${p.key}#${p.epoch}`;
-      if (ev.apiKey === SASL_HANDSHAKE || ev.apiKey === SASL_AUTHENTICATE) this.markSaslStart(epoch);
-      this.touch(`p:${p.key}`, 0, p);
-    }
-    const e: PendingEgress = {
-      id: '',
-      time,
-      sessionId: ev.sessionId ?? null,
-      executionId: ev.executionId ?? null,
-      clientCorrelationId: ev.kind === 'request-inject' ? null : ev.clientCorrelationId ?? null,
-      upstreamCorrelationId: corr,
-      apiKey: ev.apiKey,
-      apiVersion: ev.apiVersion ?? null,
-      clientId: ev.clientId,
-      origin: ev.kind === 'request-inject' ? 'filter' : 'client',
-      filter: ev.filter ?? null,
-      local,
-      remote,
-      nodeId: ev.nodeId ?? null,
-      epoch,
-      fullKey: local ? `${ep(remote)}|${ep(local)}|${corr}|${ev.apiKey}` : null,
-      partialKey: `${ep(remote)}|${corr}|${ev.apiKey}`,
-      owned: null,
-    };
-    // Set only when the dialect says so, so the window state of the other dialects stays as it was.
-    if (ev.timePrecisionMicros) e.precisionMicros = ev.timePrecisionMicros;
-    if (ev.responseLogged === false) e.responseLogged = false;
-    if (ev.binding) e.binding = ev.binding;
-    if (ev.dialect === 'P4' && ev.clientAddress) e.clientAddress = ev.clientAddress;
-    if (ev.dialect === 'P4') e.dialect = 'P4';
-    e.id = egressEventKey(e);
-    if (session) this.markRequest(session, time);
-    if (e.clientCorrelationId !== null && session) {
-      const unit = this.unit(session.sessionId, e.clientCorrelationId, time);
-      unit.forwarded = true;
-      if (unit.apiKey === null) unit.apiKey = e.apiKey;
-      if (e.clientId === undefined && unit.clientId !== null) e.clientId = unit.clientId;
-      this.touch(`u:${unit.id}`, unit.lastTime, unit);
-    }
-
-    if (e.nodeId !== null) e.owned = e.nodeId === this.opts.brokerNodeId;
-    else if (this.brokerEndpoints.has(ep(remote))) e.owned = true;
-    else if (session?.nodeId != null && session.nodeId !== this.opts.brokerNodeId) e.owned = false; // port-per-broker: another node's session
-    if (e.owned === false) {
-      this.foreign(e, session);
-      return;
-    }
-    if (e.owned) this.setOwned(session);
-
-    const candidates = (e.fullKey ? this.brokerFull.get(e.fullKey) : this.brokerPartial.get(e.partialKey)) ?? [];
-    const compatible = candidates.filter((b) => this.compatible(e, b, e.fullKey === null));
-    const ok = e.fullKey ? nearNow(compatible, (b) => b.event.receiveTime, egressTime(e), () => egressSlack(e)) : compatible;
-    if (ok.length === 0) {
-      this.egress.set(e.id, e);
-      if (e.fullKey) push(this.egressFull, e.fullKey, e);
-      else push(this.egressPartial, e.partialKey, e);
-      if (e.apiKey === API_VERSIONS && e.epoch) this.apiVersionsByEpoch.set(e.epoch, e.id);
-      this.touch(`e:${e.id}`, e.time, e);
-      return;
-    }
-    this.joinCandidates(e, ok, e.fullKey ? 'exact' : 'probable');
-  }
-
-  /** An ApiVersions still waiting on this connection opened a SASL exchange: the broker will not log it. */
-  private markSaslStart(epoch: string): void {
-    const id = this.apiVersionsByEpoch.get(epoch);
-    const e = id === undefined ? undefined : this.egress.get(id);
-    if (!e) return;
-    e.saslStart = true;
-    this.touch(`e:${e.id}`, e.time, e);
-  }
-
-  /** Traffic to another broker: that broker's sidecar reports it. */
-  private foreign(e: PendingEgress, session: SessionState | undefined): void {
-    this.stats.otherBrokerIgnored += 1;
-    if (e.clientCorrelationId !== null && session) {
-      const u = this.units.get(`${session.sessionId}|${e.clientCorrelationId}`);
-      if (u) this.deleteUnit(u);
-    }
-  }
-
-  private compatible(e: PendingEgress, b: PendingBroker, partial: boolean): boolean {
-    const ev = b.event;
-    if (Math.abs(e.time - ev.receiveTime) > this.opts.toleranceMicros) return false;
-    if (e.clientId !== undefined && e.clientId !== null && ev.clientId !== null && e.clientId !== ev.clientId) {
-      // Injected requests set no clientId; the broker may render the header default as "" or null.
-      if (!(e.clientId === '' && ev.clientId === '')) return false;
-    }
-    if (e.apiVersion !== null && e.apiVersion !== ev.apiVersion) return false;
-    if (partial) return this.proxyAddresses.has(ev.connection.remote.host);
-    const bound = this.connToEpoch.get(ev.connection.raw);
-    if (bound !== undefined && bound !== e.epoch) return false;
-    if (e.epoch) {
-      const [pairKey, n] = e.epoch.split('#') as [string, string];
-      const conn = this.pairs.get(pairKey)?.bindings[n];
-      if (conn !== undefined && conn !== ev.connection.raw) return false;
-    }
-    return true;
-  }
-
-  // ---------------------------------------------------------------- broker side
+  // ---------------------------------------------------------------- broker side (steps 5–6, claims)
 
   /** A broker event of any of the three broker logs. */
   addBroker(ev: BrokerEvent): void {
@@ -635,460 +116,36 @@ export class Joiner {
   }
 
   addBrokerRequest(ev: BrokerRequestEvent): void {
-    const remoteHost = ev.connection.remote.host;
-    const b: PendingBroker = {
-      id: brokerEventKey(this.ctx, ev),
-      event: ev,
-      fullKey: `${ep(ev.connection.local)}|${ep(ev.connection.remote)}|${ev.correlationId}|${ev.apiKey}`,
-      partialKey: `${ep(ev.connection.local)}|${ev.correlationId}|${ev.apiKey}`,
-      authorizations: this.claimAuthorizations(ev),
-    };
-    addToSet(this.brokerByAuthzKey, this.authzKeyOf(ev), b);
-    if (this.internalListeners.has(ev.listener.toUpperCase())) b.internal = true;
-    if (b.internal || !this.proxyAddresses.has(remoteHost)) {
-      // Not a proxy connection: cluster-internal traffic, or a client that goes around the proxy
-      // (or, by policy, allowed direct traffic). Nothing can match it; it waits only for its
-      // authorizer lines.
-      this.bypass.set(b.id, b);
-      this.touch(`y:${b.id}`, ev.logTime, b);
-      this.flushBypass();
-      return;
-    }
-    this.learnEndpoint(ep(ev.connection.local));
-
-    let ok = nearNow(
-      (this.egressFull.get(b.fullKey) ?? []).filter((e) => this.compatible(e, b, false)),
-      egressTime,
-      ev.receiveTime,
-      egressSlack,
-    );
-    let quality: JoinedPending['quality'] = 'exact';
-    if (ok.length === 0) {
-      ok = (this.egressPartial.get(b.partialKey) ?? []).filter((e) => this.compatible(e, b, true));
-      quality = 'probable';
-    }
-    if (ok.length === 0) {
-      this.broker.set(b.id, b);
-      push(this.brokerFull, b.fullKey, b);
-      push(this.brokerPartial, b.partialKey, b);
-      this.touch(`b:${b.id}`, ev.logTime, b);
-      return;
-    }
-    if (ok.length > 1) {
-      quality = 'ambiguous';
-      for (const other of ok.slice(1)) this.removeEgress(other);
-    }
-    this.join(ok[0] as PendingEgress, b, quality, ok.length > 1 ? ok.map((e) => e.id) : []);
-  }
-
-  private learnEndpoint(endpoint: string): void {
-    if (this.brokerEndpoints.has(endpoint)) return;
-    this.brokerEndpoints.add(endpoint);
-    this.touch('m:endpoints', 0, [...this.brokerEndpoints]);
-    // Egress waiting with unknown ownership to this endpoint is now known to be ours.
-    for (const e of this.egress.values()) {
-      if (e.owned === null && ep(e.remote) === endpoint) {
-        e.owned = true;
-        this.setOwned(e.sessionId ? this.sessions.get(e.sessionId) : undefined);
-      }
-    }
-  }
-
-  private join(e: PendingEgress, b: PendingBroker, quality: JoinedPending['quality'], candidates: string[]): void {
-    this.removeEgress(e);
-    this.removeBroker(b);
-    e.owned = true;
-    const session = e.sessionId ? this.sessions.get(e.sessionId) : undefined;
-    this.setOwned(session);
-    if (quality === 'exact' && e.epoch) {
-      const [pairKey, n] = e.epoch.split('#') as [string, string];
-      const p = this.pairs.get(pairKey);
-      if (p && p.bindings[n] === undefined) {
-        p.bindings[n] = b.event.connection.raw;
-        this.connToEpoch.set(b.event.connection.raw, e.epoch);
-        this.touch(`p:${p.key}`, 0, p);
-      }
-    }
-    this.stats.joined[quality] += 1;
-    const j: JoinedPending = {
-      // A broker event joins at most one egress, so its key names the pair (a plain key: no hash).
-      id: b.id,
-      egress: e,
-      broker: b,
-      quality,
-      candidates,
-      readyAt: b.event.logTime + this.opts.toleranceMicros,
-      responseSeen: false,
-    };
-    const unitId = e.sessionId !== null && e.clientCorrelationId !== null ? `${e.sessionId}|${e.clientCorrelationId}` : null;
-    const unit = unitId ? this.units.get(unitId) : undefined;
-    // No answer to wait for when there is no client request behind it, or no response (acks=0).
-    j.responseSeen = !unit || unit.response !== null || b.event.noResponse || e.responseLogged === false;
-    this.joined.set(j.id, j);
-    this.brokerJoinedId.set(b.id, j.id);
-    if (unit) this.joinedByUnit.set(unit.id, j);
-    this.touch(`j:${j.id}`, b.event.logTime, j);
-    this.tryFinishJoined(j);
-  }
-
-  /** The authorizer log has delivered everything logged up to this broker line (its lines come first). */
-  private authorizerPast(b: PendingBroker): boolean {
-    return this.wm.brokerAuthorizer > b.event.logTime + AUTHZ_SLACK;
-  }
-
-  private tryFinishJoined(j: JoinedPending): void {
-    if (!this.authorizerPast(j.broker)) return;
-    if (j.responseSeen || this.wm.proxy > j.readyAt) this.finishJoined(j);
-  }
-
-  private flushBypass(): void {
-    for (const b of this.bypass.values()) {
-      if (!this.authorizerPast(b)) continue;
-      this.bypass.delete(b.id);
-      this.drop(`y:${b.id}`, b.event.logTime);
-      this.unindexBroker(b);
-      if (b.internal) {
-        this.stats.internalRequests += 1;
-        this.emit(brokerOnlyRecord(this.ctx, b, null, true));
-      } else if (this.opts.bypassPolicy === 'report') {
-        this.stats.gaps.bypass += 1;
-        this.emit(brokerOnlyRecord(this.ctx, b, 'bypass'));
-      } else {
-        this.emit(brokerOnlyRecord(this.ctx, b, null));
-      }
-    }
-  }
-
-  private unindexBroker(b: PendingBroker): void {
-    removeFromSet(this.brokerByAuthzKey, this.authzKeyOf(b.event), b);
-    this.brokerJoinedId.delete(b.id);
-  }
-
-  private finishJoined(j: JoinedPending): void {
-    const e = j.egress;
-    const unitId = e.sessionId !== null && e.clientCorrelationId !== null ? `${e.sessionId}|${e.clientCorrelationId}` : null;
-    const unit = unitId ? this.units.get(unitId) : undefined;
-    const session = e.sessionId ? this.sessions.get(e.sessionId) : undefined;
-    this.emit(joinedRecord(this.ctx, j, unit, session));
-    this.unindexBroker(j.broker);
-    if (this.joined.delete(j.id)) this.drop(`j:${j.id}`, j.broker.event.logTime);
-    if (unit) {
-      this.joinedByUnit.delete(unit.id);
-      this.deleteUnit(unit);
-    }
-  }
-
-  private finishShortCircuit(u: ProxyUnit): void {
-    const s = this.sessions.get(u.sessionId);
-    const owned = s ? this.owns(s) : null;
-    if (owned === true || (owned === null && this.opts.unattributedSessions === 'emit')) {
-      this.stats.shortCircuited += 1;
-      this.emit(shortCircuitRecord(this.ctx, u, s));
-    }
-    this.deleteUnit(u);
-  }
-
-  private removeEgress(e: PendingEgress): void {
-    if (!this.egress.delete(e.id)) return;
-    if (e.epoch && this.apiVersionsByEpoch.get(e.epoch) === e.id) this.apiVersionsByEpoch.delete(e.epoch);
-    if (e.fullKey) remove(this.egressFull, e.fullKey, e);
-    else remove(this.egressPartial, e.partialKey, e);
-    this.drop(`e:${e.id}`, e.time);
-  }
-
-  private removeBroker(b: PendingBroker): void {
-    if (!this.broker.delete(b.id)) return;
-    remove(this.brokerFull, b.fullKey, b);
-    remove(this.brokerPartial, b.partialKey, b);
-    this.drop(`b:${b.id}`, b.event.logTime);
-  }
-
-  // ------------------------------------------------------ authorizer and auth failures
-
-  private authzKey(principal: string, host: string, api: string | null): string {
-    return `${principal}|${host}|${api ?? ''}`;
-  }
-
-  private authzKeyOf(ev: BrokerRequestEvent): string {
-    return this.authzKey(ev.principal, ev.connection.remote.host, ev.apiKeyName);
-  }
-
-  /** Would this authorizer line have been logged while handling that request? (see claimAuthorizations) */
-  private authzFits(a: BrokerAuthorizationEvent, ev: BrokerRequestEvent): boolean {
-    const t = a.logTime;
-    if (t < ev.receiveTime - AUTHZ_SLACK || t > ev.logTime + AUTHZ_SLACK) return false;
-    if (a.resourceType === 'cluster') return true;
-    if (ev.resources.length === 0) return true;
-    // Produce/Fetch v13+ name topics by id only: any topic decision may then be this request's.
-    if (a.resourceType === 'topic' && ev.resources.some((r) => r.type === 'topic' && r.name === '')) return true;
-    return ev.resources.some((r) => r.name === a.resourceName);
+    this.matcher.addBrokerRequest(ev);
   }
 
   addBrokerAuthorization(ev: BrokerAuthorizationEvent): void {
-    // The request line may already be here (the two files are read independently): attach to it.
-    const waiting = this.brokerByAuthzKey.get(this.authzKey(ev.principal, ev.host, ev.api));
-    let owner: PendingBroker | undefined;
-    if (waiting) for (const b of waiting) if (this.authzFits(ev, b.event)) { owner = b; break; }
-    if (owner) {
-      owner.authorizations.push(ev);
-      this.touchBroker(owner);
-      return;
-    }
-    const a: PendingAuthorization = {
-      id: stableId('authz', ev.logTime, ev.principal, ev.host, ev.operation, ev.resourceType, ev.resourceName, ev.api, ev.decision),
-      key: this.authzKey(ev.principal, ev.host, ev.api),
-      event: ev,
-    };
-    this.authz.set(a.id, a);
-    push(this.authzByKey, a.key, a);
-    this.touch(`a:${a.id}`, ev.logTime, a);
-  }
-
-  private touchBroker(b: PendingBroker): void {
-    if (this.broker.has(b.id)) this.touch(`b:${b.id}`, b.event.logTime, b);
-    else if (this.bypass.has(b.id)) this.touch(`y:${b.id}`, b.event.logTime, b);
-    else {
-      const jid = this.brokerJoinedId.get(b.id);
-      const j = jid === undefined ? undefined : this.joined.get(jid);
-      if (j) this.touch(`j:${j.id}`, b.event.logTime, j);
-    }
-  }
-
-  /**
-   * The authorizer line has no request id: claim the lines of the same principal, client host and API
-   * logged while this request was being handled, that name one of its resources (broker-log-formats §8.8).
-   */
-  private claimAuthorizations(ev: BrokerRequestEvent): BrokerAuthorizationEvent[] {
-    const list = this.authzByKey.get(this.authzKeyOf(ev));
-    if (!list) return [];
-    const claimed: BrokerAuthorizationEvent[] = [];
-    for (const a of [...list]) {
-      if (!this.authzFits(a.event, ev)) continue;
-      claimed.push(a.event);
-      this.authz.delete(a.id);
-      remove(this.authzByKey, a.key, a);
-      this.drop(`a:${a.id}`, a.event.logTime);
-    }
-    return claimed;
+    this.claims.add(ev);
   }
 
   addBrokerAuthFailure(ev: BrokerAuthFailureEvent): void {
-    this.emit(brokerAuthFailureRecord(this.ctx, ev));
+    this.c.emit(brokerAuthFailureRecord(this.c.ctx, ev));
   }
 
-  // ---------------------------------------------------------------- watermarks
+  /** A late authorizer line attached to `b`: persist `b` again wherever it waits. */
+  private touchBroker(b: PendingBroker): void {
+    if (this.matcher.hasBroker(b.id)) this.matcher.touchBroker(b);
+    else if (this.bypass.has(b.id)) this.bypass.touch(b);
+    else {
+      const jid = this.claims.joinedIdOf(b);
+      const j = jid === undefined ? undefined : this.joins.get(jid);
+      if (j) this.c.touch({ kind: 'joined', id: j.id }, b.event.logTime, j);
+    }
+  }
+
+  // ---------------------------------------------------------------- watermarks (steps 7–8)
 
   /**
    * Finalize everything the watermarks make certain: an event becomes a gap only when every source
    * it could match has delivered events past its time plus the tolerance.
    */
   advance(w: Watermarks): void {
-    const tol = this.opts.toleranceMicros;
-    this.wm = w;
-    this.flushBypass();
-
-    for (const e of this.egress.values()) {
-      if (w.brokerRequest <= e.time + tol) break; // insertion order is proxy log order, i.e. time order
-      // Whether an ApiVersions was the start of a SASL exchange (unlogged by design) is known only
-      // once the proxy's own later events for that connection have been read.
-      if (e.apiKey === API_VERSIONS && w.proxy <= e.time + tol) continue;
-      this.resolveEgress(e);
-    }
-    for (const b of this.broker.values()) {
-      if (w.proxy <= b.event.logTime + tol || !this.authorizerPast(b)) break;
-      if (this.joinBrokerAtDeadline(b)) continue;
-      this.removeBroker(b);
-      this.unindexBroker(b);
-      this.stats.gaps['broker-only'] += 1;
-      this.emit(brokerOnlyRecord(this.ctx, b, 'broker-only'));
-    }
-    for (const j of this.joined.values()) this.tryFinishJoined(j);
-    for (const u of this.units.values()) {
-      if (w.proxy <= u.lastTime + tol) continue;
-      if (this.joinedByUnit.has(u.id)) continue;
-      if (u.shortCircuit) this.finishShortCircuit(u);
-      else if (!u.forwarded) {
-        // Neither forwarded nor answered by the proxy: its egress line was lost, or only a late response remains.
-        this.stats.unroutedProxyRequests += 1;
-        this.deleteUnit(u);
-      } else if (w.proxy > u.lastTime + 4 * tol && w.brokerRequest > u.lastTime + 4 * tol) {
-        this.deleteUnit(u); // its upstream request was evicted; nothing will finalize it
-      }
-    }
-    for (const a of this.authz.values()) {
-      if (w.brokerRequest <= a.event.logTime + tol) break;
-      this.authz.delete(a.id);
-      remove(this.authzByKey, a.key, a);
-      this.drop(`a:${a.id}`, a.event.logTime);
-      this.emit(brokerAuthorizationRecord(this.ctx, a.event));
-    }
-    for (const s of this.sessions.values()) this.checkSession(s, w);
-    this.enforceBound(w);
-  }
-
-  /**
-   * An egress at its deadline: every broker line that could match it has arrived, so a distant
-   * exact candidate (see SAME_LIFETIME_MICROS) is now the best there is. SASL frames and the
-   * ApiVersions that opened a SASL exchange are never logged by the broker: no partner for those.
-   */
-  private joinAtDeadline(e: PendingEgress): boolean {
-    if (!e.fullKey || e.apiKey === SASL_HANDSHAKE || e.apiKey === SASL_AUTHENTICATE || e.saslStart === true) return false;
-    if (!this.ownedOrUnknown(e)) return false;
-    const ok = nearest((this.brokerFull.get(e.fullKey) ?? []).filter((b) => this.compatible(e, b, false)), (b) => b.event.receiveTime, egressTime(e));
-    if (ok.length === 0) return false;
-    this.joinCandidates(e, ok, 'exact');
-    return true;
-  }
-
-  /** A broker line at its deadline: the same, from the broker side. */
-  private joinBrokerAtDeadline(b: PendingBroker): boolean {
-    const ok = nearest(
-      (this.egressFull.get(b.fullKey) ?? []).filter(
-        (e) => this.compatible(e, b, false) && e.apiKey !== SASL_HANDSHAKE && e.apiKey !== SASL_AUTHENTICATE && e.saslStart !== true && this.ownedOrUnknown(e),
-      ),
-      egressTime,
-      b.event.receiveTime,
-    );
-    if (ok.length === 0) return false;
-    this.removeBroker(b);
-    if (ok.length > 1) for (const other of ok.slice(1)) this.removeEgress(other);
-    this.join(ok[0] as PendingEgress, b, ok.length > 1 ? 'ambiguous' : 'exact', ok.length > 1 ? ok.map((e) => e.id) : []);
-    return true;
-  }
-
-  private ownedOrUnknown(e: PendingEgress): boolean {
-    return e.owned !== false;
-  }
-
-  /** Join `e` with the first of `ok` (ambiguous when it has rivals, which leave the window). */
-  private joinCandidates(e: PendingEgress, ok: PendingBroker[], unique: 'exact' | 'probable'): void {
-    const b = ok[0] as PendingBroker;
-    this.join(e, b, ok.length > 1 ? 'ambiguous' : unique, ok.length > 1 ? ok.map((x) => x.id) : []);
-    if (ok.length > 1)
-      for (const other of ok.slice(1)) {
-        this.removeBroker(other);
-        this.unindexBroker(other);
-      }
-  }
-
-  private resolveEgress(e: PendingEgress): void {
-    if (this.joinAtDeadline(e)) return;
-    this.removeEgress(e);
-    const session = e.sessionId ? this.sessions.get(e.sessionId) : undefined;
-    // Unknown endpoint: fall back on the session's node (port-per-broker routing names it on connect).
-    const owned = e.owned ?? (this.brokerEndpoints.has(ep(e.remote)) || session?.nodeId === this.opts.brokerNodeId);
-    const unitId = e.sessionId !== null && e.clientCorrelationId !== null ? `${e.sessionId}|${e.clientCorrelationId}` : null;
-    const unit = unitId ? this.units.get(unitId) : undefined;
-    if (!owned) {
-      this.foreign(e, session);
-      return;
-    }
-    this.setOwned(session);
-    const unlogged = e.apiKey === SASL_HANDSHAKE || e.apiKey === SASL_AUTHENTICATE || e.saslStart === true;
-    if (unlogged) {
-      this.stats.unloggedByDesign += 1;
-      this.emit(proxyOnlyRecord(this.ctx, e, unit, session, null));
-    } else {
-      this.stats.gaps['proxy-only'] += 1;
-      this.emit(proxyOnlyRecord(this.ctx, e, unit, session, 'proxy-only'));
-    }
-    if (unit) this.deleteUnit(unit);
-  }
-
-  private checkSession(s: SessionState, w: Watermarks): void {
-    const tol = this.opts.toleranceMicros;
-    const final = w.proxy === Infinity && w.brokerRequest === Infinity;
-    if (!s.orphanReported && !s.connectSeen && !s.authSeen && s.firstRequestTime !== null && w.proxy > s.firstRequestTime + tol) {
-      const owned = this.owns(s);
-      if (owned === true || (final && owned === null && this.opts.unattributedSessions === 'emit')) {
-        s.orphanReported = true;
-        this.stats.gaps['orphan-session'] += 1;
-        this.emit(orphanSessionRecord(this.ctx, s));
-        this.touch(`s:${s.sessionId}`, s.lastTime, s);
-      }
-    }
-    // Wait for both sides: a request of this session may still be waiting for the broker's line.
-    const horizon = s.closedTime === null ? Infinity : s.closedTime + 2 * tol;
-    const closedLongAgo = w.proxy > horizon && w.brokerRequest > horizon && w.brokerAuthorizer > horizon;
-    if (closedLongAgo || final) {
-      if (s.deferred.length && this.owns(s) === null && this.opts.unattributedSessions === 'emit') {
-        for (const d of s.deferred) this.emit(sessionEventRecord(this.ctx, d, s));
-      }
-      s.deferred = [];
-      if (closedLongAgo) {
-        this.sessions.delete(s.sessionId);
-        this.drop(`s:${s.sessionId}`, s.lastTime);
-      }
-    }
-  }
-
-  /** Past the bound, evict the oldest waiting events: counted and reported, never passed off as gaps. */
-  private enforceBound(w: Watermarks): void {
-    let excess = this.windowSize - this.opts.maxWindowEvents;
-    if (excess <= 0) {
-      this.reportEvictions(w);
-      return;
-    }
-    const evictFrom = <T extends { id: string }>(m: Map<string, T>, dropKey: (x: T) => void) => {
-      for (const x of m.values()) {
-        if (excess <= 0) return;
-        dropKey(x);
-        excess -= 1;
-        this.evictedSinceReport += 1;
-      }
-    };
-    // An evicted event is not thrown away: it is written with what is known of it, undecided
-    // (reason `window-evicted`), so the audit trail keeps the request even though its join was given up.
-    const undecided = (r: AuditRecord) => {
-      r.reason = 'window-evicted';
-      r.outcome = 'unknown';
-      this.emit(r);
-    };
-    evictFrom(this.egress, (e) => {
-      this.removeEgress(e);
-      const session = e.sessionId ? this.sessions.get(e.sessionId) : undefined;
-      const unitId = e.sessionId !== null && e.clientCorrelationId !== null ? `${e.sessionId}|${e.clientCorrelationId}` : null;
-      if (e.owned !== false) undecided(proxyOnlyRecord(this.ctx, e, unitId ? this.units.get(unitId) : undefined, session, null));
-    });
-    evictFrom(this.broker, (b) => {
-      this.removeBroker(b);
-      this.unindexBroker(b);
-      undecided(brokerOnlyRecord(this.ctx, b, null));
-    });
-    evictFrom(this.units, (u) => this.deleteUnit(u));
-    evictFrom(this.authz, (a) => {
-      this.authz.delete(a.id);
-      remove(this.authzByKey, a.key, a);
-      this.drop(`a:${a.id}`, a.event.logTime);
-      this.emit(brokerAuthorizationRecord(this.ctx, a.event));
-    });
-    this.reportEvictions(w);
-  }
-
-  private reportEvictions(w: Watermarks): void {
-    if (this.evictedSinceReport === 0) return;
-    this.stats.evicted += this.evictedSinceReport;
-    const t = Number.isFinite(w.proxy) ? w.proxy : Number.isFinite(w.brokerRequest) ? w.brokerRequest : 0;
-    this.emit(
-      healthRecord(this.ctx, t, 'window-evicted', 'failure', { evicted: this.evictedSinceReport, maxWindowEvents: this.opts.maxWindowEvents }, [t, this.stats.evicted]),
-    );
-    this.evictedSinceReport = 0;
-  }
-
-  /** Continue the counters of a previous run of the same state database (see flatStats). */
-  restoreStats(flat: Record<string, number>): void {
-    const s = this.stats;
-    s.joined.exact = flat['joined.exact'] ?? 0;
-    s.joined.probable = flat['joined.probable'] ?? 0;
-    s.joined.ambiguous = flat['joined.ambiguous'] ?? 0;
-    for (const k of Object.keys(s.gaps) as (keyof JoinStats['gaps'])[]) s.gaps[k] = flat[`gaps.${k}`] ?? 0;
-    s.shortCircuited = flat['short_circuited'] ?? 0;
-    s.unloggedByDesign = flat['unlogged_by_design'] ?? 0;
-    s.internalRequests = flat['internal_requests'] ?? 0;
-    s.otherBrokerIgnored = flat['other_broker_ignored'] ?? 0;
-    s.unroutedProxyRequests = flat['unrouted_proxy_requests'] ?? 0;
-    s.evicted = flat['evicted'] ?? 0;
-    for (const [k, v] of Object.entries(flat)) if (k.startsWith('records.')) s.records[k.slice(8)] = v;
+    this.deadlines.advance(w);
   }
 
   /** End of input: every source is done, so everything still waiting is decided now. */
@@ -1096,59 +153,40 @@ export class Joiner {
     this.advance({ proxy: Infinity, brokerRequest: Infinity, brokerAuthorizer: Infinity });
   }
 
-  // ---------------------------------------------------------------- durability
+  /** Continue the counters of a previous run of the same state database (see flatStats). */
+  restoreStats(flat: Record<string, number>): void {
+    restoreJoinStats(this.c.stats, flat);
+  }
+
+  // ---------------------------------------------------------------- durability (step 9)
 
   /** Rebuild the in-memory window from the durable copy (restart). Values come from takeChanges(). */
   load(entries: { key: string; value: unknown }[]): void {
     for (const { key, value } of entries) {
-      const kind = key.slice(0, 2);
-      switch (kind) {
-        case 's:': {
-          const s = value as SessionState;
-          this.sessions.set(s.sessionId, s);
+      switch (decodeWindowKey(key)?.kind) {
+        case 'session':
+          this.sessions.loadSession(value as SessionState);
           break;
-        }
-        case 'u:': {
-          const u = value as ProxyUnit;
-          this.units.set(u.id, u);
+        case 'unit':
+          this.sessions.loadUnit(value as ProxyUnit);
           break;
-        }
-        case 'e:': {
-          const e = value as PendingEgress;
-          this.egress.set(e.id, e);
-          if (e.fullKey) push(this.egressFull, e.fullKey, e);
-          else push(this.egressPartial, e.partialKey, e);
-          if (e.apiKey === API_VERSIONS && e.epoch) this.apiVersionsByEpoch.set(e.epoch, e.id);
+        case 'egress':
+          this.matcher.loadEgress(value as PendingEgress);
           break;
-        }
-        case 'b:': {
-          const b = value as PendingBroker;
-          this.broker.set(b.id, b);
-          push(this.brokerFull, b.fullKey, b);
-          push(this.brokerPartial, b.partialKey, b);
-          addToSet(this.brokerByAuthzKey, this.authzKeyOf(b.event), b);
+        case 'broker':
+          this.matcher.loadBroker(value as PendingBroker);
           break;
-        }
-        case 'y:': {
-          const b = value as PendingBroker;
-          this.bypass.set(b.id, b);
-          addToSet(this.brokerByAuthzKey, this.authzKeyOf(b.event), b);
+        case 'bypass':
+          this.bypass.load(value as PendingBroker);
           break;
-        }
-        case 'a:': {
-          const a = value as PendingAuthorization;
-          this.authz.set(a.id, a);
-          push(this.authzByKey, a.key, a);
+        case 'authorization':
+          this.claims.load(value as PendingAuthorization);
           break;
-        }
-        case 'p:': {
-          const p = value as PairState;
-          this.pairs.set(p.key, p);
-          for (const [n, conn] of Object.entries(p.bindings)) this.connToEpoch.set(conn, `${p.key}#${n}`);
+        case 'pair':
+          this.epochs.load(value as PairState);
           break;
-        }
-        case 'm:':
-          for (const e of value as string[]) this.brokerEndpoints.add(e);
+        case 'endpoints':
+          this.matcher.loadEndpoints(value as string[]);
           break;
         default:
           break;
@@ -1156,13 +194,9 @@ export class Joiner {
     }
     // Joined entries reference units; restore them after units exist.
     for (const { key, value } of entries) {
-      if (!key.startsWith('j:')) continue;
+      if (decodeWindowKey(key)?.kind !== 'joined') continue;
       const j = value as JoinedPending;
-      this.joined.set(j.id, j);
-      this.brokerJoinedId.set(j.broker.id, j.id);
-      addToSet(this.brokerByAuthzKey, this.authzKeyOf(j.broker.event), j.broker);
-      const e = j.egress;
-      if (e.sessionId !== null && e.clientCorrelationId !== null) this.joinedByUnit.set(`${e.sessionId}|${e.clientCorrelationId}`, j);
+      this.joins.load(j, unitKeyOf(j.egress));
     }
   }
 }
