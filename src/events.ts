@@ -193,6 +193,11 @@ export interface ProxyEvent {
   timePrecisionMicros?: number;
   /** False on a request the dialect never logs a response for (P4): the join does not wait for one. */
   responseLogged?: false;
+  /**
+   * True on a request ingress of a dialect that logs every request it forwards (P4's encoder line):
+   * one that is never forwarded was answered by the proxy itself, a record of its own.
+   */
+  forwardLogged?: true;
 }
 
 export type NormalizedEvent = BrokerEvent | ProxyEvent;

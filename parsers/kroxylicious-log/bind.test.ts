@@ -90,10 +90,9 @@ describe('KroxyliciousBinder', () => {
     expect(ev.filter((e) => e.kind === 'request-ingress').map((e) => e.sessionId)).toEqual([SA, SB]);
   });
 
-  it('leaves a request from an unknown address with its address but no session', () => {
+  it('makes the client channel the session of a request no session line names (exactly: the decoder line names the channel)', () => {
     const [i] = run([received('000000f1', 4444, 'PRODUCE', 1)]);
-    expect(i?.[0]).toMatchObject({ clientAddress: ep('127.0.0.1', 4444), binding: { session: 'none', via: 'none' } });
-    expect(i?.[0]?.sessionId).toBeUndefined();
+    expect(i?.[0]).toMatchObject({ clientAddress: ep('127.0.0.1', 4444), sessionId: 'kroxylicious-channel:000000f1', binding: { session: 'exact', via: 'client-channel' }, forwardLogged: true });
   });
 
   it('maps SASL pass and failure to client-authenticate, the failure with status failed and the error as reason', () => {
@@ -167,8 +166,8 @@ describe('KroxyliciousBinder', () => {
     const lines = readFileSync(new URL('./fixtures/real-kroxylicious-0.12-text.log', import.meta.url), 'utf8').split('\n');
     const egress = run(lines).flat().filter((e) => e.kind === 'request-egress');
     expect(egress.map((e) => [e.apiKey, e.clientCorrelationId, e.clientAddress?.port, e.binding])).toEqual([
-      [18, 2147483640, 54142, { session: 'none', via: 'thread-order' }],
-      [9, 14, 60478, { session: 'none', via: 'thread-order' }],
+      [18, 2147483640, 54142, { session: 'inferred', via: 'thread-order' }],
+      [9, 14, 60478, { session: 'inferred', via: 'thread-order' }],
     ]);
   });
 });

@@ -21,6 +21,9 @@ import type { Endpoint, NormalizedEvent, ParseResult, ProxyEvent, Resource } fro
 import { pascalToUpperSnake } from '../../src/kafka/api-keys.js';
 import { INJECTED_DOWNSTREAM_IDS, parseKroxyliciousLogLine, type KroxyLogLine, type KroxyParseContext, type KroxySubject } from './parse.js';
 
+/** The session id of a client connection that no session line named: its Netty channel id. */
+export const CHANNEL_SESSION_PREFIX = 'kroxylicious-channel:';
+
 export const LIMITS = {
   /** client ip:port → session (one per live client connection; LRU). */
   sessions: 50_000,
@@ -119,7 +122,14 @@ export class KroxyliciousBinder {
       }
       case 'received-request': {
         const ch = w.context.channelId;
-        const ev: ProxyEvent = { ...base('request-ingress', 'ReceivedRequest'), clientCorrelationId: w.downstreamCorrelationId, apiKey: w.apiKey, binding: { session: 'none', via: 'none' } };
+        const ev: ProxyEvent = {
+          ...base('request-ingress', 'ReceivedRequest'),
+          clientCorrelationId: w.downstreamCorrelationId,
+          apiKey: w.apiKey,
+          binding: { session: 'none', via: 'none' },
+          // Every request the proxy forwards has its encoder line: one that never gets one was answered by the proxy.
+          forwardLogged: true,
+        };
         const address = w.context.remote;
         let sessionId: string | undefined;
         if (address) {
@@ -127,11 +137,17 @@ export class KroxyliciousBinder {
           const s = this.sessionsByAddress.get(addrKey(address));
           if (s) {
             sessionId = s.sessionId;
-            ev.sessionId = s.sessionId;
             if (s.virtualCluster !== undefined) ev.virtualCluster = s.virtualCluster;
             ev.binding = { session: 'exact', via: 'client-address' };
+          } else {
+            // No session line for this connection (Kroxylicious before 0.13 has no session ids; later
+            // ones log them at DEBUG only): the client channel stands for the session, exactly — the
+            // decoder line names it — so its requests still form units and proxy-answered records.
+            sessionId = `${CHANNEL_SESSION_PREFIX}${ch}`;
+            ev.binding = { session: 'exact', via: 'client-channel' };
           }
-          this.clientChannels.set(ch, sessionId === undefined ? { address } : { address, sessionId });
+          ev.sessionId = sessionId;
+          this.clientChannels.set(ch, { address, sessionId });
         }
         if (line.thread !== null) {
           const list = this.pending.get(line.thread) ?? [];

@@ -5,6 +5,7 @@ import type { BrokerAuthFailureEvent, BrokerAuthorizationEvent, BrokerRequestEve
 import { apiKeyName } from '../kafka/api-keys.js';
 import { errorName } from '../kafka/error-codes.js';
 import type { DeferredProxyRecord, JoinedPending, PendingBroker, PendingEgress, ProxyUnit, SessionState } from '../window/state.js';
+import { isSaslFrame } from '../window/unlogged.js';
 import { stableId } from './id.js';
 import { brokerPosture } from './posture.js';
 import {
@@ -49,6 +50,22 @@ function withBinding(c: RecordCorrelation, e: PendingEgress): RecordCorrelation 
   return { ...c, clientBinding: { quality, via: e.binding.via } };
 }
 
+/**
+ * A P4 request the broker never logged (the proxy answered it) is still the connection's: Kafka
+ * authenticates a connection once, and its other requests' broker lines name the principal and the
+ * client id. SASL frames are not: they are the authentication itself.
+ */
+function connectionIdentity(actor: RecordActor, session: SessionState | undefined, apiKey: number | null): RecordActor {
+  const id = session?.brokerIdentity;
+  if (!id || (apiKey !== null && isSaslFrame(apiKey))) return actor;
+  if (actor.principal === null) {
+    actor.principal = id.principal;
+    actor.principalSource = 'broker';
+  }
+  if (actor.clientId === null) actor.clientId = id.clientId;
+  return actor;
+}
+
 /** A P4 request's client socket, when no session named one. */
 function egressClient(actor: RecordActor, e: PendingEgress): RecordActor {
   if (actor.address === null && e.clientAddress) {
@@ -79,10 +96,11 @@ export function egressEventKey(e: Pick<PendingEgress, 'sessionId' | 'executionId
   return JSON.stringify(['e', e.executionId, e.sessionId, endpointText(e.remote), endpointText(e.local), e.upstreamCorrelationId, e.apiKey, e.time]);
 }
 
-function sessionActor(session: SessionState | undefined, fallback?: { clientId?: string | null }): RecordActor {
+function sessionActor(session: SessionState | undefined, fallback?: { clientId?: string | null }, at?: number): RecordActor {
   const actor = emptyActor();
   if (session) {
-    const principal = session.principals?.[0] ?? null;
+    const before = at !== undefined && session.authenticatedAt !== undefined && at < session.authenticatedAt;
+    const principal = before ? null : (session.principals?.[0] ?? null);
     actor.principal = principal;
     actor.principalSource = principal ? 'proxy' : null;
     actor.address = session.clientAddress?.host ?? null;
@@ -186,7 +204,7 @@ export function joinedRecord(
   session: SessionState | undefined,
 ): AuditRecord {
   const ev = j.broker.event;
-  const actor = egressClient(sessionActor(session), j.egress);
+  const actor = egressClient(sessionActor(session, undefined, unit?.ingressTime ?? j.egress.time), j.egress);
   actor.sessionId = actor.sessionId ?? j.egress.sessionId;
   if (!actor.principal) {
     actor.principal = ev.principal;
@@ -271,9 +289,11 @@ export function proxyOnlyRecord(
   session: SessionState | undefined,
   gap: 'proxy-only' | null,
 ): AuditRecord {
-  const actor = egressClient(sessionActor(session), e);
+  const actor = egressClient(sessionActor(session, undefined, unit?.ingressTime ?? e.time), e);
   actor.sessionId = actor.sessionId ?? e.sessionId;
   actor.clientId = unit?.clientId ?? e.clientId ?? null;
+  // The ApiVersions that opened a SASL exchange came before the connection had a principal.
+  if (!e.saslStart) connectionIdentity(actor, session, e.apiKey);
   const responseError = unit?.response?.errorCode ?? null;
   return {
     schema: SCHEMA,
@@ -294,8 +314,9 @@ export function proxyOnlyRecord(
 
 /** A request the proxy answered itself (short-circuit) or denied: not a gap, the proxy's decision is the record. */
 export function shortCircuitRecord(ctx: RecordContext, unit: ProxyUnit, session: SessionState | undefined): AuditRecord {
-  const actor = sessionActor(session);
+  const actor = sessionActor(session, undefined, unit.ingressTime ?? unit.shortCircuit?.time);
   actor.clientId = unit.clientId;
+  connectionIdentity(actor, session, unit.apiKey);
   const sc = unit.shortCircuit;
   const code = unit.response?.errorCode ?? sc?.errorCode ?? null;
   const denied = proxyDenied(unit);
@@ -306,14 +327,15 @@ export function shortCircuitRecord(ctx: RecordContext, unit: ProxyUnit, session:
     time: isoMicros(unit.ingressTime ?? sc?.time ?? unit.lastTime),
     kind: 'request',
     action: unit.apiKey === null ? 'UNKNOWN' : apiKeyName(unit.apiKey),
-    outcome: failed ? 'failure' : 'success',
-    reason: code ? errorName(code) : denied ? 'proxy-denied' : sc?.status ?? null,
+    // Inferred (P4): the proxy's log shows the request arrive and never leave, not what it answered.
+    outcome: failed ? 'failure' : sc?.inferred ? 'unknown' : 'success',
+    reason: code ? errorName(code) : denied ? 'proxy-denied' : (sc?.status ?? (sc?.inferred ? 'proxy-answered' : null)),
     actor,
     resources: toRecordResources([...unit.resources, ...authorizationResources(unit.authorizations)]),
     proxy: proxySide(null, unit, session, denied ? 'denied' : 'short-circuit'),
     correlation: { status: 'proxy-only', quality: null },
     posture: [],
-    observer: observer(ctx, [SOURCE_PROXY]),
+    observer: observer(ctx, [sc?.inferred ? SOURCE_KROXYLICIOUS_LOG : SOURCE_PROXY]),
   };
 }
 

@@ -92,7 +92,11 @@ export class Deadlines {
       if (w.proxy <= u.lastTime + tol) continue;
       if (this.joins.carries(u.id)) continue;
       if (u.shortCircuit) this.sessions.finishShortCircuit(u);
-      else if (!u.forwarded) {
+      else if (!u.forwarded && u.forwardLogged) {
+        // The proxy logs every request it forwards, and never forwarded this one: it answered it.
+        u.shortCircuit = { time: u.ingressTime ?? u.lastTime, errorCode: null, filter: null, status: null, inferred: true };
+        this.sessions.finishShortCircuit(u);
+      } else if (!u.forwarded) {
         // Neither forwarded nor answered by the proxy: its egress line was lost, or only a late response remains.
         this.c.stats.unroutedProxyRequests += 1;
         this.sessions.deleteUnit(u);

@@ -32,6 +32,11 @@ export class Joins {
 
   /** A new join: wait (persisted) until it can be finalized, which may be right away. */
   add(j: JoinedPending, unit: ProxyUnit | undefined): void {
+    const session = j.egress.dialect === 'P4' ? this.sessions.get(j.egress.sessionId) : undefined;
+    if (session && !session.brokerIdentity) {
+      session.brokerIdentity = { principal: j.broker.event.principal, clientId: j.broker.event.clientId };
+      this.sessions.touch(session);
+    }
     this.joined.set(j.id, j);
     this.claims.indexJoined(j.broker, j.id);
     if (unit) this.byUnit.set(unit.id, j);

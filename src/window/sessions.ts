@@ -50,8 +50,14 @@ export class Sessions {
     if (ev.instance) s.instance = ev.instance;
     if (ev.virtualCluster) s.virtualCluster = ev.virtualCluster;
     if (ev.clientAddress) s.clientAddress = ev.clientAddress;
-    if (ev.principals?.length && ev.kind !== 'client-authenticate') s.principals = ev.principals;
+    if (ev.principals?.length && ev.kind !== 'client-authenticate') {
+      s.principals = ev.principals;
+      s.authenticatedAt = Math.min(s.authenticatedAt ?? time, time);
+    }
     if (ev.nodeId !== undefined && (ev.kind === 'client-connect' || s.nodeId === null)) s.nodeId = ev.nodeId;
+    // A session that is a client channel (P4 without session lines) is known from the decoder line
+    // that names the connection: nothing of its start is missing, so it is never an orphan.
+    if (ev.binding?.via === 'client-channel') s.connectSeen = true;
     if (time > s.lastTime) s.lastTime = time;
     this.touch(s);
     return s;
@@ -71,7 +77,10 @@ export class Sessions {
         return;
       case 'client-authenticate':
         s.authSeen = true;
-        if (ev.status === null && ev.principals?.length) s.principals = ev.principals;
+        if (ev.status === null && ev.principals?.length) {
+          s.principals = ev.principals;
+          s.authenticatedAt = Math.min(s.authenticatedAt ?? time, time);
+        }
         if (ev.mechanism) s.mechanism = ev.mechanism;
         this.record(s, ev, time, 'authentication');
         return;
@@ -108,6 +117,7 @@ export class Sessions {
     unit.apiVersion = ev.apiVersion ?? unit.apiVersion;
     if (ev.clientId !== undefined) unit.clientId = ev.clientId;
     if (ev.resources) unit.resources = ev.resources;
+    if (ev.forwardLogged) unit.forwardLogged = true;
     this.markRequest(s, time);
     this.touchUnit(unit);
   }

@@ -32,6 +32,19 @@ export interface SessionState {
   orphanReported: boolean;
   /** Session-level records (connect, authenticate, standalone authorizations) waiting until we know the session is ours. */
   deferred: DeferredProxyRecord[];
+  /**
+   * P4 only: who the broker says this connection is (the principal it authenticated, the client
+   * id), learned from the first of its requests joined to a broker line. Kafka authenticates a
+   * connection once, so the connection's other requests the broker never logged (those the proxy
+   * answered itself) are that principal's too.
+   */
+  brokerIdentity?: { principal: string; clientId: string | null };
+  /**
+   * When the proxy first named the session's principal (µs). A request from before it was made
+   * before authentication: its record must not carry a principal the session only had later,
+   * whichever log happened to be read first.
+   */
+  authenticatedAt?: number;
 }
 
 export interface DeferredProxyRecord {
@@ -62,7 +75,9 @@ export interface ProxyUnit {
   ingressTime: number | null;
   authorizations: ProxyAuthorization[];
   resources: Resource[];
-  shortCircuit: { time: number; errorCode: number | null; filter: string | null; status: string | null } | null;
+  shortCircuit: { time: number; errorCode: number | null; filter: string | null; status: string | null; inferred?: true } | null;
+  /** Its dialect logs every forwarded request: never forwarded means the proxy answered it (P4). */
+  forwardLogged?: true;
   response: { time: number; errorCode: number | null } | null;
   /** An upstream request carried this unit (it is then finalized with that request). */
   forwarded: boolean;

@@ -23,7 +23,9 @@ KAFKA_LIB="$HERE/kafka/lib"          # clients and CLI tools (always 4.4)
 KAFKA_VERSION="${KAFKA_VERSION:-4.4}" # broker: 4.4 (log4j2) or 3.9 (reload4j); --kafka or env
 export TZ=UTC
 
-BROKER_PLAIN=19092 BROKER_SASL=19093 CONTROLLER=19095
+BROKER_PLAIN=19092 BROKER_SASL=19093 BROKER_DIRECT=19094 CONTROLLER=19095
+# Direct clients reach the broker over IPv6 loopback, the proxy over IPv4 (see config/broker.properties.tmpl).
+DIRECT_HOST=::1
 PROXY_BOOT=19192 PROXY_NODE=19193 PROXY_MGMT=19190
 
 log() { printf '[stack %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -36,10 +38,10 @@ proxy_java() {
   else echo java; fi
 }
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-wait_port() { # port what pidfile
-  local port=$1 what=$2 pidf=${3:-} t=0
-  while ! port_open "$port"; do
+port_open() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
+wait_port() { # port what pidfile [host]
+  local port=$1 what=$2 pidf=${3:-} host=${4:-127.0.0.1} t=0
+  while ! port_open "$port" "$host"; do
     if [[ -n "$pidf" && -f "$pidf" ]] && ! kill -0 "$(cat "$pidf")" 2>/dev/null; then
       die "$what died before 127.0.0.1:$port opened (see its log in $RUN)"
     fi
@@ -120,7 +122,8 @@ broker_format() {
 broker_up() {
   need_install
   if [[ -f "$RUN/broker/pid" ]] && kill -0 "$(cat "$RUN/broker/pid")" 2>/dev/null; then log "broker already running"; return 0; fi
-  for p in $BROKER_PLAIN $BROKER_SASL $CONTROLLER; do port_open $p && die "port $p already in use (another stack?)"; done
+  for p in $BROKER_SASL $CONTROLLER; do port_open $p && die "port $p already in use (another stack?)"; done
+  for p in $BROKER_PLAIN $BROKER_DIRECT; do port_open $p $DIRECT_HOST && die "port [$DIRECT_HOST]:$p already in use (another stack?)"; done
   broker_format
   [[ "$KAFKA_VERSION" =~ ^(4\.4|3\.9)$ ]] || die "--kafka must be 4.4 or 3.9"
   [[ -f "$(broker_lib)/kafka-clients-$([[ $KAFKA_VERSION == 3.9 ]] && echo 3.9.2 || echo 4.4.0).jar" ]] || die "Kafka $KAFKA_VERSION jars missing: run '$0 install'"
@@ -133,10 +136,11 @@ broker_up() {
     >> "$RUN/broker/stdout.log" 2>&1 < /dev/null &
   echo $! > "$RUN/broker/pid"
   wait_port $BROKER_SASL "Kafka broker" "$RUN/broker/pid"
-  wait_port $BROKER_PLAIN "Kafka broker" "$RUN/broker/pid"
+  wait_port $BROKER_PLAIN "Kafka broker" "$RUN/broker/pid" $DIRECT_HOST
+  wait_port $BROKER_DIRECT "Kafka broker" "$RUN/broker/pid" $DIRECT_HOST
   # the broker is usable when metadata answers over the PLAINTEXT (super-user) listener
   local t=0
-  until kafka_run org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:$BROKER_PLAIN --list >/dev/null 2>&1; do
+  until kafka_run org.apache.kafka.tools.TopicCommand --bootstrap-server "[$DIRECT_HOST]:$BROKER_PLAIN" --list >/dev/null 2>&1; do
     (( t++ >= 30 )) && die "broker does not answer metadata"
     sleep 2
   done
@@ -147,7 +151,7 @@ broker_up() {
 broker_acls_once() {
   [[ -f "$RUN/broker/acls.done" ]] && return 0
   log "creating ACLs (as super user over PLAINTEXT)"
-  local acl=(org.apache.kafka.tools.AclCommand --bootstrap-server 127.0.0.1:$BROKER_PLAIN)
+  local acl=(org.apache.kafka.tools.AclCommand --bootstrap-server "[$DIRECT_HOST]:$BROKER_PLAIN")
   {
     # alice: everything on orders* topics and alice-* groups; payroll read/describe only (WRITE denied)
     kafka_run "${acl[@]}" --add --allow-principal User:alice --operation All --topic orders --resource-pattern-type prefixed
@@ -206,6 +210,7 @@ cmd_capture() {
   else cp -p "$HERE/config/broker-log4j2.yaml" "$dest/config/"; fi
   cp -p "$HERE/config/proxy-log4j2-"*.yaml "$dest/config/" 2>/dev/null || true
   [[ -d "$RUN/clients/out" ]] && { mkdir -p "$dest/client-output"; cp -p "$RUN"/clients/out/* "$dest/client-output/" 2>/dev/null || true; }
+  [[ -d "$RUN/clients/requests" ]] && { mkdir -p "$dest/client-requests"; cp -p "$RUN"/clients/requests/* "$dest/client-requests/" 2>/dev/null || true; }
   node "$HERE/verify-join.mjs" "$dest" > "$dest/join-check.json" 2>/dev/null || log "WARNING: join check failed"
   log "captured into $dest: $(ls "$dest" | tr '\n' ' ')"
 }
@@ -259,6 +264,9 @@ case "$cmd" in
     cmd_down; rm -rf "$RUN"
     broker_up; proxy_up
     source "$HERE/workload.sh"; run_workload
+    # Let requests still in flight finish (a consumer's long poll, up to 5 s) so the broker logs
+    # them before the capture: a stack torn down mid-request is a gap of the harness, not a finding.
+    sleep "${KTRAIL_REAL_SETTLE:-8}"
     [[ -n "$CAPTURE_DEST" ]] && cmd_capture "$CAPTURE_DEST"
     ;;
   *) sed -n '2,18p' "$0"; exit 2;;

@@ -2,14 +2,18 @@
 # Deterministic sequence of client actions; each action appends one JSON line to $RUN/actions.jsonl,
 # and summarize.mjs folds them into $RUN/workload-summary.json.
 
-PROXY=127.0.0.1:19192 DIRECT_SASL=127.0.0.1:19093 DIRECT_PLAIN=127.0.0.1:19092
+PROXY=127.0.0.1:19192 DIRECT_SASL=[::1]:19094 DIRECT_PLAIN=[::1]:19092
 
 wl() { # label via bootstrap user password mechanism clientId expect action args...
   local label=$1 via=$2 boot=$3 user=$4 pw=$5 mech=$6 cid=$7 expect=$8; shift 8
   local auth=()
   [[ "$user" != - ]] && auth=(--user "$user" --password "$pw" --mechanism "$mech")
+  # A client id of its own per action (<id>.<wNN>): test:real finds each request's record by
+  # (client id, correlation id), and every JVM's correlation ids start at 0.
+  cid="$cid.${label%%-*}"
   log "workload: $label ($via, ${user/-/ANONYMOUS}, $cid): $* (expect $expect)"
-  timeout 90 "$(kafka_java)" -Xmx256m -Duser.timezone=UTC -Dlog4j2.configurationFile="$HERE/config/tools-log4j2.yaml" \
+  timeout 90 "$(kafka_java)" -Xmx256m -Duser.timezone=UTC -Dlog4j2.configurationFile="$HERE/config/client-log4j2.yaml" \
+    -Dktrail.client.log="$RUN/clients/requests/$label.log" \
     -cp "$KAFKA_LIB/*:$HERE/client/classes" Workload --out "$RUN/actions.jsonl" --label "$label" --via "$via" \
     --bootstrap "$boot" "${auth[@]}" --client-id "$cid" --expect "$expect" "$@" \
     >> "$RUN/clients/out/workload.stdout" 2>> "$RUN/clients/out/workload.stderr" \
@@ -30,7 +34,8 @@ console() { # label via bootstrap user mech clientId expect tool args...   (Kafk
     consumer-groups) main=org.apache.kafka.tools.consumer.group.ConsumerGroupCommand;;
   esac
   log "workload: $label ($via, $user, $cid): $tool $* (expect $expect)"
-  timeout 90 "$(kafka_java)" -Xmx256m -Duser.timezone=UTC -Dlog4j2.configurationFile="$HERE/config/tools-log4j2.yaml" \
+  timeout 90 "$(kafka_java)" -Xmx256m -Duser.timezone=UTC -Dlog4j2.configurationFile="$HERE/config/client-log4j2.yaml" \
+    -Dktrail.client.log="$RUN/clients/requests/$label.log" \
     -cp "$KAFKA_LIB/*" $main --bootstrap-server "$boot" --command-config "$RUN/clients/$user-$mech.properties" \
     "$@" > "$RUN/clients/out/$label.out" 2> "$RUN/clients/out/$label.err" < "${CONSOLE_STDIN:-/dev/null}" || rc=$?
   printf '{"label":"%s","start":"%s","end":"%s","action":"%s","args":"%s","via":"%s","bootstrap":"%s","principal":"User:%s","mechanism":"%s","clientId":"%s","expect":"%s","exitCode":%d,"outcome":"%s","asExpected":%s}\n' \
@@ -39,7 +44,7 @@ console() { # label via bootstrap user mech clientId expect tool args...   (Kafk
 }
 
 write_client_props() {
-  mkdir -p "$RUN/clients/out"
+  mkdir -p "$RUN/clients/out" "$RUN/clients/requests"
   local u m mod
   for u in admin alice bob; do for m in PLAIN SCRAM-SHA-512; do
     mod=org.apache.kafka.common.security.scram.ScramLoginModule
