@@ -14,7 +14,7 @@
 //  - wrong file: a source with many lines of which none parsed.
 
 import type { BrokerRequestEvent, NormalizedEvent, ProxyEvent } from '../events.js';
-import { healthRecord, type RecordContext } from '../records/build.js';
+import { healthRecord, type RecordContext } from '../window/records.js';
 import type { AuditRecord } from '../records/record.js';
 import type { JoinOptions } from '../window/join.js';
 import type { Counters } from './counters.js';

@@ -12,7 +12,7 @@
 // depend on it and raises one `source-stalled` health record instead.
 
 import type { ContainerFormat } from '../sources/container-format.js';
-import { healthRecord, type RecordContext } from '../records/build.js';
+import { healthRecord, type RecordContext } from '../window/records.js';
 import type { AuditRecord } from '../records/record.js';
 import { withRetry, RetryAbortedError } from '../sinks/retry.js';
 import { isPositioned, SinkClosedError, type Sink, type SinkPosition } from '../sinks/sink.js';

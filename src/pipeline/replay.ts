@@ -2,7 +2,7 @@
 // input as the end of every source. Sources are interleaved by watermark (always read next from
 // the source that is furthest behind), so the window holds only what is really in flight.
 
-import { healthRecord, type RecordContext } from '../records/build.js';
+import { healthRecord, type RecordContext } from '../window/records.js';
 import { renderer } from '../records/formats.js';
 import type { AuditRecord } from '../records/record.js';
 import type { Sink } from '../sinks/sink.js';

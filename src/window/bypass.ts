@@ -3,7 +3,7 @@
 // proxy. They wait only for the authorizer log to deliver their decisions, then become a record
 // (internal), a `bypass` gap (policy `report`) or a plain request record (policy `allow`).
 
-import { brokerOnlyRecord } from '../records/build.js';
+import { brokerOnlyRecord } from './records.js';
 import type { Claims } from './claims.js';
 import type { JoinContext } from './context.js';
 import type { PendingBroker } from './state.js';

@@ -7,7 +7,7 @@
 // lines become `authorization` records once the request log is past them.
 
 import type { BrokerAuthorizationEvent, BrokerRequestEvent } from '../events.js';
-import { brokerAuthorizationRecord } from '../records/build.js';
+import { brokerAuthorizationRecord } from './records.js';
 import { stableId } from '../records/id.js';
 import type { JoinContext, Watermarks } from './context.js';
 import { addToSet, push, remove, removeFromSet } from './multimap.js';

@@ -5,7 +5,7 @@
 // — the order a live run persists and emits them in.
 
 import type { AuditRecord } from '../records/record.js';
-import type { RecordContext } from '../records/build.js';
+import type { RecordContext } from './records.js';
 import { emptyJoinStats, type JoinStats } from './join-stats.js';
 import { encodeWindowKey, type WindowKey } from './window-keys.js';
 

@@ -4,7 +4,7 @@
 // decided here: units nothing will finalize, unclaimed authorizer lines, orphan sessions, and the
 // end of closed sessions (with the records held for unattributed ones). The window bound comes last.
 
-import { brokerOnlyRecord, orphanSessionRecord, proxyOnlyRecord, sessionEventRecord } from '../records/build.js';
+import { brokerOnlyRecord, orphanSessionRecord, proxyOnlyRecord, sessionEventRecord } from './records.js';
 import type { Bypass } from './bypass.js';
 import type { Claims } from './claims.js';
 import type { JoinContext, Watermarks } from './context.js';

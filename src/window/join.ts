@@ -8,7 +8,7 @@
 // trip; the window's durable copy is written in batches by WindowStore from the changes kept here.
 
 import type { BrokerAuthFailureEvent, BrokerAuthorizationEvent, BrokerEvent, BrokerRequestEvent, ProxyEvent } from '../events.js';
-import { brokerAuthFailureRecord, type RecordContext } from '../records/build.js';
+import { brokerAuthFailureRecord, type RecordContext } from './records.js';
 import type { AuditRecord } from '../records/record.js';
 import { Bypass } from './bypass.js';
 import { Claims } from './claims.js';

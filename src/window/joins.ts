@@ -5,7 +5,7 @@
 // has delivered every decision logged before its broker line (claims.ts).
 
 import type { ProxyEvent } from '../events.js';
-import { joinedRecord } from '../records/build.js';
+import { joinedRecord } from './records.js';
 import type { Claims } from './claims.js';
 import type { JoinContext } from './context.js';
 import type { Sessions } from './sessions.js';

@@ -8,7 +8,7 @@
 // this broker's (its node id, or an endpoint this broker's request log showed with a proxy peer).
 
 import type { BrokerRequestEvent, Endpoint, ProxyEvent } from '../events.js';
-import { brokerEventKey, egressEventKey } from '../records/build.js';
+import { brokerEventKey, egressEventKey } from './records.js';
 import type { Bypass } from './bypass.js';
 import type { Claims } from './claims.js';
 import type { JoinContext } from './context.js';

@@ -4,7 +4,7 @@
 // session's own records (connect, authenticate, standalone authorizations) until that is known.
 
 import type { ProxyEvent } from '../events.js';
-import { sessionEventRecord, shortCircuitRecord } from '../records/build.js';
+import { sessionEventRecord, shortCircuitRecord } from './records.js';
 import type { JoinContext } from './context.js';
 import type { DeferredProxyRecord, ProxyUnit, SessionState } from './state.js';
 import { unitKey, unitKeyOf } from './window-keys.js';

@@ -4,7 +4,7 @@
 // gaps, never dropped.
 
 import type { AuditRecord } from '../records/record.js';
-import { brokerOnlyRecord, healthRecord, proxyOnlyRecord } from '../records/build.js';
+import { brokerOnlyRecord, healthRecord, proxyOnlyRecord } from './records.js';
 import type { Claims } from './claims.js';
 import type { JoinContext, Watermarks } from './context.js';
 import type { Matcher } from './matching.js';

@@ -1,4 +1,4 @@
-// One hand-built `ktrail.audit/v1` record of every shape the builders in src/records/build.ts emit,
+// One hand-built `ktrail.audit/v1` record of every shape the builders in src/window/records.ts emit,
 // for the format mapping tests. Built here, not through the join, so the mapping tests stay offline
 // and independent of the window's evolution.
 

@@ -1,13 +1,14 @@
-// Pure builders: window state in, `ktrail.audit/v1` record out. No clock, no I/O.
-// Rules are those of record-v1.md; each builder says which side(s) it has seen.
+// The window's record builders: window state in, `ktrail.audit/v1` record out (the contract of
+// docs/spec/record-v1.md, in src/records/record.ts). Pure: no clock, no I/O. They live with the
+// window because they read its state; src/records/ maps the finished record to the other formats.
 
 import type { BrokerAuthFailureEvent, BrokerAuthorizationEvent, BrokerRequestEvent, Endpoint, ProxyAuthorization, Resource } from '../events.js';
 import { apiKeyName } from '../kafka/api-keys.js';
 import { errorName } from '../kafka/error-codes.js';
-import type { DeferredProxyRecord, JoinedPending, PendingBroker, PendingEgress, ProxyUnit, SessionState } from '../window/state.js';
-import { isSaslFrame } from '../window/unlogged.js';
-import { stableId } from './id.js';
-import { brokerPosture } from './posture.js';
+import type { DeferredProxyRecord, JoinedPending, PendingBroker, PendingEgress, ProxyUnit, SessionState } from './state.js';
+import { isSaslFrame } from './unlogged.js';
+import { stableId } from '../records/id.js';
+import { brokerPosture } from '../records/posture.js';
 import {
   SCHEMA,
   emptyActor,
@@ -20,7 +21,7 @@ import {
   type RecordCorrelation,
   type RecordProxy,
   type RecordResource,
-} from './record.js';
+} from '../records/record.js';
 
 export interface RecordContext {
   nodeId: number;
