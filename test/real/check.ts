@@ -229,7 +229,8 @@ export async function checkCapture(capture: string): Promise<CheckResult> {
     // A replay decides everything at the end of its input; a live run waits for the logs to move
     // past an event by the tolerance (30 s), so what happened in the last 30 s is still waiting.
     const lastBroker = Math.max(0, ...rs.map((r) => (r.broker ? Date.parse(r.broker.time) : 0)));
-    const stillWaiting = (r: AuditRecord) => Date.parse(r.time) >= lastBroker - 32_000;
+    const lastProxy = Math.max(0, ...rs.map((r) => (r.proxy?.time ? Date.parse(r.proxy.time) : 0)));
+    const stillWaiting = (r: AuditRecord) => Date.parse(r.time) >= Math.min(lastBroker, lastProxy) - 32_000;
     const replayOnly = rs.filter((r) => !liveKeys.has(key(r)) && !stillWaiting(r));
     const waiting = rs.filter((r) => !liveKeys.has(key(r)) && stillWaiting(r)).length;
     if (liveOnly.length || replayOnly.length) fail(`run and replay differ: ${replayOnly.length} records only in replay, ${liveOnly.length} only in run (e.g. ${JSON.stringify(replayOnly[0] ?? liveOnly[0]).slice(0, 300)})`);
