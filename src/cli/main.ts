@@ -172,9 +172,9 @@ function withConfig(argv: string[], key: string): string {
   return file ? `${file}: ${key}` : key;
 }
 
-/** Which setting named the state database: `state.db` of the config file when one was given, else `--db`. */
+/** Which setting named the state database: `--db` when given (it overrides the config file), else `state.db` of the config. */
 function dbSetting(argv: string[]): string {
-  return flagGiven(argv, '--config') || !flagGiven(argv, '--db') ? withConfig(argv, 'state.db') : '--db';
+  return flagGiven(argv, '--db') ? '--db' : withConfig(argv, 'state.db');
 }
 
 function oneLine(s: string): string {
