@@ -3,9 +3,10 @@
 // can act on. It only reads: the database is opened read-only, so it works while `ktrail run`
 // writes it (WAL readers see the last committed batch and never block the writer).
 
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import type Database from 'better-sqlite3';
+import { normalizeIp } from '../config/load.js';
 import { WindowStore } from '../window/store.js';
 
 export const GAP_KINDS = ['proxy-only', 'broker-only', 'bypass', 'orphan-session'] as const;
@@ -77,9 +78,14 @@ export function parseTimeBound(text: string, flag: string, nowMs: number): numbe
   const d = DURATION.exec(t);
   if (d) return Math.round((nowMs - Number(d[1]) * DURATION_MS[d[2] as keyof typeof DURATION_MS]) * 1000);
   // A zone is required: a time without one would silently mean the reader's local time.
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(t)) {
+  const iso = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.exec(t);
+  if (iso) {
     const ms = Date.parse(t);
-    if (Number.isFinite(ms)) {
+    // Date.parse rolls 2026-02-30 over to March 2: the calendar fields must be what was written.
+    const [y, mo, d, h, mi, se] = [1, 2, 3, 4, 5, 7].map((i) => Number(iso[i] ?? 0)) as [number, number, number, number, number, number];
+    const real = new Date(Date.UTC(y, mo - 1, d, h, mi, se));
+    const valid = real.getUTCFullYear() === y && real.getUTCMonth() === mo - 1 && real.getUTCDate() === d && real.getUTCHours() === h && real.getUTCMinutes() === mi && real.getUTCSeconds() === se;
+    if (valid && Number.isFinite(ms)) {
       const frac = /\.(\d+)/.exec(t)?.[1] ?? '';
       return ms * 1000 + Number(frac.slice(3, 6).padEnd(3, '0'));
     }
@@ -88,10 +94,12 @@ export function parseTimeBound(text: string, flag: string, nowMs: number): numbe
 }
 
 /**
- * `ip`, `ip:port`, `[ipv6]` or `[ipv6]:port` → the forms the gaps table may hold. Records write
- * `address:port` with the address as the source wrote it: brokers spell IPv6 with 8 uncompressed
- * groups, the proxy may compress them, so both spellings are tried. An IPv6 address with a port
- * needs brackets (otherwise the port reads as the last group).
+ * `ip`, `ip:port`, `[ipv6]` or `[ipv6]:port` → the forms the gaps table may hold. The address must
+ * be an IP literal (a host name or a typo is a usage error, never a silent "no gaps"); it is
+ * normalized like the config's addresses (normalizeIp: `010.0.0.5` → `10.0.0.5`, IPv4-mapped IPv6
+ * → IPv4). Records write `address:port` with the address as the source wrote it: brokers spell
+ * IPv6 with 8 uncompressed groups, the proxy may compress them, so both spellings are tried. An
+ * IPv6 address with a port needs brackets (otherwise the port reads as the last group).
  */
 export function parseClientAddress(text: string): { addresses: string[]; anyPort: boolean } {
   const t = text.trim();
@@ -104,29 +112,33 @@ export function parseClientAddress(text: string): { addresses: string[]; anyPort
   } else if (/^[^:]+:\d+$/.test(t)) {
     [host, port] = t.split(':') as [string, string];
   }
-  if (!host || /[\s[\]]/.test(host) || (port !== null && Number(port) > 65535)) {
-    throw new GapsUsageError(`--client-address: expected ip, ip:port or [ipv6]:port, got ${sample(text)}`);
-  }
-  const hosts = new Set([host]);
-  if (host.includes(':')) {
-    const expanded = expandIpv6(host);
-    if (expanded) {
-      hosts.add(expanded);
-      hosts.add(compressIpv6(expanded));
-    }
-  }
+  const bad = (why: string) => new GapsUsageError(`--client-address: ${why}; expected ip, ip:port, [ipv6] or [ipv6]:port (e.g. 203.0.113.10:53122), got ${sample(text)}`);
+  if (bracketed && !host.includes(':')) throw bad('brackets are for IPv6 addresses');
+  const normalized = normalizeIp(host);
+  if (normalized === null) throw bad(/^[^:]+:[^:]*$/.test(t) ? 'the port must be a number' : 'not an IP address');
+  if (port !== null && (port.length > 5 || Number(port) > 65535)) throw bad('the port must be 0-65535');
+  if (port !== null) port = String(Number(port));
+  const hosts = new Set([normalized]);
+  if (normalized.includes(':')) hosts.add(compressIpv6(normalized));
+  else if (normalized !== host && host.includes(':')) hosts.add(host.toLowerCase()); // ::ffff:1.2.3.4 as written
   return { addresses: [...hosts].map((h) => (port === null ? h : `${h}:${port}`)), anyPort: port === null };
 }
 
-function expandIpv6(t: string): string | null {
-  const parts = t.split('::');
-  if (parts.length > 2) return null;
-  const h = parts[0] ? parts[0].split(':') : [];
-  const tl = parts.length === 2 && parts[1] ? parts[1].split(':') : [];
-  const fill = parts.length === 2 ? new Array(8 - h.length - tl.length).fill('0') : [];
-  const groups = [...h, ...fill, ...tl];
-  if (groups.length !== 8 || groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return null;
-  return groups.map((g) => parseInt(g, 16).toString(16)).join(':');
+/** Kafka principals carry their type (`User:alice`, `Group:ops`): a bare name matches nothing. */
+export function parsePrincipal(text: string): string {
+  const t = text.trim();
+  if (/^[A-Za-z][A-Za-z0-9_.-]*:\S/.test(t) && !/[\u0000-\u001f\u007f]/.test(t)) return t;
+  if (t !== '' && !t.includes(':') && !/[\s\u0000-\u001f\u007f]/.test(t)) {
+    throw new GapsUsageError(`--principal: a Kafka principal carries its type: did you mean --principal User:${t}? (got ${sample(text)})`);
+  }
+  throw new GapsUsageError(`--principal: expected type:name, e.g. User:mallory, got ${sample(text)}`);
+}
+
+/** Proxy session ids are UUIDs in practice; any printable id without spaces up to 128 characters is taken. */
+export function parseSession(text: string): string {
+  const t = text.trim();
+  if (/^[\x21-\x7e]{1,128}$/.test(t)) return t;
+  throw new GapsUsageError(`--session: expected a session id (printable, no spaces, at most 128 characters, e.g. 1bd07921-c2b6-43a3-95f0-1c2244933aee), got ${sample(text)}`);
 }
 
 function compressIpv6(expanded: string): string {
@@ -148,7 +160,9 @@ function compressIpv6(expanded: string): string {
 }
 
 function buildQuery(o: GapsOptions, nowMs: number): Query {
-  const kinds = o.kind?.length ? o.kind : null;
+  // `--kind a b`, `--kind a,b` and `--kind a --kind b` all mean the same.
+  const given = (o.kind ?? []).flatMap((k) => k.split(',')).map((k) => k.trim());
+  const kinds = given.length ? given : null;
   for (const k of kinds ?? []) {
     if (!(GAP_KINDS as readonly string[]).includes(k)) {
       throw new GapsUsageError(`--kind: expected one of ${GAP_KINDS.join(', ')}, got ${sample(k)}`);
@@ -169,8 +183,8 @@ function buildQuery(o: GapsOptions, nowMs: number): Query {
     sinceMicros,
     untilMicros,
     kinds: kinds as GapKindName[] | null,
-    principal: o.principal ?? null,
-    session: o.session ?? null,
+    principal: o.principal === undefined ? null : parsePrincipal(o.principal),
+    session: o.session === undefined ? null : parseSession(o.session),
     addresses: addr?.addresses ?? null,
     anyPort: addr?.anyPort ?? false,
     limit,
@@ -324,6 +338,14 @@ function openStore(path: string): WindowStore {
   if (!existsSync(path)) {
     throw new GapsUsageError(`no state database at ${path} (run \`ktrail run\` or \`ktrail replay --db ${path}\` first)`);
   }
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (e) {
+    const uid = process.getuid?.();
+    throw new GapsUsageError(
+      `cannot open state database ${path}: permission denied (${(e as NodeJS.ErrnoException).code ?? 'EACCES'}) for ${uid === undefined ? 'this user' : `uid ${uid}`}; run as the user that runs ktrail, or give this user read access to the file`,
+    );
+  }
   let store: WindowStore;
   try {
     store = new WindowStore(path, { readonly: true });
@@ -362,7 +384,7 @@ export async function gapsCommand(opts: GapsOptions, io: GapsIo = { out: process
       io.out.write(render(res, q, !!opts.json));
       return res.total > 0 ? EXIT_GAPS_FOUND : EXIT_NO_GAPS;
     }
-    return await watch(store, opts, io, interval);
+    return await watch(store, opts, io, interval, path);
   } catch (e) {
     if (e instanceof GapsUsageError) {
       io.err.write(`ktrail gaps: ${e.message}\n`);
@@ -375,7 +397,9 @@ export async function gapsCommand(opts: GapsOptions, io: GapsIo = { out: process
   }
 }
 
-async function watch(store: WindowStore, opts: GapsOptions, io: GapsIo, seconds: number): Promise<number> {
+async function watch(first: WindowStore, opts: GapsOptions, io: GapsIo, seconds: number, path: string): Promise<number> {
+  let store = first;
+  let refreshes = 0;
   const ctl = new AbortController();
   const signal = io.signal ?? ctl.signal;
   const onInt = () => ctl.abort();
@@ -385,6 +409,11 @@ async function watch(store: WindowStore, opts: GapsOptions, io: GapsIo, seconds:
     while (!signal.aborted) {
       // Relative bounds (`--since 1h`) move with the clock on every refresh.
       const q = buildQuery(opts, io.now());
+      // A database read into memory (read-only storage, no writer) is a copy: read it again.
+      if (store.snapshot && refreshes++ > 0) {
+        if (store !== first) store.close();
+        store = openStore(path);
+      }
       const res = runQuery(store.db, q);
       code = res.total > 0 ? EXIT_GAPS_FOUND : EXIT_NO_GAPS;
       const header = `ktrail gaps: ${new Date(io.now()).toISOString()}, every ${seconds}s (Ctrl-C to stop)\n`;
@@ -393,6 +422,7 @@ async function watch(store: WindowStore, opts: GapsOptions, io: GapsIo, seconds:
     }
     return code;
   } finally {
+    if (store !== first) store.close();
     if (!io.signal) process.removeListener('SIGINT', onInt);
   }
 }

@@ -16,6 +16,7 @@ import { expandPaths, orderRotatedFiles } from '../sources/file-order.js';
 import { WindowStore } from '../window/store.js';
 import { VERSION } from '../version.js';
 import { formatSummary } from './summary.js';
+import { replayProgress, type ProgressSample, type ReplayProgress } from './progress.js';
 
 export class UsageError extends Error {}
 
@@ -106,11 +107,13 @@ export function recordRenderer(cfg: KtrailConfig) {
 }
 
 /** Runs a replay into `sink`; the state database is the configured one, or a temporary one removed afterwards. */
-export async function executeReplay(cfg: KtrailConfig, sink: Sink): Promise<ReplaySummary> {
+export async function executeReplay(cfg: KtrailConfig, sink: Sink, progress?: (totalBytes: number) => ((s: ProgressSample) => void) | null): Promise<ReplaySummary> {
   const sources = replaySources(cfg);
   const tmp = cfg.state.db ? null : mkdtempSync(join(tmpdir(), 'ktrail-'));
   const store = new WindowStore(cfg.state.db ?? join(tmp as string, 'state.db'));
   try {
+    // After the store opened: a start that fails draws no progress line.
+    const onProgress = progress?.(sources.reduce((sum, s) => sum + s.paths.reduce((a, p) => a + statSync(p).size, 0), 0)) ?? null;
     return await runReplay({
       sources,
       join: joinOptions(cfg),
@@ -121,6 +124,19 @@ export async function executeReplay(cfg: KtrailConfig, sink: Sink): Promise<Repl
       sink,
       store,
       render: recordRenderer(cfg),
+      ...(onProgress
+        ? {
+            onBatch: ({ counters }) => {
+              let bytesRead = 0;
+              let lines = 0;
+              for (const s of sources) {
+                bytesRead += counters.of(s.name).bytes;
+                lines += counters.of(s.name).lines;
+              }
+              onProgress({ bytesRead, lines });
+            },
+          }
+        : {}),
     });
   } finally {
     store.close();
@@ -132,10 +148,18 @@ export async function replayCommand(a: ReplayArgs): Promise<number> {
   const cfg = replayConfig(a);
   const started = performance.now();
   const sink = await openSink(cfg);
+  // On a terminal only: a progress line, cleared before the summary (progress.ts).
+  let bar: ReplayProgress | null = null;
   try {
-    const summary = await executeReplay(cfg, sink);
+    const summary = await executeReplay(cfg, sink, (total) => {
+      // Not when the records themselves go to the same terminal: the line would be torn by them.
+      bar = cfg.output.sink === 'stdout' && process.stdout.isTTY ? null : replayProgress(total);
+      return bar ? (s) => bar?.update(s) : null;
+    });
+    (bar as ReplayProgress | null)?.stop();
     if (a.summary !== false) process.stderr.write(formatSummary(summary, performance.now() - started));
   } finally {
+    (bar as ReplayProgress | null)?.stop();
     await sink.close();
   }
   return 0;

@@ -1,7 +1,10 @@
-// `ktrail validate --config <file>`: load the config exactly as `run` would, then show a short
-// redacted summary of what it would read and where records would go. Exit 0 when the config is
-// good, 2 when it is not (each problem on its own line, named by key). Files that match no glob
-// yet are a note, not an error: a broker may not have rotated or even started logging.
+// `ktrail validate --config <file>`: load the config exactly as `run` would, then check what `run`
+// would need on this machine, as this user (the sidecar's, in the DaemonSet): the state folder
+// writable, every configured log file that exists readable (access(R_OK)). Then show a short
+// redacted summary of what it would read and where records would go. Exit 0 when all is good, 2
+// when not (each problem on its own line, named by key). Globs that match no file yet are a note,
+// not an error (a broker may not have rotated or even started logging), unless --strict; so is a
+// state folder that does not exist here (the config may be checked away from the node).
 
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -20,10 +23,12 @@ interface GlobMatch {
   key: string;
   glob: string;
   files: number;
+  /** Matched files this user cannot read (access R_OK), with the reason. */
+  unreadable: { path: string; error: string }[];
 }
 
 export async function validateCommand(
-  opts: { config: string; json?: boolean },
+  opts: { config: string; json?: boolean; strict?: boolean },
   io: ValidateIo = { out: process.stdout, err: process.stderr },
 ): Promise<number> {
   let cfg: KtrailConfig;
@@ -36,31 +41,45 @@ export async function validateCommand(
     return 2;
   }
   const matches = globMatches(cfg);
-  const notes = notesFor(cfg);
+  const { notes, problems } = checksFor(cfg, matches, !!opts.strict);
   const shown = redactedConfig(cfg);
   if (opts.json) {
-    io.out.write(`${JSON.stringify({ ok: true, path: opts.config, config: shown, sources: matches, notes })}\n`);
+    io.out.write(`${JSON.stringify({ ok: problems.length === 0, path: opts.config, config: shown, sources: matches, notes, ...(problems.length ? { problems } : {}) })}\n`);
+  } else if (problems.length) {
+    for (const p of problems) io.err.write(`ktrail: ${opts.config}: ${p}\n`);
   } else {
     io.out.write(`config OK: ${opts.config}\n${formatSummary(shown, matches, notes)}`);
   }
-  return 0;
+  return problems.length ? 2 : 0;
 }
 
 /** Adds `validate --config <file> [--json]` to `program`; the exit code goes to `setCode`. */
 export function registerValidateCommand(program: Command, setCode: (code: number) => void): Command {
   return program
     .command('validate')
-    .description('check a config file and show what it would read; exit 2 if it is not valid')
+    .description('check a config file, and that this user can read its logs and write its state folder; exit 2 if not')
     .requiredOption('--config <file>', 'config file (YAML)')
     .option('--json', 'print the result as one JSON object on stdout')
-    .action(async (opts: { config: string; json?: boolean }) => {
+    .option('--strict', 'a glob that matches no file, or a state folder that does not exist here, is an error (not a note)')
+    .action(async (opts: { config: string; json?: boolean; strict?: boolean }) => {
       setCode(await validateCommand(opts));
     });
 }
 
 function globMatches(cfg: KtrailConfig): GlobMatch[] {
   return configSources(cfg).flatMap((s) =>
-    s.globs.map((glob) => ({ key: s.key, glob, files: orderRotatedFiles(expandPaths([glob])).filter((p) => isFile(p)).length })),
+    s.globs.map((glob) => {
+      const files = orderRotatedFiles(expandPaths([glob])).filter((p) => isFile(p));
+      const unreadable = files.flatMap((path) => {
+        try {
+          accessSync(path, constants.R_OK);
+          return [];
+        } catch (e) {
+          return [{ path, error: (e as NodeJS.ErrnoException).code ?? (e as Error).message }];
+        }
+      });
+      return { key: s.key, glob, files: files.length, unreadable };
+    }),
   );
 }
 
@@ -72,24 +91,40 @@ function isFile(p: string): boolean {
   }
 }
 
-/** Things worth knowing that are not errors (the files may simply not exist on this machine). */
-function notesFor(cfg: KtrailConfig): string[] {
+function whoAmI(): string {
+  const uid = process.getuid?.();
+  return uid === undefined ? 'this user' : `uid ${uid}`;
+}
+
+/**
+ * Problems stop `run` on this machine as this user; notes are worth knowing but may be fine (the
+ * files may simply not exist here yet). --strict makes the "not here yet" notes problems.
+ */
+function checksFor(cfg: KtrailConfig, matches: GlobMatch[], strict: boolean): { notes: string[]; problems: string[] } {
   const notes: string[] = [];
+  const problems: string[] = [];
   if (cfg.state.db !== null) {
-    const dir = dirname(cfg.state.db);
-    if (!existsSync(dir)) notes.push(`state.db: directory ${JSON.stringify(dir)} does not exist here`);
-    else if (!writable(dir)) notes.push(`state.db: directory ${JSON.stringify(dir)} is not writable by this user`);
+    const db = cfg.state.db;
+    const dir = dirname(db);
+    if (!existsSync(dir)) (strict ? problems : notes).push(`state.db: folder ${JSON.stringify(dir)} does not exist here (ktrail does not create it)`);
+    else if (!writable(dir)) problems.push(`state.db: folder ${JSON.stringify(dir)} is not writable by ${whoAmI()}; make it writable by this user (in Kubernetes: the pod's fsGroup or runAsUser)`);
+    else if (existsSync(db) && statSync(db).isDirectory()) problems.push(`state.db: ${JSON.stringify(db)} is a folder, not a database file`);
+    else if (existsSync(db) && !writable(db)) problems.push(`state.db: ${JSON.stringify(db)} is not writable by ${whoAmI()}; chown it to this user`);
   } else {
     notes.push('state.db: empty, so the state is temporary and nothing survives a restart');
   }
+  for (const m of matches) {
+    for (const u of m.unreadable) problems.push(`${m.key}: ${JSON.stringify(u.path)} is not readable by ${whoAmI()} (${u.error}); give this user read access (in Kubernetes: the pod's supplementalGroups or fsGroup)`);
+    if (m.files === 0 && strict) problems.push(`${m.key}: no file matches ${JSON.stringify(m.glob)} (--strict)`);
+  }
   const l = cfg.http.listen;
   if (l && !isLoopback(l.host)) notes.push(`http.listen: ${listenText(l)} is reachable from outside this host (needed for kubelet probes and scraping)`);
-  return notes;
+  return { notes, problems };
 }
 
-function writable(dir: string): boolean {
+function writable(path: string): boolean {
   try {
-    accessSync(dir, constants.W_OK);
+    accessSync(path, constants.W_OK);
     return true;
   } catch {
     return false;

@@ -5,7 +5,7 @@
 import type { Checkpoint } from '../sources/tailer.js';
 export type { Checkpoint };
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AuditRecord } from '../records/record.js';
 import type { WindowChange } from './join.js';
@@ -26,8 +26,99 @@ export interface GapRow {
 
 const SCHEMA_VERSION = 1;
 
+/** What stopped the state database from opening; `exitCode` is the CLI's (README, exit codes). */
+export type StateDbProblem = 'missing-folder' | 'is-directory' | 'not-writable' | 'cannot-open';
+
+/**
+ * The state database cannot be used. The message is one line: what is wrong with which path, then
+ * the fix; it does not name the setting (`state.db` in a config, `--db` on the command line), the
+ * CLI adds that.
+ */
+export class StateDbError extends Error {
+  readonly exitCode: number;
+  constructor(
+    readonly path: string,
+    readonly problem: StateDbProblem,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StateDbError';
+    // A missing folder is a mistyped path more often than not: a usage error, like a missing log file.
+    this.exitCode = problem === 'missing-folder' ? 2 : 4;
+  }
+}
+
+/** A corrupt database found at start, moved aside (never deleted) before a fresh one was created. */
+export interface StoreRecovery {
+  /** Where the old file went: `<db>.corrupt-<UTC timestamp>` (its -wal/-shm, if any, beside it). */
+  movedTo: string;
+  /** Why it was judged corrupt: the SQLite error code and message, or the quick_check result. */
+  reason: string;
+}
+
+const CORRUPT_CODES = /^SQLITE_(CORRUPT|NOTADB)/;
+
+function whoAmI(): string {
+  const uid = process.getuid?.();
+  return uid === undefined ? 'this user' : `uid ${uid}`;
+}
+
+function errno(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+}
+
+/** `20261206T205001Z`: a UTC timestamp that sorts and needs no quoting in a file name. */
+function stamp(d = new Date()): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/**
+ * Before SQLite touches anything: the folder must exist (it is not created: a typo in a path must
+ * not become a new folder), the path must not be a folder, and both the folder (SQLite writes -wal
+ * and -shm beside the file, and a corrupt file is moved aside there) and an existing file must be
+ * writable by this process's user.
+ */
+function checkWritablePath(path: string): void {
+  const dir = dirname(path);
+  let dirStat;
+  try {
+    dirStat = statSync(dir);
+  } catch (e) {
+    if (errno(e) === 'ENOENT') throw new StateDbError(path, 'missing-folder', `folder ${JSON.stringify(dir)} does not exist (ktrail does not create it); create it, or give a path in an existing folder`);
+    throw new StateDbError(path, 'cannot-open', `cannot look at folder ${JSON.stringify(dir)} (${errno(e)}) as ${whoAmI()}; give this user access to it, or choose another path`);
+  }
+  if (!dirStat.isDirectory()) throw new StateDbError(path, 'missing-folder', `${JSON.stringify(dir)} is not a folder; give a path in an existing folder`);
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new StateDbError(path, 'is-directory', `${JSON.stringify(path)} is a folder, not a database file; give a file path, e.g. ${JSON.stringify(`${path.replace(/\/+$/, '')}/state.db`)}`);
+  }
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch (e) {
+    throw new StateDbError(path, 'not-writable', `folder ${JSON.stringify(dir)} is not writable by ${whoAmI()} (${errno(e)}); SQLite writes its -wal and -shm files there: make it writable by this user (chown/chmod; in Kubernetes, the pod's fsGroup or runAsUser), or choose another path`);
+  }
+  if (existsSync(path)) {
+    try {
+      accessSync(path, constants.R_OK | constants.W_OK);
+    } catch (e) {
+      throw new StateDbError(path, 'not-writable', `${JSON.stringify(path)} is not readable and writable by ${whoAmI()} (${errno(e)}); chown it to this user, or choose another path`);
+    }
+  }
+}
+
 export class WindowStore {
   readonly db: Database.Database;
+  /**
+   * Set when the file at `path` was corrupt at start: it was moved aside and this store is a fresh,
+   * empty database (no window, no checkpoints: the sources start over as for a first start). The
+   * live loop reports it as a `health` record; null when nothing happened.
+   */
+  readonly recovered: StoreRecovery | null = null;
+  /**
+   * Read-only only: the database was read into memory because SQLite could not open it in place
+   * without writing beside it (a closed WAL database in a folder this user cannot write). It is a
+   * copy as of the open: reopen to see newer batches.
+   */
+  readonly snapshot: boolean = false;
   private readonly upsertEntry: Database.Statement;
   private readonly deleteEntry: Database.Statement;
   private readonly insertGap: Database.Statement;
@@ -37,19 +128,20 @@ export class WindowStore {
   private readonly setMeta: Database.Statement;
 
   constructor(readonly path: string, opts: { readonly?: boolean } = {}) {
-    if (!opts.readonly) {
-      mkdirSync(dirname(path), { recursive: true });
-      // Create the file owner-only before SQLite opens it: it holds principals and client addresses.
-      if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
-      chmodSync(path, 0o600);
-    }
-    this.db = new Database(path, { readonly: !!opts.readonly, fileMustExist: !!opts.readonly });
-    if (!opts.readonly) {
-      this.db.pragma('journal_mode = WAL');
-      // NORMAL in WAL mode: a power loss may lose the last transactions, never corrupt the file;
-      // the checkpoint rows roll back together with the window they describe.
-      this.db.pragma('synchronous = NORMAL');
-      this.migrate();
+    if (opts.readonly) {
+      const { db, snapshot } = openReadOnly(path);
+      this.db = db;
+      this.snapshot = snapshot;
+    } else {
+      checkWritablePath(path);
+      let opened = this.openWritable();
+      if ('corrupt' in opened) {
+        const movedTo = moveAside(path);
+        this.recovered = { movedTo, reason: opened.corrupt };
+        opened = this.openWritable();
+        if ('corrupt' in opened) throw new StateDbError(path, 'cannot-open', `a fresh database is reported corrupt too (${opened.corrupt}); check the disk and the filesystem`);
+      }
+      this.db = opened.db;
     }
     this.db.pragma('busy_timeout = 5000');
     const ro = !!opts.readonly;
@@ -70,25 +162,45 @@ export class WindowStore {
     this.setMeta = ro ? this.db.prepare('SELECT 1') : this.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
   }
 
-  private migrate(): void {
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS window (key TEXT PRIMARY KEY, time INTEGER NOT NULL, value TEXT NOT NULL);
-      CREATE INDEX IF NOT EXISTS window_time ON window(time);
-      CREATE TABLE IF NOT EXISTS gaps (
-        id TEXT PRIMARY KEY, kind TEXT NOT NULL, time TEXT NOT NULL, time_us INTEGER NOT NULL, action TEXT NOT NULL,
-        principal TEXT, session_id TEXT, client_address TEXT, connection TEXT, record TEXT NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS gaps_time ON gaps(time_us);
-      CREATE INDEX IF NOT EXISTS gaps_kind ON gaps(kind, time_us);
-      CREATE TABLE IF NOT EXISTS checkpoints (
-        source TEXT NOT NULL, file_key TEXT NOT NULL, path TEXT NOT NULL, offset INTEGER NOT NULL, fingerprint_bytes INTEGER NOT NULL,
-        PRIMARY KEY (source, file_key)
-      );
-      CREATE TABLE IF NOT EXISTS stats (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, line TEXT NOT NULL);
-    `);
-    this.db.prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+  /**
+   * Opens (creating owner-only) and migrates the file; a file SQLite calls corrupt or not a
+   * database, or whose quick_check fails, comes back as `{ corrupt: reason }` with nothing open.
+   */
+  private openWritable(): { db: Database.Database } | { corrupt: string } {
+    const path = this.path;
+    try {
+      // Create the file owner-only before SQLite opens it: it holds principals and client addresses.
+      if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+      chmodSync(path, 0o600);
+    } catch (e) {
+      throw new StateDbError(path, 'not-writable', `cannot create or chmod ${JSON.stringify(path)} as ${whoAmI()} (${errno(e)}); chown it to this user, or choose another path`);
+    }
+    let db: Database.Database | null = null;
+    try {
+      db = new Database(path, { fileMustExist: true });
+      db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode: a power loss may lose the last transactions, never corrupt the file;
+      // the checkpoint rows roll back together with the window they describe.
+      db.pragma('synchronous = NORMAL');
+      const check = (db.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check);
+      if (check.length !== 1 || check[0] !== 'ok') {
+        db.close();
+        return { corrupt: `PRAGMA quick_check: ${check.slice(0, 3).join('; ').slice(0, 300)}` };
+      }
+      migrate(db);
+      return { db };
+    } catch (e) {
+      if (db?.open) db.close();
+      const code = (e as { code?: string }).code ?? '';
+      if (CORRUPT_CODES.test(code)) return { corrupt: `${code}: ${(e as Error).message}` };
+      if (/^SQLITE_(READONLY|PERM|CANTOPEN|AUTH)/.test(code)) {
+        throw new StateDbError(path, 'not-writable', `cannot write ${JSON.stringify(path)} as ${whoAmI()} (${code}: ${(e as Error).message}); make the file and its folder writable by this user, or choose another path`);
+      }
+      if (/^SQLITE_(FULL|IOERR)/.test(code)) {
+        throw new StateDbError(path, 'cannot-open', `cannot write ${JSON.stringify(path)} (${code}: ${(e as Error).message}); free space on its filesystem (or check the disk)`);
+      }
+      throw new StateDbError(path, 'cannot-open', `cannot open ${JSON.stringify(path)} (${code || 'error'}: ${(e as Error).message})`);
+    }
   }
 
   /** Forget the window, gaps, stats and checkpoints (a replay starts from the beginning of its files). */
@@ -199,4 +311,93 @@ export function gapRow(r: AuditRecord): GapRow {
     connection: r.broker?.connection ?? null,
     record: JSON.stringify(r),
   };
+}
+
+function migrate(db: Database.Database): void {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS window (key TEXT PRIMARY KEY, time INTEGER NOT NULL, value TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS window_time ON window(time);
+    CREATE TABLE IF NOT EXISTS gaps (
+      id TEXT PRIMARY KEY, kind TEXT NOT NULL, time TEXT NOT NULL, time_us INTEGER NOT NULL, action TEXT NOT NULL,
+      principal TEXT, session_id TEXT, client_address TEXT, connection TEXT, record TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS gaps_time ON gaps(time_us);
+    CREATE INDEX IF NOT EXISTS gaps_kind ON gaps(kind, time_us);
+    CREATE TABLE IF NOT EXISTS checkpoints (
+      source TEXT NOT NULL, file_key TEXT NOT NULL, path TEXT NOT NULL, offset INTEGER NOT NULL, fingerprint_bytes INTEGER NOT NULL,
+      PRIMARY KEY (source, file_key)
+    );
+    CREATE TABLE IF NOT EXISTS stats (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, line TEXT NOT NULL);
+  `);
+  db.prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+}
+
+/** Above this size a read-only open reads in place (creating -wal/-shm where it may) rather than copying into memory. */
+const SNAPSHOT_MAX_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Opens for reading only, writing nothing beside the file where it can help it. While a writer has
+ * the WAL database open its -wal and -shm files exist, and SQLite reads them in place (also from a
+ * read-only folder or mount). With no -wal, nobody has it open and the file alone is the whole
+ * database: it is read into memory, because opening it in place would make SQLite create -wal and
+ * -shm beside it (owned by this user, which can lock out the sidecar's user on its next start) or
+ * fail where it may not (a read-only folder). better-sqlite3 is built without URI file names, so
+ * SQLite's `immutable=1` is not available. Only a database over 512 MiB in a writable folder is
+ * opened in place instead.
+ */
+function openReadOnly(path: string): { db: Database.Database; snapshot: boolean } {
+  const inPlace = (): Database.Database | null => {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+      return db;
+    } catch (e) {
+      db.close();
+      const code = (e as { code?: string }).code ?? '';
+      // A -wal with no -shm in a read-only folder (left by a crash): only the file can be read.
+      if (!/^SQLITE_(READONLY|CANTOPEN)/.test(code)) throw e;
+      return null;
+    }
+  };
+  const canWriteBeside = () => {
+    try {
+      accessSync(path, constants.W_OK);
+      accessSync(dirname(path), constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (existsSync(`${path}-wal`) || (statSync(path).size > SNAPSHOT_MAX_BYTES && canWriteBeside())) {
+    const db = inPlace();
+    if (db) return { db, snapshot: false };
+  }
+  const bytes = readFileSync(path);
+  // A writer that started while the file was read may have checkpointed into it: read in place.
+  if (existsSync(`${path}-wal`)) {
+    const db = inPlace();
+    if (db) return { db, snapshot: false };
+  }
+  // The header's read/write format versions (bytes 18, 19) say WAL (2); an in-memory copy cannot
+  // use a WAL, so the copy says rollback journal (1). The file itself is not touched.
+  if (bytes.length >= 20 && bytes[18] === 2 && bytes[19] === 2) {
+    bytes[18] = 1;
+    bytes[19] = 1;
+  }
+  return { db: new Database(bytes, { readonly: true }), snapshot: true };
+}
+
+/** Renames a corrupt database (and its -wal/-shm) to `<db>.corrupt-<UTC timestamp>`; returns the new path. */
+function moveAside(path: string): string {
+  let target = `${path}.corrupt-${stamp()}`;
+  for (let n = 1; existsSync(target); n++) target = `${path}.corrupt-${stamp()}-${n}`;
+  try {
+    renameSync(path, target);
+    for (const suffix of ['-wal', '-shm', '-journal']) if (existsSync(path + suffix)) renameSync(path + suffix, target + suffix);
+  } catch (e) {
+    throw new StateDbError(path, 'cannot-open', `${JSON.stringify(path)} is corrupt and cannot be moved aside to ${JSON.stringify(target)} (${errno(e)}); move or remove it by hand`);
+  }
+  return target;
 }
