@@ -197,3 +197,27 @@ describe.skipIf(!setpriv)('ktrail cannot start: permissions (run as uid 65534 vi
     expect(readdirSync(folder)).toEqual(['state.db']);
   });
 });
+
+describe('ktrail run over a corrupt state database', () => {
+  it('keeps the corrupt file aside, starts afresh and says in a health record what was lost', async () => {
+    const { KtrailProcess, waitFor } = await import('./helpers/live.js');
+    const db = join(dir, 'run-corrupt.db');
+    writeFileSync(db, Buffer.alloc(64 * 1024, 0x5a)); // not a database
+    const out = join(dir, 'run-corrupt.jsonl');
+    const ktrail = new KtrailProcess(
+      ['run', '--broker-log', join(REPO, 'config/demo/kafka-request.log'), '--proxy-log', join(REPO, 'config/demo/proxy-audit.log'), '--broker-node-id', '1', '--proxy-address', '10.0.0.5', '--db', db, '--http-listen', '', '--poll-interval', '50ms'],
+      out,
+    );
+    ktrail.start();
+    const records = () => readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { action: string; health?: Record<string, unknown> });
+    expect(await waitFor(() => records().some((r) => r.action === 'state-database-reset'), 20_000)).toBe(true);
+    expect(await ktrail.kill('SIGTERM')).toBe(0);
+    const reset = records().find((r) => r.action === 'state-database-reset');
+    const movedTo = String(reset?.health?.movedTo);
+    expect(movedTo.startsWith(`${db}.corrupt-`)).toBe(true);
+    expect(readFileSync(movedTo).equals(Buffer.alloc(64 * 1024, 0x5a))).toBe(true);
+    expect(String(reset?.health?.lost)).toContain('checkpoints');
+    // The fresh database took the run's state.
+    expect(records().some((r) => r.action === 'ktrail-stop')).toBe(true);
+  }, 40_000);
+});

@@ -298,6 +298,16 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
           windowEvents: joiner.windowSize,
           redeliveredLines: undelivered.length,
         }),
+        // A corrupt state database was moved aside and this run started afresh: say what was lost.
+        ...(store.recovered
+          ? [
+              health('state-database-reset', 'failure', {
+                movedTo: store.recovered.movedTo,
+                reason: store.recovered.reason,
+                lost: 'the join window, the file checkpoints (each source is read again from input.start_at) and any undelivered output of the last batch',
+              }),
+            ]
+          : []),
         ...startProblems,
       ],
       [],
