@@ -105,5 +105,4 @@ const KNOWN_LONG = [
   'src/config/load.ts semanticPass',
   'src/records/ocsf.ts toOcsf',
   'src/records/ecs.ts toEcs',
-  'parsers/kroxylicious-log/bind.ts bind',
 ];

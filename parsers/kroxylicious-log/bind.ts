@@ -80,6 +80,11 @@ class Lru<V> {
 
 const addrKey = (e: Endpoint): string => `${e.host}|${e.port}`;
 
+/** The fields every P4 event has, from its line. */
+function baseEvent(line: KroxyLogLine, kind: ProxyEvent['kind'], action: string): ProxyEvent {
+  return { type: 'proxy', dialect: 'P4', kind, action, time: line.time, timePrecisionMicros: line.timePrecisionMicros, status: null, reason: null };
+}
+
 export class KroxyliciousBinder {
   private readonly sessionsByAddress = new Lru<SessionInfo>(LIMITS.sessions);
   private readonly principalsBySession = new Lru<string>(LIMITS.sessions);
@@ -92,185 +97,197 @@ export class KroxyliciousBinder {
   /** The events one parsed line means (0, 1, or one per authorization action). */
   bind(line: KroxyLogLine): ProxyEvent[] {
     const w = line.what;
-    const base = (kind: ProxyEvent['kind'], action: string): ProxyEvent => ({
-      type: 'proxy',
-      dialect: 'P4',
-      kind,
-      action,
-      time: line.time,
-      timePrecisionMicros: line.timePrecisionMicros,
-      status: null,
-      reason: null,
-    });
     switch (w.kind) {
-      case 'version': {
-        if (w.version === null) return []; // the commit id line adds nothing ktrail can carry
-        return [base('proxy-start', 'KroxyliciousVersion')];
-      }
-      case 'session-allocated': {
-        const info: SessionInfo = { sessionId: w.sessionId, ...(w.virtualCluster !== null ? { virtualCluster: w.virtualCluster } : {}) };
-        this.sessionsByAddress.set(addrKey(w.address), info);
-        const ev = { ...base('client-connect', 'AllocatedSession'), sessionId: w.sessionId, clientAddress: w.address, binding: { session: 'exact' as const, via: 'line' } };
-        if (w.virtualCluster !== null) ev.virtualCluster = w.virtualCluster;
-        return [ev];
-      }
-      case 'upstream-connection': {
-        const ev: ProxyEvent = { ...base('server-connect', 'UpstreamConnection'), sessionId: w.sessionId, clientAddress: w.clientAddress, binding: { session: 'exact', via: 'line' } };
-        if (w.remoteEndpoint) ev.upstream = { remote: w.remoteEndpoint };
-        if (w.virtualCluster !== null) ev.virtualCluster = w.virtualCluster;
-        return [ev];
-      }
-      case 'received-request': {
-        const ch = w.context.channelId;
-        const ev: ProxyEvent = {
-          ...base('request-ingress', 'ReceivedRequest'),
-          clientCorrelationId: w.downstreamCorrelationId,
-          apiKey: w.apiKey,
-          binding: { session: 'none', via: 'none' },
-          // Every request the proxy forwards has its encoder line: one that never gets one was answered by the proxy.
-          forwardLogged: true,
-        };
-        const address = w.context.remote;
-        let sessionId: string | undefined;
-        if (address) {
-          ev.clientAddress = address;
-          const s = this.sessionsByAddress.get(addrKey(address));
-          if (s) {
-            sessionId = s.sessionId;
-            if (s.virtualCluster !== undefined) ev.virtualCluster = s.virtualCluster;
-            ev.binding = { session: 'exact', via: 'client-address' };
-          } else {
-            // No session line for this connection (Kroxylicious before 0.13 has no session ids; later
-            // ones log them at DEBUG only): the client channel stands for the session, exactly — the
-            // decoder line names it — so its requests still form units and proxy-answered records.
-            sessionId = `${CHANNEL_SESSION_PREFIX}${ch}`;
-            ev.binding = { session: 'exact', via: 'client-channel' };
-          }
-          ev.sessionId = sessionId;
-          this.clientChannels.set(ch, { address, sessionId });
-        }
-        if (line.thread !== null) {
-          const list = this.pending.get(line.thread) ?? [];
-          list.push({ apiKey: w.apiKey, corr: w.downstreamCorrelationId, clientChannel: ch });
-          if (list.length > LIMITS.pendingPerThread) list.splice(0, list.length - LIMITS.pendingPerThread);
-          this.pending.set(line.thread, list);
-          this.lastRequest.set(line.thread, sessionId === undefined ? {} : { sessionId });
-        }
-        return [ev];
-      }
-      case 'assigned-upstream-correlation-id': {
-        const injected = INJECTED_DOWNSTREAM_IDS.has(w.downstreamCorrelationId);
-        const ev: ProxyEvent = {
-          ...base(injected ? 'request-inject' : 'request-egress', 'AssignedUpstreamCorrelationId'),
-          upstreamCorrelationId: w.upstreamCorrelationId,
-          apiKey: w.apiKey,
-          binding: { session: 'none', via: 'none' },
-          // Released Kroxylicious logs no line per response: nothing for a join to wait for.
-          responseLogged: false,
-        };
-        if (!injected) ev.clientCorrelationId = w.downstreamCorrelationId;
-        const upstream: { local?: Endpoint; remote?: Endpoint } = {};
-        if (w.context.local) upstream.local = w.context.local;
-        if (w.context.remote) upstream.remote = w.context.remote;
-        if (upstream.local || upstream.remote) ev.upstream = upstream;
-
-        const up = w.context.channelId;
-        const known = this.upstreamToClient.get(up);
-        let clientChannel: string | undefined;
-        let via = 'none';
-        if (!injected && line.thread !== null) {
-          const list = this.pending.get(line.thread);
-          if (list) {
-            let pick = -1;
-            const distinct = new Set<string>();
-            for (let i = list.length - 1; i >= 0; i--) {
-              const p = list[i] as Pending;
-              if (p.apiKey !== w.apiKey || p.corr !== w.downstreamCorrelationId) continue;
-              distinct.add(p.clientChannel);
-              if (known !== undefined && p.clientChannel === known) {
-                pick = i; // the channel this upstream is already bound to: consistent evidence
-                break;
-              }
-              if (pick < 0) pick = i;
-            }
-            if (pick >= 0) {
-              const p = list[pick] as Pending;
-              list.splice(pick, 1);
-              clientChannel = p.clientChannel;
-              via = known === p.clientChannel ? 'thread-order+channel-binding' : distinct.size > 1 ? 'thread-order-ambiguous' : 'thread-order';
-              if (known !== clientChannel) this.upstreamToClient.set(up, clientChannel);
-            }
-          }
-        }
-        if (clientChannel === undefined && known !== undefined) {
-          clientChannel = known;
-          via = 'channel-binding';
-        }
-        if (clientChannel !== undefined) {
-          const c = this.clientChannels.get(clientChannel);
-          if (c) {
-            ev.clientAddress = c.address;
-            if (c.sessionId !== undefined) ev.sessionId = c.sessionId;
-          }
-          ev.binding = { session: ev.sessionId !== undefined ? 'inferred' : 'none', via };
-        }
-        return [ev];
-      }
+      case 'version':
+        return this.version(line, w);
+      case 'session-allocated':
+        return this.sessionAllocated(line, w);
+      case 'upstream-connection':
+        return this.upstreamConnection(line, w);
+      case 'received-request':
+        return this.receivedRequest(line, w);
+      case 'assigned-upstream-correlation-id':
+        return this.assignedUpstream(line, w);
       case 'sasl-passed':
-      case 'sasl-failed': {
-        const passed = w.kind === 'sasl-passed';
-        const ev: ProxyEvent = { ...base('client-authenticate', passed ? 'SaslPassed' : 'SaslFailed'), mechanism: w.mechanism, filter: w.filter, binding: { session: 'none', via: 'none' } };
-        if (w.remoteAddress) ev.clientAddress = w.remoteAddress;
-        let sessionId = w.sessionId ?? undefined;
-        if (sessionId !== undefined) ev.binding = { session: 'exact', via: 'line' };
-        else if (w.remoteAddress) {
-          const s = this.sessionsByAddress.get(addrKey(w.remoteAddress));
-          if (s) {
-            sessionId = s.sessionId;
-            ev.binding = { session: 'exact', via: 'client-address' };
-          }
-        }
-        if (sessionId !== undefined) ev.sessionId = sessionId;
-        if (w.kind === 'sasl-passed') {
-          ev.principals = principalTexts(w.subject);
-          if (sessionId !== undefined) this.principalsBySession.set(sessionId, ev.principals.join(','));
-        } else {
-          // As P3's ClientSaslAuthFailure: status 'failed', the claimed id as the principal; the
-          // exception text (P1's `reason`) as the reason.
-          ev.status = 'failed';
-          ev.reason = w.error;
-          if (w.authorizedId !== null) ev.principals = [`User:${w.authorizedId}`];
-        }
-        return [ev];
-      }
-      case 'authorization': {
-        const principals = principalTexts(w.subject);
-        let binding: ProxyEvent['binding'] = { session: 'none', via: 'none' };
-        let sessionId: string | undefined;
-        if (line.thread !== null) {
-          const last = this.lastRequest.get(line.thread);
-          if (last?.sessionId !== undefined && this.principalsBySession.get(last.sessionId) === principals.join(',')) {
-            sessionId = last.sessionId;
-            binding = { session: 'inferred', via: 'subject-on-thread' };
-          }
-        }
-        return w.actions.map((a) => {
-          const resourceType = resourceTypeOf(a.resourceClass);
-          const deny = w.decision === 'deny';
-          const ev: ProxyEvent = {
-            ...base('authorization', deny ? 'AuthorizationDeny' : 'AuthorizationAllow'),
-            status: deny ? 'denied' : null,
-            principals,
-            authorization: { operation: pascalToUpperSnake(a.operation), resourceType, resourceName: a.resourceName, decision: w.decision },
-            resources: [{ type: resourceUnion(resourceType), name: a.resourceName }],
-            binding,
-          };
-          if (sessionId !== undefined) ev.sessionId = sessionId;
-          return ev;
-        });
-      }
+      case 'sasl-failed':
+        return this.sasl(line, w);
+      case 'authorization':
+        return this.authorization(line, w);
     }
   }
+
+  private version(line: KroxyLogLine, w: Extract<KroxyLogLine['what'], { kind: 'version' }>): ProxyEvent[] {
+    if (w.version === null) return []; // the commit id line adds nothing ktrail can carry
+    return [baseEvent(line, 'proxy-start', 'KroxyliciousVersion')];
+  }
+
+  private sessionAllocated(line: KroxyLogLine, w: Extract<KroxyLogLine['what'], { kind: 'session-allocated' }>): ProxyEvent[] {
+    const info: SessionInfo = { sessionId: w.sessionId, ...(w.virtualCluster !== null ? { virtualCluster: w.virtualCluster } : {}) };
+    this.sessionsByAddress.set(addrKey(w.address), info);
+    const ev = { ...baseEvent(line, 'client-connect', 'AllocatedSession'), sessionId: w.sessionId, clientAddress: w.address, binding: { session: 'exact' as const, via: 'line' } };
+    if (w.virtualCluster !== null) ev.virtualCluster = w.virtualCluster;
+    return [ev];
+  }
+
+  private upstreamConnection(line: KroxyLogLine, w: Extract<KroxyLogLine['what'], { kind: 'upstream-connection' }>): ProxyEvent[] {
+    const ev: ProxyEvent = { ...baseEvent(line, 'server-connect', 'UpstreamConnection'), sessionId: w.sessionId, clientAddress: w.clientAddress, binding: { session: 'exact', via: 'line' } };
+    if (w.remoteEndpoint) ev.upstream = { remote: w.remoteEndpoint };
+    if (w.virtualCluster !== null) ev.virtualCluster = w.virtualCluster;
+    return [ev];
+  }
+
+  private receivedRequest(line: KroxyLogLine, w: Extract<KroxyLogLine['what'], { kind: 'received-request' }>): ProxyEvent[] {
+    const ch = w.context.channelId;
+    const ev: ProxyEvent = {
+      ...baseEvent(line, 'request-ingress', 'ReceivedRequest'),
+      clientCorrelationId: w.downstreamCorrelationId,
+      apiKey: w.apiKey,
+      binding: { session: 'none', via: 'none' },
+      // Every request the proxy forwards has its encoder line: one that never gets one was answered by the proxy.
+      forwardLogged: true,
+    };
+    const address = w.context.remote;
+    let sessionId: string | undefined;
+    if (address) {
+      ev.clientAddress = address;
+      const s = this.sessionsByAddress.get(addrKey(address));
+      if (s) {
+        sessionId = s.sessionId;
+        if (s.virtualCluster !== undefined) ev.virtualCluster = s.virtualCluster;
+        ev.binding = { session: 'exact', via: 'client-address' };
+      } else {
+        // No session line for this connection (Kroxylicious before 0.13 has no session ids; later
+        // ones log them at DEBUG only): the client channel stands for the session, exactly — the
+        // decoder line names it — so its requests still form units and proxy-answered records.
+        sessionId = `${CHANNEL_SESSION_PREFIX}${ch}`;
+        ev.binding = { session: 'exact', via: 'client-channel' };
+      }
+      ev.sessionId = sessionId;
+      this.clientChannels.set(ch, { address, sessionId });
+    }
+    if (line.thread !== null) {
+      const list = this.pending.get(line.thread) ?? [];
+      list.push({ apiKey: w.apiKey, corr: w.downstreamCorrelationId, clientChannel: ch });
+      if (list.length > LIMITS.pendingPerThread) list.splice(0, list.length - LIMITS.pendingPerThread);
+      this.pending.set(line.thread, list);
+      this.lastRequest.set(line.thread, sessionId === undefined ? {} : { sessionId });
+    }
+    return [ev];
+  }
+
+  private assignedUpstream(line: KroxyLogLine, w: Extract<KroxyLogLine['what'], { kind: 'assigned-upstream-correlation-id' }>): ProxyEvent[] {
+    const injected = INJECTED_DOWNSTREAM_IDS.has(w.downstreamCorrelationId);
+    const ev: ProxyEvent = {
+      ...baseEvent(line, injected ? 'request-inject' : 'request-egress', 'AssignedUpstreamCorrelationId'),
+      upstreamCorrelationId: w.upstreamCorrelationId,
+      apiKey: w.apiKey,
+      binding: { session: 'none', via: 'none' },
+      // Released Kroxylicious logs no line per response: nothing for a join to wait for.
+      responseLogged: false,
+    };
+    if (!injected) ev.clientCorrelationId = w.downstreamCorrelationId;
+    const upstream: { local?: Endpoint; remote?: Endpoint } = {};
+    if (w.context.local) upstream.local = w.context.local;
+    if (w.context.remote) upstream.remote = w.context.remote;
+    if (upstream.local || upstream.remote) ev.upstream = upstream;
+
+    const up = w.context.channelId;
+    const known = this.upstreamToClient.get(up);
+    let clientChannel: string | undefined;
+    let via = 'none';
+    if (!injected && line.thread !== null) {
+      const list = this.pending.get(line.thread);
+      if (list) {
+        let pick = -1;
+        const distinct = new Set<string>();
+        for (let i = list.length - 1; i >= 0; i--) {
+          const p = list[i] as Pending;
+          if (p.apiKey !== w.apiKey || p.corr !== w.downstreamCorrelationId) continue;
+          distinct.add(p.clientChannel);
+          if (known !== undefined && p.clientChannel === known) {
+            pick = i; // the channel this upstream is already bound to: consistent evidence
+            break;
+          }
+          if (pick < 0) pick = i;
+        }
+        if (pick >= 0) {
+          const p = list[pick] as Pending;
+          list.splice(pick, 1);
+          clientChannel = p.clientChannel;
+          via = known === p.clientChannel ? 'thread-order+channel-binding' : distinct.size > 1 ? 'thread-order-ambiguous' : 'thread-order';
+          if (known !== clientChannel) this.upstreamToClient.set(up, clientChannel);
+        }
+      }
+    }
+    if (clientChannel === undefined && known !== undefined) {
+      clientChannel = known;
+      via = 'channel-binding';
+    }
+    if (clientChannel !== undefined) {
+      const c = this.clientChannels.get(clientChannel);
+      if (c) {
+        ev.clientAddress = c.address;
+        if (c.sessionId !== undefined) ev.sessionId = c.sessionId;
+      }
+      ev.binding = { session: ev.sessionId !== undefined ? 'inferred' : 'none', via };
+    }
+    return [ev];
+  }
+
+  private sasl(line: KroxyLogLine, w: Extract<KroxyLogLine['what'], { kind: 'sasl-passed' }> | Extract<KroxyLogLine['what'], { kind: 'sasl-failed' }>): ProxyEvent[] {
+    const passed = w.kind === 'sasl-passed';
+    const ev: ProxyEvent = { ...baseEvent(line, 'client-authenticate', passed ? 'SaslPassed' : 'SaslFailed'), mechanism: w.mechanism, filter: w.filter, binding: { session: 'none', via: 'none' } };
+    if (w.remoteAddress) ev.clientAddress = w.remoteAddress;
+    let sessionId = w.sessionId ?? undefined;
+    if (sessionId !== undefined) ev.binding = { session: 'exact', via: 'line' };
+    else if (w.remoteAddress) {
+      const s = this.sessionsByAddress.get(addrKey(w.remoteAddress));
+      if (s) {
+        sessionId = s.sessionId;
+        ev.binding = { session: 'exact', via: 'client-address' };
+      }
+    }
+    if (sessionId !== undefined) ev.sessionId = sessionId;
+    if (w.kind === 'sasl-passed') {
+      ev.principals = principalTexts(w.subject);
+      if (sessionId !== undefined) this.principalsBySession.set(sessionId, ev.principals.join(','));
+    } else {
+      // As P3's ClientSaslAuthFailure: status 'failed', the claimed id as the principal; the
+      // exception text (P1's `reason`) as the reason.
+      ev.status = 'failed';
+      ev.reason = w.error;
+      if (w.authorizedId !== null) ev.principals = [`User:${w.authorizedId}`];
+    }
+    return [ev];
+  }
+
+  private authorization(line: KroxyLogLine, w: Extract<KroxyLogLine['what'], { kind: 'authorization' }>): ProxyEvent[] {
+    const principals = principalTexts(w.subject);
+    let binding: ProxyEvent['binding'] = { session: 'none', via: 'none' };
+    let sessionId: string | undefined;
+    if (line.thread !== null) {
+      const last = this.lastRequest.get(line.thread);
+      if (last?.sessionId !== undefined && this.principalsBySession.get(last.sessionId) === principals.join(',')) {
+        sessionId = last.sessionId;
+        binding = { session: 'inferred', via: 'subject-on-thread' };
+      }
+    }
+    return w.actions.map((a) => {
+      const resourceType = resourceTypeOf(a.resourceClass);
+      const deny = w.decision === 'deny';
+      const ev: ProxyEvent = {
+        ...baseEvent(line, 'authorization', deny ? 'AuthorizationDeny' : 'AuthorizationAllow'),
+        status: deny ? 'denied' : null,
+        principals,
+        authorization: { operation: pascalToUpperSnake(a.operation), resourceType, resourceName: a.resourceName, decision: w.decision },
+        resources: [{ type: resourceUnion(resourceType), name: a.resourceName }],
+        binding,
+      };
+      if (sessionId !== undefined) ev.sessionId = sessionId;
+      return ev;
+    });
+      }
+
 
   /** Plain JSON: every map as [key, value] pairs, least recently used first. */
   snapshot(): unknown {
