@@ -286,8 +286,7 @@ export class KroxyliciousBinder {
       if (sessionId !== undefined) ev.sessionId = sessionId;
       return ev;
     });
-      }
-
+  }
 
   /** Plain JSON: every map as [key, value] pairs, least recently used first. */
   snapshot(): unknown {
