@@ -6,8 +6,12 @@
 // not an error (a broker may not have rotated or even started logging), unless --strict; so is a
 // state folder that does not exist here (the config may be checked away from the node).
 
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, closeSync, constants, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Finding } from '../pipeline/diagnose.js';
+import type { Sink } from '../sinks/sink.js';
+import { executeReplay } from './replay.js';
 import type { Command } from 'commander';
 import { expandPaths, orderRotatedFiles } from '../sources/file-order.js';
 import { ConfigError, configSources, loadConfigFile, redactedConfig, type KtrailConfig, type LoadOptions } from '../config/load.js';
@@ -28,7 +32,7 @@ interface GlobMatch {
 }
 
 export async function validateCommand(
-  opts: { config: string; json?: boolean; strict?: boolean },
+  opts: { config: string; json?: boolean; strict?: boolean; probe?: boolean | string },
   io: ValidateIo = { out: process.stdout, err: process.stderr },
 ): Promise<number> {
   let cfg: KtrailConfig;
@@ -42,13 +46,16 @@ export async function validateCommand(
   }
   const matches = globMatches(cfg);
   const { notes, problems } = checksFor(cfg, matches, !!opts.strict);
+  // --probe: replay the newest lines of each log and let the diagnoser say what it suspects.
+  const probe = opts.probe ? await probeSample(cfg, opts.probe === true ? DEFAULT_PROBE_LINES : Number(opts.probe)) : null;
+  if (probe) problems.push(...probe.findings.map((f) => `${f.setting}: ${f.message} (in the newest ${probe.lines} lines of each log)`));
   const shown = redactedConfig(cfg);
   if (opts.json) {
-    io.out.write(`${JSON.stringify({ ok: problems.length === 0, path: opts.config, config: shown, sources: matches, notes, ...(problems.length ? { problems } : {}) })}\n`);
+    io.out.write(`${JSON.stringify({ ok: problems.length === 0, path: opts.config, config: shown, sources: matches, notes, ...(probe ? { probe } : {}), ...(problems.length ? { problems } : {}) })}\n`);
   } else if (problems.length) {
     for (const p of problems) io.err.write(`ktrail: ${opts.config}: ${p}\n`);
   } else {
-    io.out.write(`config OK: ${opts.config}\n${formatSummary(shown, matches, notes)}`);
+    io.out.write(`config OK: ${opts.config}\n${formatSummary(shown, matches, notes)}${probe ? formatProbe(probe) : ''}`);
   }
   return problems.length ? 2 : 0;
 }
@@ -61,7 +68,8 @@ export function registerValidateCommand(program: Command, setCode: (code: number
     .requiredOption('--config <file>', 'config file (YAML)')
     .option('--json', 'print the result as one JSON object on stdout')
     .option('--strict', 'a glob that matches no file, or a state folder that does not exist here, is an error (not a note)')
-    .action(async (opts: { config: string; json?: boolean; strict?: boolean }) => {
+    .option('--probe [lines]', `replay the newest lines of each log (default ${DEFAULT_PROBE_LINES}) and report a suspected misconfiguration (time zone, proxy address, node id, wrong file)`)
+    .action(async (opts: { config: string; json?: boolean; strict?: boolean; probe?: boolean | string }) => {
       setCode(await validateCommand(opts));
     });
 }
@@ -161,3 +169,72 @@ function formatSummary(cfg: KtrailConfig, matches: GlobMatch[], notes: string[])
   for (const n of notes) s += `  note: ${n}\n`;
   return s;
 }
+
+const DEFAULT_PROBE_LINES = 5000;
+
+interface ProbeResult {
+  lines: number;
+  /** Per source: lines read, events, rejected lines. */
+  sources: Record<string, { lines: number; events: number; rejected: number }>;
+  joined: number;
+  gaps: Record<string, number>;
+  findings: Finding[];
+}
+
+/**
+ * Replays the newest `lines` lines of each configured log (the tail of its newest file) into a
+ * temporary database and a sink that keeps nothing: what the diagnoser finds there is what `run`
+ * would report in its first minutes, before any gap.
+ */
+async function probeSample(cfg: KtrailConfig, lines: number): Promise<ProbeResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'ktrail-probe-'));
+  try {
+    const sources: Record<string, string[]> = {};
+    for (const s of configSources(cfg)) {
+      const files = orderRotatedFiles(expandPaths(s.globs)).filter((p) => isFile(p));
+      const newest = files.at(-1);
+      if (!newest) continue;
+      const sample = join(dir, s.name);
+      writeFileSync(sample, tailLines(newest, lines));
+      sources[s.name] = [sample];
+    }
+    const sink: Sink = { write: async () => {}, flush: async () => {}, close: async () => {} };
+    const summary = await executeReplay({ ...cfg, sources, state: { db: null } }, sink);
+    const perSource: ProbeResult['sources'] = {};
+    for (const name of Object.keys(sources)) {
+      const c = summary.counters.of(name);
+      perSource[name] = { lines: c.lines, events: c.events, rejected: Object.values(c.rejected).reduce((a, b) => a + b, 0) };
+    }
+    const j = summary.stats.joined;
+    return { lines, sources: perSource, joined: j.exact + j.probable + j.ambiguous, gaps: { ...summary.stats.gaps }, findings: summary.findings };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The last `n` complete lines of a file, read from its end (at most 64 MiB). */
+function tailLines(path: string, n: number): string {
+  const size = statSync(path).size;
+  const want = Math.min(size, 64 * 1024 * 1024);
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(want);
+    readSync(fd, buf, 0, want, size - want);
+    const text = buf.toString('utf8');
+    const all = text.split('\n');
+    if (want < size) all.shift(); // the first line read is cut
+    if (all.at(-1) === '') all.pop();
+    return `${all.slice(-n).join('\n')}\n`;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function formatProbe(p: ProbeResult): string {
+  const out = ['', `probe: the newest ${p.lines} lines of each log`];
+  for (const [name, c] of Object.entries(p.sources)) out.push(`  ${name.padEnd(18)} ${c.lines} lines, ${c.events} events, ${c.rejected} rejected`);
+  out.push(`  joined ${p.joined}; gaps ${Object.entries(p.gaps).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  out.push(p.findings.length ? '  suspected misconfiguration: see the problems above' : '  no misconfiguration suspected');
+  return `${out.join('\n')}\n`;
+}
+
