@@ -213,6 +213,12 @@ export async function checkCapture(capture: string): Promise<CheckResult> {
       else fail(`denied action ${a.label} has no failure record with the broker's deny decision`);
     }
 
+    // Every wrong password through the proxy is an authentication failure record (the broker's
+    // server.log names the proxy's upstream socket; the client behind it is not tied yet).
+    const authFailures = rs.filter((r) => r.kind === 'authentication' && r.outcome === 'failure');
+    const wrongPasswords = [...actions.values()].filter((a) => a.expect === 'auth-failure' && a.via === 'proxy');
+    if (authFailures.length < wrongPasswords.length) fail(`${wrongPasswords.length} wrong passwords through the proxy, ${authFailures.length} authentication failure records`);
+
     // No false gaps: every proxy-only or broker-only gap is a failure (bypass is the direct clients').
     const gaps = rs.filter((r) => r.kind === 'gap');
     const gapKinds = count(gaps, (r) => String(r.reason));
@@ -261,6 +267,7 @@ export async function checkCapture(capture: string): Promise<CheckResult> {
       ['proxied client requests with exactly one record', `${proxiedOk} / ${sent.filter((q) => q.via === 'proxy').length} (${proxiedOk - proxyAnswered} joined exact, ${proxyAnswered} answered by the proxy)`],
       ['direct client requests that are one bypass gap', `${directOk} / ${sent.filter((q) => q.via.startsWith('direct')).length}`],
       ['denied actions with the broker\'s decision', `${deniedOk} / ${deniedActions.length}`],
+      ['wrong passwords through the proxy / authentication failure records', `${wrongPasswords.length} / ${authFailures.length}`],
       ['client requests with no record (expected: none)', missing.length],
       ['run vs replay', liveOnly.length || replayOnly.length ? `${replayOnly.length}/${liveOnly.length} differ` : `same ${rs.length - waiting} records; ${waiting} of the last 30 s still waiting in run's window`],
       ['one broker line cut out of a copy', cutResult],
