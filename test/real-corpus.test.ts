@@ -1,0 +1,32 @@
+// What a real Kafka broker and a real Kroxylicious wrote, read by `npm test` without Java: the
+// captures of `npm run test:real` committed under test/real/corpus/ (trimmed: the logs ktrail reads,
+// the clients' own request logs, the workload's actions; see test/real/corpus/README.md). Each is
+// held to the same check as the live stack (test/real/check.ts): every request the clients sent
+// through the proxy has exactly one record, every direct request is one bypass gap, denied actions
+// carry the broker's decision, no false gap, run gives replay's records, and a broker line cut out
+// of a copy is exactly one proxy-only gap.
+
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkCapture } from './real/check.js';
+import { REPO } from './helpers/cli.js';
+
+const corpus = join(REPO, 'test/real/corpus');
+const captures = existsSync(corpus) ? readdirSync(corpus, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name) : [];
+
+describe('ktrail on the real corpus', () => {
+  it('has captures to read', () => {
+    expect(captures.length).toBeGreaterThanOrEqual(3);
+  });
+
+  for (const name of captures) {
+    it(`holds every client request of ${name} to exactly one right record`, async () => {
+      const r = await checkCapture(join(corpus, name));
+      expect(r.failures).toEqual([]);
+      const row = (k: string) => r.rows.find(([key]) => key.startsWith(k))?.[1];
+      expect(row('client requests with no record')).toBe(0);
+      expect(String(row('one broker line cut out'))).toMatch(/^1 proxy-only gap/);
+    }, 120_000);
+  }
+});
