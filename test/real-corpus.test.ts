@@ -10,7 +10,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkCapture } from './real/check.js';
-import { REPO } from './helpers/cli.js';
+import { REPO, runCli } from './helpers/cli.js';
 
 const corpus = join(REPO, 'test/real/corpus');
 const captures = existsSync(corpus) ? readdirSync(corpus, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name) : [];
@@ -21,6 +21,15 @@ describe('ktrail on the real corpus', () => {
   });
 
   for (const name of captures) {
+    it(`parses every line of ${name}: nothing real is rejected`, async () => {
+      const d = join(corpus, name);
+      const r = await runCli(['replay', '--broker-log', join(d, 'kafka-request.log*'), '--authorizer-log', join(d, 'kafka-authorizer.log*'), '--server-log', join(d, 'server.log'), '--kroxylicious-log', join(d, 'proxy.log'), '--broker-node-id', '1', '--proxy-address', '127.0.0.1']);
+      expect(r.code, r.stderr).toBe(0);
+      const inputs = [...r.stderr.matchAll(/^ {4}(\S+) +([\d,]+) lines +([\d,]+) events +([\d,]+) skipped +([\d,]+) rejected$/gm)].map((m) => ({ source: m[1], lines: m[2], rejected: m[5] }));
+      expect(inputs.map((i) => i.source)).toEqual(['broker-request', 'broker-authorizer', 'broker-server', 'kroxylicious-log']);
+      expect(inputs.filter((i) => i.rejected !== '0')).toEqual([]);
+    });
+
     it(`holds every client request of ${name} to exactly one right record`, async () => {
       const r = await checkCapture(join(corpus, name));
       expect(r.failures).toEqual([]);
