@@ -11,8 +11,17 @@ import { runCommand, type RunArgs } from './run.js';
 import { registerValidateCommand } from './validate.js';
 import { ConfigError } from '../config/load.js';
 import { StateDbError } from '../window/store.js';
+import { addSettingOptions } from '../config/flags.js';
 import { sourceGlobsFromOptions } from '../config/from-flags.js';
 import { SOURCES } from '../../parsers/index.js';
+
+/** Where records go: `--output` with its OTLP endpoint and encoding (checked by withOutputFlags). */
+function addOutputOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--output <sink>', 'where records go (default stdout)').choices(['stdout', 'otlp']))
+    .option('--otlp-endpoint <url>', 'OTLP/HTTP logs endpoint, e.g. http://127.0.0.1:4318/v1/logs')
+    .addOption(new Option('--otlp-protocol <protocol>', 'OTLP encoding (default http/protobuf)').choices(['http/protobuf', 'http/json']));
+}
 
 /** Each registered source's flag (`--broker-log <path...>`), with its help: the registry is the one declaration. */
 function addSourceOptions(cmd: Command, requiredForReplay: boolean): Command {
@@ -35,22 +44,12 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError(false)
     .configureOutput({ outputError: (str, write) => write(`ktrail: ${str.replace(/^error: /, '')}`) });
 
-  addSourceOptions(program.command('replay').description('read log files from the start, write audit records to stdout, exit'), true)
-    .option('--broker-timezone <tz>', 'IANA time zone of the broker JVM (its log timestamps carry no offset; default UTC)')
-    .option('--proxy-timezone <tz>', "IANA time zone of the proxy JVM, for Kroxylicious's text layout (default UTC)")
-    .requiredOption('--broker-node-id <n>', "this broker's node id")
-    .requiredOption('--proxy-address <ip...>', 'IP addresses of the proxy hosts, as the broker sees them')
-    .addOption(new Option('--format <format>', 'record format on stdout').choices(['native', 'ecs', 'ocsf', 'cloudevents']).default('native'))
-    .addOption(new Option('--output <sink>', 'where records go').choices(['stdout', 'otlp']).default('stdout'))
-    .option('--otlp-endpoint <url>', 'OTLP/HTTP logs endpoint, e.g. http://127.0.0.1:4318/v1/logs')
-    .addOption(new Option('--otlp-protocol <protocol>', 'OTLP encoding').choices(['http/protobuf', 'http/json']))
-    .option('--db <path>', 'state database (default: a temporary file)')
-    .option('--tolerance <duration>', 'clock skew and logging delay allowed between proxy and broker (default 30s)')
-    .addOption(new Option('--bypass <policy>', 'broker requests from non-proxy clients (default report)').choices(['report', 'allow']))
-    .option('--max-line-bytes <n>', 'longer lines are skipped and counted (default 1048576)')
-    .option('--max-window-events <n>', 'bound of events waiting in the join window (default 50000)')
-    .option('--observer-host <name>', 'observer.host in records (default: $NODE_NAME or the host name)')
-    .addOption(new Option('--container-format <format>', 'container log wrapper, read exactly as run reads it (default none)').choices(['none', 'cri', 'docker', 'auto']))
+  addOutputOptions(
+    addSettingOptions(addSourceOptions(program.command('replay').description('read log files from the start, write audit records to stdout, exit'), true), {
+      required: ['--broker-node-id', '--proxy-address'],
+      defaults: { '--db': 'a temporary file' },
+    }),
+  )
     .option('--no-summary', 'do not print the summary to stderr')
     .action(async (opts: Omit<ReplayArgs, 'sources'> & Record<string, unknown>) => {
       code = await replayCommand({ ...opts, sources: sourceGlobsFromOptions(opts) });
@@ -64,28 +63,11 @@ export async function main(argv: string[]): Promise<number> {
       code = await demoCommand(opts);
     });
 
-  addSourceOptions(
-    program
-      .command('run')
-      .description('tail the logs as a sidecar until SIGTERM: records to stdout (or OTLP), state in --db')
-      .option('--config <file>', 'config file (YAML); see config/example.yaml; or the log flags below instead'),
-    false,
-  )
-    .option('--broker-timezone <tz>', 'IANA time zone of the broker JVM')
-    .option('--proxy-timezone <tz>', "IANA time zone of the proxy JVM, for Kroxylicious's text layout")
-    .option('--broker-node-id <n>', "this broker's node id")
-    .option('--proxy-address <ip...>', 'IP addresses of the proxy hosts')
-    .addOption(new Option('--format <format>', 'record format').choices(['native', 'ecs', 'ocsf', 'cloudevents']))
-    .addOption(new Option('--output <sink>', 'where records go').choices(['stdout', 'otlp']))
-    .option('--otlp-endpoint <url>', 'OTLP/HTTP logs endpoint, e.g. http://127.0.0.1:4318/v1/logs')
-    .addOption(new Option('--otlp-protocol <protocol>', 'OTLP encoding').choices(['http/protobuf', 'http/json']))
-    .option('--db <path>', 'state database: window, checkpoints, gaps')
-    .option('--tolerance <duration>', 'clock skew and logging delay allowed between proxy and broker')
-    .addOption(new Option('--bypass <policy>', 'broker requests from non-proxy clients').choices(['report', 'allow']))
-    .option('--max-line-bytes <n>', 'longer lines are skipped and counted')
-    .option('--max-window-events <n>', 'bound of events waiting in the join window')
-    .option('--observer-host <name>', 'observer.host in records')
-    .addOption(new Option('--container-format <format>', 'container log wrapper').choices(['none', 'cri', 'docker', 'auto']))
+  const run = program
+    .command('run')
+    .description('tail the logs as a sidecar until SIGTERM: records to stdout (or OTLP), state in --db')
+    .option('--config <file>', 'config file (YAML), see config/example.yaml; setting flags given with it override its keys');
+  addOutputOptions(addSettingOptions(addSourceOptions(run, false), { defaults: { '--db': 'the config file\'s, or a temporary file without one' } }))
     .addOption(new Option('--start-at <where>', 'files without a checkpoint').choices(['beginning', 'end']))
     .option('--stall-after <duration>', 'a source silent this long while others advance is reported stalled')
     .option('--http-listen <addr>', 'serve /metrics, /healthz, /readyz on ip:port ("" to disable)')

@@ -8,6 +8,7 @@
 
 import { isAbsolute, resolve } from 'node:path';
 import { SOURCES } from '../../parsers/index.js';
+import { FLAG_OF_KEY } from './flags.js';
 import { ConfigError, configFromObject, type KtrailConfig, type LoadOptions } from './load.js';
 
 /** What `replay` (and `run` without --config) take as flags. Source globs are by source name. */
@@ -27,22 +28,6 @@ export interface ReplayFlags {
   containerFormat?: string;
 }
 
-/** Config key → the replay flag that sets it; each source's row comes from the registry. */
-const FLAG_OF_KEY: Array<[string, string]> = [
-  ['broker.node_id', '--broker-node-id'],
-  ['broker.time_zone', '--broker-timezone'],
-  ['proxy.time_zone', '--proxy-timezone'],
-  ['proxy.addresses', '--proxy-address'],
-  ...SOURCES.map((s): [string, string] => [s.setting.key, s.setting.flag]),
-  ['output.format', '--format'],
-  ['state.db', '--db'],
-  ['join.tolerance', '--tolerance'],
-  ['join.bypass', '--bypass'],
-  ['input.max_line_bytes', '--max-line-bytes'],
-  ['join.max_window_events', '--max-window-events'],
-  ['observer.host', '--observer-host'],
-  ['input.container_format', '--container-format'],
-];
 
 /** `--broker-log` → `brokerLog`: the attribute commander gives a flag's value under. */
 export function flagAttribute(flag: string): string {

@@ -1,0 +1,64 @@
+// One row per setting that has a flag: its config key, its flag, and what the flag takes. Choices
+// and defaults are not written here but read from the schema (config/schema.json and the source
+// registry), so `--help`, the flag's checks and the config file can never disagree. `replay` and
+// `run` register their setting flags from this table; from-flags.ts maps a problem with a key back
+// to the flag that set it.
+
+import { Option, type Command } from 'commander';
+import { SOURCES } from '../../parsers/index.js';
+import { effectiveSchema } from './load.js';
+
+export interface SettingFlag {
+  /** Dotted config key. */
+  key: string;
+  flag: `--${string}`;
+  /** commander's argument: `<tz>`, `<ip...>` for a list. */
+  arg: string;
+  help: string;
+}
+
+export const SETTING_FLAGS: readonly SettingFlag[] = [
+  { key: 'broker.node_id', flag: '--broker-node-id', arg: '<n>', help: "this broker's node id" },
+  { key: 'proxy.addresses', flag: '--proxy-address', arg: '<ip...>', help: 'IP addresses of the proxy hosts, as the broker sees them' },
+  { key: 'broker.time_zone', flag: '--broker-timezone', arg: '<tz>', help: 'IANA time zone of the broker JVM (its log timestamps carry no offset)' },
+  { key: 'proxy.time_zone', flag: '--proxy-timezone', arg: '<tz>', help: "IANA time zone of the proxy JVM, for Kroxylicious's text layout" },
+  { key: 'output.format', flag: '--format', arg: '<format>', help: 'record format' },
+  { key: 'state.db', flag: '--db', arg: '<path>', help: 'state database: window, checkpoints, gaps' },
+  { key: 'join.tolerance', flag: '--tolerance', arg: '<duration>', help: 'clock skew and logging delay allowed between proxy and broker' },
+  { key: 'join.bypass', flag: '--bypass', arg: '<policy>', help: 'broker requests from non-proxy clients: a gap (report) or a plain record (allow)' },
+  { key: 'input.max_line_bytes', flag: '--max-line-bytes', arg: '<n>', help: 'longer lines are skipped and counted' },
+  { key: 'join.max_window_events', flag: '--max-window-events', arg: '<n>', help: 'bound of events waiting in the join window' },
+  { key: 'observer.host', flag: '--observer-host', arg: '<name>', help: 'observer.host in records ($NODE_NAME or the host name if empty)' },
+  { key: 'input.container_format', flag: '--container-format', arg: '<format>', help: 'Kubernetes container log wrapper around each line' },
+];
+
+/** Config key → the flag that sets it: the table above and each source's registry row. */
+export const FLAG_OF_KEY: ReadonlyArray<[string, string]> = [
+  ...SETTING_FLAGS.map((s): [string, string] => [s.key, s.flag]),
+  ...SOURCES.map((s): [string, string] => [s.setting.key, s.setting.flag]),
+];
+
+type SchemaNode = { properties?: Record<string, SchemaNode>; enum?: unknown[]; default?: unknown };
+
+function schemaOf(key: string): SchemaNode | undefined {
+  let node: SchemaNode | undefined = effectiveSchema() as SchemaNode;
+  for (const part of key.split('.')) node = node?.properties?.[part];
+  return node;
+}
+
+/**
+ * Adds every setting flag to `cmd`, with the schema's choices and default in its help. `required`
+ * names the flags the command cannot run without; `defaults` overrides the default shown where the
+ * command's own differs from the file's (replay's temporary database, say).
+ */
+export function addSettingOptions(cmd: Command, opts: { required?: readonly string[]; defaults?: Readonly<Record<string, string>> } = {}): Command {
+  for (const s of SETTING_FLAGS) {
+    const schema = schemaOf(s.key);
+    const shown = opts.defaults?.[s.flag] ?? (schema?.default === undefined || (Array.isArray(schema.default) && schema.default.length === 0) ? undefined : JSON.stringify(schema.default).replace(/^"|"$/g, ''));
+    const option = new Option(`${s.flag} ${s.arg}`, shown === undefined || shown === '' ? s.help : `${s.help} (default ${shown})`);
+    if (schema?.enum) option.choices(schema.enum.map(String));
+    if (opts.required?.includes(s.flag)) option.makeOptionMandatory();
+    cmd.addOption(option);
+  }
+  return cmd;
+}
