@@ -97,46 +97,51 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      // help and --version exit through here with code 0
-      return e.exitCode === 0 ? 0 : 2;
-    }
-    if (e instanceof ConfigError) {
-      for (const p of e.problems) process.stderr.write(`ktrail: ${e.source}: ${p}\n`);
-      return 2;
-    }
-    if (e instanceof UsageError) {
-      process.stderr.write(`ktrail: ${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof SinkClosedError) {
-      process.stderr.write(`ktrail: ${e.message}; stopped. The state database holds everything up to the last batch the output accepted.\n`);
-      return 3;
-    }
-    // Cannot start: the state database or the listener. One line naming the setting and the fix.
-    if (e instanceof StateDbError) {
-      process.stderr.write(`ktrail: ${dbSetting(argv)}: cannot start: ${e.message}\n`);
-      return e.exitCode;
-    }
-    if ((e as Error | undefined)?.name === 'SqliteError') {
-      const code = (e as { code?: string }).code ?? 'SQLITE_ERROR';
-      process.stderr.write(`ktrail: ${dbSetting(argv)}: cannot start: the state database failed (${code}: ${oneLine((e as Error).message)}); check its disk, or move the file aside to start over\n`);
-      return EXIT_CANNOT_START;
-    }
-    const message = e instanceof Error ? e.message : String(e);
-    if (/^http listen: cannot bind /.test(message)) {
-      const why = /EADDRINUSE/.test(message) ? 'another process listens there: stop it, or choose another port' : /EACCES/.test(message) ? 'ports below 1024 need privileges: choose a port above 1023' : 'choose an address of this host';
-      process.stderr.write(`ktrail: ${flagGiven(argv, '--http-listen') ? '--http-listen' : withConfig(argv, 'http.listen')}: cannot start: ${oneLine(message.replace(/^http listen: /, ''))}; ${why} ("" disables the listener)\n`);
-      return EXIT_CANNOT_START;
-    }
-    if (/^http listen: /.test(message)) {
-      process.stderr.write(`ktrail: ${flagGiven(argv, '--http-listen') ? '--http-listen' : withConfig(argv, 'http.listen')}: ${oneLine(message.replace(/^http listen: /, ''))}\n`);
-      return 2;
-    }
-    // Anything else is a bug: still one line (the stack only with KTRAIL_DEBUG=1), exit 1.
-    process.stderr.write(`ktrail: unexpected error: ${oneLine(message)}${process.env.KTRAIL_DEBUG ? `\n${(e as Error).stack ?? ''}` : ' (KTRAIL_DEBUG=1 shows where; please report it)'}\n`);
-    return 1;
+    return exitCodeFor(e, argv);
   }
+}
+
+/** One line on stderr for what stopped the command, and its documented exit code (README). */
+function exitCodeFor(e: unknown, argv: string[]): number {
+  if (e instanceof CommanderError) {
+    // help and --version exit through here with code 0
+    return e.exitCode === 0 ? 0 : 2;
+  }
+  if (e instanceof ConfigError) {
+    for (const p of e.problems) process.stderr.write(`ktrail: ${e.source}: ${p}\n`);
+    return 2;
+  }
+  if (e instanceof UsageError) {
+    process.stderr.write(`ktrail: ${e.message}\n`);
+    return 2;
+  }
+  if (e instanceof SinkClosedError) {
+    process.stderr.write(`ktrail: ${e.message}; stopped. The state database holds everything up to the last batch the output accepted.\n`);
+    return 3;
+  }
+  // Cannot start: the state database or the listener. One line naming the setting and the fix.
+  if (e instanceof StateDbError) {
+    process.stderr.write(`ktrail: ${dbSetting(argv)}: cannot start: ${e.message}\n`);
+    return e.exitCode;
+  }
+  if ((e as Error | undefined)?.name === 'SqliteError') {
+    const code = (e as { code?: string }).code ?? 'SQLITE_ERROR';
+    process.stderr.write(`ktrail: ${dbSetting(argv)}: cannot start: the state database failed (${code}: ${oneLine((e as Error).message)}); check its disk, or move the file aside to start over\n`);
+    return EXIT_CANNOT_START;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  if (/^http listen: cannot bind /.test(message)) {
+    const why = /EADDRINUSE/.test(message) ? 'another process listens there: stop it, or choose another port' : /EACCES/.test(message) ? 'ports below 1024 need privileges: choose a port above 1023' : 'choose an address of this host';
+    process.stderr.write(`ktrail: ${flagGiven(argv, '--http-listen') ? '--http-listen' : withConfig(argv, 'http.listen')}: cannot start: ${oneLine(message.replace(/^http listen: /, ''))}; ${why} ("" disables the listener)\n`);
+    return EXIT_CANNOT_START;
+  }
+  if (/^http listen: /.test(message)) {
+    process.stderr.write(`ktrail: ${flagGiven(argv, '--http-listen') ? '--http-listen' : withConfig(argv, 'http.listen')}: ${oneLine(message.replace(/^http listen: /, ''))}\n`);
+    return 2;
+  }
+  // Anything else is a bug: still one line (the stack only with KTRAIL_DEBUG=1), exit 1.
+  process.stderr.write(`ktrail: unexpected error: ${oneLine(message)}${process.env.KTRAIL_DEBUG ? `\n${(e as Error).stack ?? ''}` : ' (KTRAIL_DEBUG=1 shows where; please report it)'}\n`);
+  return 1;
 }
 
 /** Exit code when the state database or the listener cannot be opened (README, exit codes). */

@@ -10,7 +10,7 @@ import { configFromFileAndFlags, configFromRunFlags } from '../config/from-flags
 import { createMetrics } from '../http/metrics.js';
 import { startHttpServer } from '../http/server.js';
 import { Counters } from '../pipeline/counters.js';
-import { runLive, type LiveState } from '../pipeline/live.js';
+import { runLive, type LiveOptions, type LiveState } from '../pipeline/live.js';
 import { emptyJoinStats } from '../window/join.js';
 import { WindowStore } from '../window/store.js';
 import { VERSION } from '../version.js';
@@ -61,48 +61,10 @@ export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<
   const store = new WindowStore(dbPath);
   const sink = await openSink(cfg);
   const stop = new AbortController();
-  const onSignal = (sig: string) => {
-    if (stop.signal.aborted) return;
-    log.info({ signal: sig }, 'stopping: finishing the batch in hand');
-    stop.abort();
-  };
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  // A wrapper that does not pass signals on (`npx ktrail run`: SIGTERM to npm exec leaves its child
-  // running) must not leave an orphan tailing the logs: the parent going away means stop.
-  const parent = process.ppid;
-  const watchParent = setInterval(() => {
-    if (process.ppid !== parent) onSignal('parent-exit');
-  }, 1000);
-  watchParent.unref();
+  const watchParent = stopOnSignals(stop);
 
   let state: LiveState | null = null;
-  const emptyCounters = new Counters();
-  const emptyStats = emptyJoinStats();
-  const metrics = createMetrics(() => ({
-    counters: state?.counters ?? emptyCounters,
-    stats: state?.joiner.stats ?? emptyStats,
-    windowSize: state?.joiner.windowSize ?? 0,
-    sourceLagSeconds: state?.sourceLagSeconds ?? {},
-    checkpointAgeSeconds: state?.checkpointAgeSeconds ?? null,
-    recordsEmitted: state?.recordsEmitted ?? {},
-    sinkErrors: state?.sinkErrors ?? 0,
-    stateErrors: state?.stateErrors ?? 0,
-    sourceProblems: state?.sourceProblems ?? {},
-    sources: configSources(cfg).map((s) => s.name),
-  }));
-  const configured = cfg.http.listen;
-  const listen = extra.httpListen ?? (configured ? `${configured.host.includes(':') ? `[${configured.host}]` : configured.host}:${configured.port}` : '');
-  const server = await startHttpServer({
-    listen,
-    registry: metrics.registry,
-    // Ready once every source was opened and has its input; alive while the loop shows signs of
-    // life (a finished round, or a retry of a down output or disk): a wedged pipeline is restarted.
-    ready: () => (state?.ready ?? false) && Object.keys(state?.sourceProblems ?? {}).length === 0,
-    notReadyBecause: () => (state ? Object.values(state.sourceProblems) : ['starting']),
-    healthy: () => !stop.signal.aborted && (state === null || Date.now() - state.lastProgressWall < LIVENESS_TIMEOUT_MS),
-  });
-  if (server) log.info({ address: `http://${server.address.includes(':') ? `[${server.address}]` : server.address}:${server.port}` }, 'listening');
+  const server = await serveHttp(cfg, extra, () => state, stop.signal);
 
   const sources = configSources(cfg).map((s) => ({ name: s.name, patterns: s.globs }));
   log.info({ db: dbPath, sources: sources.map((s) => s.name), sink: cfg.output.sink, format: cfg.output.format }, 'starting');
@@ -125,15 +87,7 @@ export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<
       onState: (s) => {
         state = s;
       },
-      onFinding: (setting, message) => log.warn({ setting, finding: message }, 'the configuration may be wrong'),
-      onSourceProblem: (source, why) => {
-        if (why) log.warn({ source, problem: why }, 'a source has no input: not ready; check the path, the volume mount and the file permissions');
-        else log.info({ source }, 'the source has input again');
-      },
-      onStateError: (err) => {
-        if (err === null) log.info('the state database is writable again; carrying on');
-        else log.warn({ db: dbPath, error: err instanceof Error ? err.message : String(err) }, 'cannot write the state database (disk full?): reading paused, retrying; nothing is lost');
-      },
+      ...operatorLog(dbPath),
     });
     if (state.undeliveredAtStop) log.warn({ undelivered: state.undeliveredAtStop }, 'stopped while the output was unavailable: these lines stay in the state database and are sent first on the next start');
     log.info({ records: state.recordsEmitted, window: state.joiner.windowSize }, 'stopped');
@@ -145,4 +99,78 @@ export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<
     store.close();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** SIGTERM, SIGINT or the parent going away stop the run; returns the parent watch to clear. */
+function stopOnSignals(stop: AbortController): NodeJS.Timeout {
+  const onSignal = (sig: string) => {
+    if (stop.signal.aborted) return;
+    log.info({ signal: sig }, 'stopping: finishing the batch in hand');
+    stop.abort();
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  // A wrapper that does not pass signals on (`npx ktrail run`: SIGTERM to npm exec leaves its child
+  // running) must not leave an orphan tailing the logs: the parent going away means stop.
+  const parent = process.ppid;
+  const watchParent = setInterval(() => {
+    if (process.ppid !== parent) onSignal('parent-exit');
+  }, 1000);
+  watchParent.unref();
+  return watchParent;
+}
+
+/** /metrics, /healthz and /readyz over the loop's latest state (null before it published any). */
+async function serveHttp(cfg: KtrailConfig, extra: RunOverrides, current: () => LiveState | null, stopped: AbortSignal) {
+  const emptyCounters = new Counters();
+  const emptyStats = emptyJoinStats();
+  const metrics = createMetrics(() => {
+    const state = current();
+    return {
+      counters: state?.counters ?? emptyCounters,
+      stats: state?.joiner.stats ?? emptyStats,
+      windowSize: state?.joiner.windowSize ?? 0,
+      sourceLagSeconds: state?.sourceLagSeconds ?? {},
+      checkpointAgeSeconds: state?.checkpointAgeSeconds ?? null,
+      recordsEmitted: state?.recordsEmitted ?? {},
+      sinkErrors: state?.sinkErrors ?? 0,
+      stateErrors: state?.stateErrors ?? 0,
+      sourceProblems: state?.sourceProblems ?? {},
+      sources: configSources(cfg).map((s) => s.name),
+    };
+  });
+  const configured = cfg.http.listen;
+  const listen = extra.httpListen ?? (configured ? `${configured.host.includes(':') ? `[${configured.host}]` : configured.host}:${configured.port}` : '');
+  const server = await startHttpServer({
+    listen,
+    registry: metrics.registry,
+    // Ready once every source was opened and has its input; alive while the loop shows signs of
+    // life (a finished round, or a retry of a down output or disk): a wedged pipeline is restarted.
+    ready: () => (current()?.ready ?? false) && Object.keys(current()?.sourceProblems ?? {}).length === 0,
+    notReadyBecause: () => {
+      const state = current();
+      return state ? Object.values(state.sourceProblems) : ['starting'];
+    },
+    healthy: () => {
+      const state = current();
+      return !stopped.aborted && (state === null || Date.now() - state.lastProgressWall < LIVENESS_TIMEOUT_MS);
+    },
+  });
+  if (server) log.info({ address: `http://${server.address.includes(':') ? `[${server.address}]` : server.address}:${server.port}` }, 'listening');
+  return server;
+}
+
+/** What the loop tells the operator, as warnings and notes on stderr. */
+function operatorLog(dbPath: string): Pick<LiveOptions, 'onFinding' | 'onSourceProblem' | 'onStateError'> {
+  return {
+    onFinding: (setting, message) => log.warn({ setting, finding: message }, 'the configuration may be wrong'),
+    onSourceProblem: (source, why) => {
+      if (why) log.warn({ source, problem: why }, 'a source has no input: not ready; check the path, the volume mount and the file permissions');
+      else log.info({ source }, 'the source has input again');
+    },
+    onStateError: (err) => {
+      if (err === null) log.info('the state database is writable again; carrying on');
+      else log.warn({ db: dbPath, error: err instanceof Error ? err.message : String(err) }, 'cannot write the state database (disk full?): reading paused, retrying; nothing is lost');
+    },
+  };
 }

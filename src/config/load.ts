@@ -494,10 +494,28 @@ const MAX_HEADER_FILE_BYTES = 8192;
 function semanticPass(data: unknown, badPaths: Set<string>, problems: string[], env: LoadOptions['env'] & object, baseDir?: string, host?: string): KtrailConfig | null {
   const d = data as Partial<RawConfig> | null;
   if (d === null || typeof d !== 'object' || Array.isArray(d)) return null;
-  const ok = (pointer: string, v: unknown, type: 'string' | 'object' = 'string') =>
+  const ok: Ok = (pointer, v, type = 'string') =>
     !badPaths.has(pointer) && (type === 'object' ? v !== null && typeof v === 'object' && !Array.isArray(v) : typeof v === type);
 
-  // One ConfigMap for a whole DaemonSet: the node id may come from a per-host table.
+  const nodeId = brokerNodeId(d, badPaths, problems, host);
+  checkTimeZones(d, ok, problems);
+  checkProxySources(d, badPaths, problems);
+  const addresses = proxyAddresses(d, badPaths, problems);
+  const endpoints = brokerEndpoints(d, badPaths, problems);
+  const listen = httpListen(d, ok, problems);
+  checkDurations(d, ok, problems);
+  const endpoint = otlpEndpoint(d, ok, problems);
+  const headers = resolveHeaders(d.output?.otlp, badPaths, problems, d.output?.sink === 'otlp', env, baseDir);
+
+  if (problems.length > 0 || badPaths.size > 0) return null;
+  return typedConfig(d as RawConfig, { nodeId: nodeId as number, addresses, endpoints, listen, endpoint, headers }, baseDir);
+}
+
+/** Whether the schema let the value at `pointer` through, and it has this type. */
+type Ok = (pointer: string, v: unknown, type?: 'string' | 'object') => boolean;
+
+/** One ConfigMap for a whole DaemonSet: the node id may come from a per-host table. */
+function brokerNodeId(d: Partial<RawConfig>, badPaths: Set<string>, problems: string[], host?: string): number | undefined {
   let nodeId: number | undefined = typeof d.broker?.node_id === 'number' ? d.broker.node_id : undefined;
   const byHost = d.broker?.node_id_by_host;
   if (nodeId === undefined && !badPaths.has('/broker/node_id') && !badPaths.has('/broker/node_id_by_host') && d.broker) {
@@ -507,12 +525,19 @@ function semanticPass(data: unknown, badPaths: Set<string>, problems: string[], 
     else if (byHost && Object.keys(byHost).length > 0) problems.push(`broker.node_id_by_host: no entry for this host ${sample(hostName)} (observer.host, else $NODE_NAME, else the host name)`);
     else problems.push('broker.node_id: required (or broker.node_id_by_host, with this host in it)');
   }
+  return nodeId;
+}
 
+function checkTimeZones(d: Partial<RawConfig>, ok: Ok, problems: string[]): void {
   for (const [section, tz] of [['broker', d.broker?.time_zone], ['proxy', d.proxy?.time_zone]] as const) {
     if (ok(`/${section}/time_zone`, tz) && !isValidTimeZone(tz as string)) {
       problems.push(`${section}.time_zone: expected an IANA time zone such as UTC or Europe/Berlin, got ${sample(tz)}`);
     }
   }
+}
+
+/** A proxy section needs the proxy's log files: without them every request is a gap. */
+function checkProxySources(d: Partial<RawConfig>, badPaths: Set<string>, problems: string[]): void {
   const proxySources = SOURCES.filter((s) => s.role === 'proxy-requests').map((s) => s.setting.key);
   const given = (key: string) => {
     const [section, k] = key.split('.') as ['broker' | 'proxy', string];
@@ -522,58 +547,81 @@ function semanticPass(data: unknown, badPaths: Set<string>, problems: string[], 
   if (d.proxy && typeof d.proxy === 'object' && !proxySources.some(given) && !proxySources.some((k) => badPaths.has(`/${k.replace('.', '/')}`))) {
     problems.push(`proxy: give the proxy's log files in ${proxySources.join(' or ')} (without them every request is a gap)`);
   }
+}
 
-  const addresses = listOf(d.proxy?.addresses, '/proxy/addresses', badPaths).map(([v, i]) => {
+function proxyAddresses(d: Partial<RawConfig>, badPaths: Set<string>, problems: string[]): string[] {
+  return listOf(d.proxy?.addresses, '/proxy/addresses', badPaths).map(([v, i]) => {
     const n = normalizeIp(v);
     if (n === null) problems.push(`proxy.addresses[${i}]: expected an IP address such as 10.0.0.5 or fd00::5, got ${sample(v)}`);
     return n ?? v;
   });
-  const endpoints = listOf(d.broker?.endpoints, '/broker/endpoints', badPaths).map(([v, i]) => {
+}
+
+function brokerEndpoints(d: Partial<RawConfig>, badPaths: Set<string>, problems: string[]): string[] {
+  return listOf(d.broker?.endpoints, '/broker/endpoints', badPaths).map(([v, i]) => {
     const hp = hostPort(v);
     if (hp === null || hp.port === 0) problems.push(`broker.endpoints[${i}]: expected ip:port such as 10.0.0.11:9092 or [fd00::11]:9092 with a port from 1 to 65535, got ${sample(v)}`);
     return hp ? `${hp.host}:${hp.port}` : v;
   });
+}
 
+function httpListen(d: Partial<RawConfig>, ok: Ok, problems: string[]): { host: string; port: number } | null {
   let listen: { host: string; port: number } | null = null;
   const listenText = d.http?.listen;
   if (ok('/http/listen', listenText) && listenText !== '') {
     listen = hostPort(listenText as string);
     if (listen === null) problems.push(`http.listen: expected ip:port such as 127.0.0.1:9464 with a port from 0 to 65535, or "" to disable, got ${sample(listenText)}`);
   }
+  return listen;
+}
 
+function checkDurations(d: Partial<RawConfig>, ok: Ok, problems: string[]): void {
   for (const [key, pointer, v] of [
     ['join.stall_after', '/join/stall_after', d.join?.stall_after],
     ['output.otlp.timeout', '/output/otlp/timeout', d.output?.otlp?.timeout],
   ] as const) {
     if (ok(pointer, v) && durationToMicros(v as string) === 0) problems.push(`${key}: expected a duration above zero, got ${sample(v)}`);
   }
+}
 
+/** The OTLP endpoint, required when the sink is OTLP; null when none (or a bad one) is given. */
+function otlpEndpoint(d: Partial<RawConfig>, ok: Ok, problems: string[]): string | null {
   const otlp = d.output?.otlp;
-  const sinkIsOtlp = d.output?.sink === 'otlp';
   let endpoint: string | null = null;
   if (ok('/output/otlp/endpoint', otlp?.endpoint)) {
     const text = otlp!.endpoint;
     if (text === '') {
-      if (sinkIsOtlp) problems.push('output.otlp.endpoint: required when output.sink is otlp (e.g. http://otel-collector.observability:4318/v1/logs)');
+      if (d.output?.sink === 'otlp') problems.push('output.otlp.endpoint: required when output.sink is otlp (e.g. http://otel-collector.observability:4318/v1/logs)');
     } else {
       const problem = endpointProblem(text);
       if (problem) problems.push(`output.otlp.endpoint: ${problem}`);
       else endpoint = text;
     }
   }
-  const headers = resolveHeaders(otlp, badPaths, problems, sinkIsOtlp, env, baseDir);
+  return endpoint;
+}
 
-  if (problems.length > 0 || badPaths.size > 0) return null;
-  const r = d as RawConfig;
+/** What the checks above worked out, beside the raw config. */
+interface Checked {
+  nodeId: number;
+  addresses: string[];
+  endpoints: string[];
+  listen: { host: string; port: number } | null;
+  endpoint: string | null;
+  headers: Record<string, string>;
+}
+
+/** The typed, defaulted config of a raw one that passed every check; paths relative to the config's folder. */
+function typedConfig(r: RawConfig, c: Checked, baseDir?: string): KtrailConfig {
   const abs = (globs: string[]) => globs.map((g) => (baseDir && !isAbsolute(g) ? resolve(baseDir, g) : g));
   return {
     broker: {
-      nodeId: nodeId as number,
+      nodeId: c.nodeId,
       timeZone: r.broker.time_zone,
-      endpoints,
+      endpoints: c.endpoints,
       internalListeners: r.broker.internal_listeners,
     },
-    proxy: { addresses, timeZone: r.proxy.time_zone },
+    proxy: { addresses: c.addresses, timeZone: r.proxy.time_zone },
     sources: Object.fromEntries(
       SOURCES.map((s) => {
         const [section, k] = s.setting.key.split('.') as ['broker' | 'proxy', string];
@@ -592,9 +640,9 @@ function semanticPass(data: unknown, badPaths: Set<string>, problems: string[], 
     output: {
       format: r.output.format,
       sink: r.output.sink,
-      otlp: { endpoint, protocol: r.output.otlp.protocol, timeoutMs: Math.round(durationToMicros(r.output.otlp.timeout) / 1000), headers },
+      otlp: { endpoint: c.endpoint, protocol: r.output.otlp.protocol, timeoutMs: Math.round(durationToMicros(r.output.otlp.timeout) / 1000), headers: c.headers },
     },
-    http: { listen },
+    http: { listen: c.listen },
     observer: { host: r.observer.host },
   };
 }

@@ -1,6 +1,6 @@
 // Batch replay: read every source's files from the start, parse, join, emit, and treat the end of
-// input as the end of every source. Sources are interleaved by watermark (always read next from
-// the source that is furthest behind), so the window holds only what is really in flight.
+// input as the end of every source. The replay driver of the one loop (loop.ts): it always reads
+// next from the source that is furthest behind, so the window holds only what is really in flight.
 
 import { healthRecord, type RecordContext } from '../window/records.js';
 import { renderer } from '../records/formats.js';
@@ -9,11 +9,14 @@ import type { Sink } from '../sinks/sink.js';
 import type { ContainerFormat } from '../sources/container-format.js';
 import { readLineBatches, type LineBatch } from '../sources/file-reader.js';
 import { Joiner, type JoinOptions } from '../window/join.js';
-import { ProxyClock } from '../window/proxy-clock.js';
 import type { WindowStore } from '../window/store.js';
-import { Counters, type SourceName } from './counters.js';
-import { diagnoserFor, findingRecord, newestWatermark, type Finding } from './diagnose.js';
-import { feed, openSources, watermarks, type OpenSource, type SourceSettings } from './sources.js';
+import type { Counters, SourceName } from './counters.js';
+import type { Finding } from './diagnose.js';
+import { Pipeline, runLoop, yieldToEventLoop, type Driver, type Round } from './loop.js';
+import type { OpenSource, SourceSettings } from './sources.js';
+
+// Where src/window/join-stats.ts points for it.
+export { flatStats } from './loop.js';
 
 export interface SourceSpec {
   name: SourceName;
@@ -61,120 +64,121 @@ interface SourceCursor {
 }
 
 export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
-  const counters = new Counters();
   // A replay starts over and decides everything by its end: the window needs no durable copy,
   // only the gaps and counters (for `ktrail gaps`) are stored.
   const joiner = new Joiner({ ...opts.join, durable: false }, opts.record);
-  const clock = new ProxyClock();
-  const render = opts.render ?? renderer('native');
-  const partialTails: Record<string, number> = {};
-  const oversize: Record<string, number> = {};
-  let recordsWritten = 0;
-  let windowPeak = 0;
-
   opts.store.reset();
-
-  const open = openSources(opts.sources.map((s) => s.name), opts.timeZones, joiner);
-  const diagnoser = diagnoserFor(opts.join, opts.timeZones.brokerTimeZone);
-  const findings: Finding[] = [];
-  const cursors: SourceCursor[] = open.map((source) => ({
-    source,
-    // Small batches keep peak memory down (see file-reader.ts); per-batch costs stay small.
-    batches: readLineBatches(opts.sources.find((s) => s.name === source.def.name)?.paths ?? [], opts.maxLineBytes, opts.batchLines ?? 1024, opts.containerFormat ?? 'none'),
-  }));
-
-  let batches = 0;
-  let final = false;
-  let pendingGaps: AuditRecord[] = [];
-  const flush = async (extra: AuditRecord[] = [], first: AuditRecord[] = []) => {
-    const records = [...first, ...joiner.takeRecords(), ...extra];
-    if (records.length) {
-      await opts.sink.write(records.map(render));
-      recordsWritten += records.length;
-    }
-    // The store keeps only the gaps (for `ktrail gaps`) and the counters, committed only after the
-    // sink has the records (if we die before, the old state is whole). Both are read only after
-    // the replay, so they go in one transaction every 16th batch and at the end, not per batch.
-    for (const r of records) if (r.kind === 'gap') pendingGaps.push(r);
-    if (++batches % 16 === 0 || final) {
-      opts.store.commit([], pendingGaps, flatStats(counters, joiner), []);
-      pendingGaps = [];
-    }
-    windowPeak = Math.max(windowPeak, joiner.windowSize);
-    opts.onBatch?.({ counters, joiner, recordsWritten });
-  };
-
-  for (;;) {
-    let next: SourceCursor | undefined;
-    for (const c of cursors) if (!c.source.finished && (!next || c.source.watermark < next.source.watermark)) next = c;
-    if (!next) break;
-    const r = next.batches.next();
-    const name = next.source.def.name;
-    if (r.done) {
-      next.source.finished = true;
-    } else {
-      const batch = r.value;
-      if (batch.oversize) oversize[name] = (oversize[name] ?? 0) + batch.oversize;
-      if (batch.oversize) for (let i = 0; i < batch.oversize; i++) counters.reject(name, 'oversize_line');
-      for (const [reason, n] of Object.entries(batch.errors)) for (let i = 0; i < n; i++) counters.reject(name, reason);
-      if (batch.partialTailBytes) {
-        partialTails[batch.path] = batch.partialTailBytes;
-        counters.reject(name, 'partial_last_line');
-      }
-      feed(next.source, batch.lines, counters, joiner, clock, (ev) => diagnoser.observe(ev));
-    }
-    // A suspected misconfiguration goes out ahead of the gaps it would explain.
-    const found = diagnoser.take(counters, open);
-    findings.push(...found);
-    const time = newestWatermark(open);
-    joiner.advance(watermarks(open));
-    await flush([], found.map((f) => findingRecord(opts.record, time, f)));
-    // Let stream callbacks and signals run between batches (see live.ts).
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  const p = new Pipeline(joiner, opts.sources.map((s) => s.name), opts.join, opts.record, opts.timeZones);
+  const driver = new ReplayDriver(p, opts);
+  await runLoop(p, driver);
 
   joiner.finish();
-  const unanchored = clock.finish();
-  const end = Math.max(...open.map((s) => (Number.isFinite(s.watermark) ? s.watermark : 0)), 0);
-  const health: AuditRecord[] = [];
-  if (unanchored) {
-    health.push(healthRecord(opts.record, end, 'proxy-anchor-missing', 'failure', { unanchoredEvents: unanchored }, [end]));
-  }
-  const rejected = counters.totalRejected();
-  if (rejected) {
-    const detail: Record<string, number> = {};
-    for (const [k, v] of Object.entries(counters.flat())) if (k.startsWith('rejected.')) detail[k.slice(9)] = v;
-    health.push(healthRecord(opts.record, end, 'parse-errors', 'failure', { rejectedLines: rejected, ...detail }, [end, rejected]));
-  }
-  final = true;
-  await flush(health);
+  const unanchored = p.clock.finish();
+  await driver.deliver(p.takeRecords([], endOfInputHealth(p, opts.record, unanchored)), null);
   await opts.sink.flush();
 
   return {
-    counters,
+    counters: p.counters,
     stats: joiner.stats,
-    recordsWritten,
+    recordsWritten: driver.recordsWritten,
     unanchoredProxyEvents: unanchored,
-    partialTails,
-    oversize,
-    windowPeak,
-    findings,
+    partialTails: driver.partialTails,
+    oversize: driver.oversize,
+    windowPeak: driver.windowPeak,
+    findings: driver.findings,
   };
 }
 
-export function flatStats(counters: Counters, joiner: Joiner): Record<string, number> {
-  const s = joiner.stats;
-  const out = counters.flat();
-  out['joined.exact'] = s.joined.exact;
-  out['joined.probable'] = s.joined.probable;
-  out['joined.ambiguous'] = s.joined.ambiguous;
-  for (const [k, v] of Object.entries(s.gaps)) out[`gaps.${k}`] = v;
-  out['short_circuited'] = s.shortCircuited;
-  out['internal_requests'] = s.internalRequests;
-  out['unlogged_by_design'] = s.unloggedByDesign;
-  out['other_broker_ignored'] = s.otherBrokerIgnored;
-  out['unrouted_proxy_requests'] = s.unroutedProxyRequests;
-  out['evicted'] = s.evicted;
-  for (const [k, v] of Object.entries(s.records)) out[`records.${k}`] = v;
-  return out;
+/** Reads a fixed list of files per source; the end of input is the end of every source. */
+class ReplayDriver implements Driver<Round> {
+  readonly partialTails: Record<string, number> = {};
+  readonly oversize: Record<string, number> = {};
+  readonly findings: Finding[] = [];
+  recordsWritten = 0;
+  windowPeak = 0;
+  private readonly cursors: SourceCursor[];
+  private readonly render: (r: AuditRecord) => string;
+  private batches = 0;
+  private pendingGaps: AuditRecord[] = [];
+
+  constructor(
+    private readonly p: Pipeline,
+    private readonly opts: ReplayOptions,
+  ) {
+    this.render = opts.render ?? renderer('native');
+    this.cursors = p.open.map((source) => ({
+      source,
+      // Small batches keep peak memory down (see file-reader.ts); per-batch costs stay small.
+      batches: readLineBatches(opts.sources.find((s) => s.name === source.def.name)?.paths ?? [], opts.maxLineBytes, opts.batchLines ?? 1024, opts.containerFormat ?? 'none'),
+    }));
+  }
+
+  /** One batch of the unfinished source furthest behind (none when it has just ended); null when all have. */
+  read(): Round | null {
+    let next: SourceCursor | undefined;
+    for (const c of this.cursors) if (!c.source.finished && (!next || c.source.watermark < next.source.watermark)) next = c;
+    if (!next) return null;
+    const r = next.batches.next();
+    if (r.done) {
+      next.source.finished = true;
+      return { batches: [] };
+    }
+    this.count(next.source.def.name, r.value);
+    return { batches: [{ source: next.source, lines: r.value.lines }] };
+  }
+
+  found(findings: Finding[]): void {
+    this.findings.push(...findings);
+  }
+
+  /**
+   * Write the records, then keep the gaps (for `ktrail gaps`) and the counters, committed only after
+   * the sink has the records (if we die before, the old state is whole). Both are read only after
+   * the replay, so they go in one transaction every 16th batch and at the end (round null), not per batch.
+   */
+  async deliver(records: AuditRecord[], round: Round | null): Promise<void> {
+    if (records.length) {
+      await this.opts.sink.write(records.map(this.render));
+      this.recordsWritten += records.length;
+    }
+    for (const r of records) if (r.kind === 'gap') this.pendingGaps.push(r);
+    if (++this.batches % 16 === 0 || round === null) {
+      this.opts.store.commit([], this.pendingGaps, this.p.flatStats(), []);
+      this.pendingGaps = [];
+    }
+    this.windowPeak = Math.max(this.windowPeak, this.p.joiner.windowSize);
+    this.opts.onBatch?.({ counters: this.p.counters, joiner: this.p.joiner, recordsWritten: this.recordsWritten });
+  }
+
+  between(): Promise<void> {
+    return yieldToEventLoop();
+  }
+
+  /** What the reader rejected before parsing: oversize lines, read errors, a cut last line. */
+  private count(name: SourceName, batch: LineBatch): void {
+    const counters = this.p.counters;
+    if (batch.oversize) this.oversize[name] = (this.oversize[name] ?? 0) + batch.oversize;
+    if (batch.oversize) for (let i = 0; i < batch.oversize; i++) counters.reject(name, 'oversize_line');
+    for (const [reason, n] of Object.entries(batch.errors)) for (let i = 0; i < n; i++) counters.reject(name, reason);
+    if (batch.partialTailBytes) {
+      this.partialTails[batch.path] = batch.partialTailBytes;
+      counters.reject(name, 'partial_last_line');
+    }
+  }
+}
+
+/** At the end of input: proxy events that never found their clock anchor, and lines that did not parse. */
+function endOfInputHealth(p: Pipeline, record: RecordContext, unanchored: number): AuditRecord[] {
+  const end = Math.max(...p.open.map((s) => (Number.isFinite(s.watermark) ? s.watermark : 0)), 0);
+  const health: AuditRecord[] = [];
+  if (unanchored) {
+    health.push(healthRecord(record, end, 'proxy-anchor-missing', 'failure', { unanchoredEvents: unanchored }, [end]));
+  }
+  const rejected = p.counters.totalRejected();
+  if (rejected) {
+    const detail: Record<string, number> = {};
+    for (const [k, v] of Object.entries(p.counters.flat())) if (k.startsWith('rejected.')) detail[k.slice(9)] = v;
+    health.push(healthRecord(record, end, 'parse-errors', 'failure', { rejectedLines: rejected, ...detail }, [end, rejected]));
+  }
+  return health;
 }

@@ -131,31 +131,13 @@ function authzDoc(a: RecordAuthorization): Doc {
 }
 
 export function toEcs(r: AuditRecord): Doc {
-  const cat = eventCategorization(r);
   const a = r.actor;
   const user = principalName(a.principal);
   const srcIp = ipOrNull(a.address);
   const dst = brokerEndpoint(r);
   const dstIp = ipOrNull(dst?.host);
-  const brokerUser = principalName(r.broker?.principal);
 
-  const doc: Doc = {
-    '@timestamp': r.time,
-    ecs: { version: ECS_VERSION },
-    event: compact({
-      kind: cat.kind,
-      category: cat.category,
-      type: cat.type,
-      action: r.action,
-      outcome: r.outcome,
-      reason: r.reason,
-      id: r.id,
-      dataset: 'ktrail.audit',
-      module: 'ktrail',
-      provider: r.observer.sources.join(',') || null,
-      duration: r.broker?.timing ? Math.round(r.broker.timing.totalMs * 1e6) : null, // ECS: nanoseconds
-    }),
-  };
+  const doc: Doc = { '@timestamp': r.time, ecs: { version: ECS_VERSION }, event: ecsEvent(r) };
   if (user) doc.user = { name: user };
   if (a.address !== null || a.port !== null) {
     doc.source = compact({ address: a.address, ip: srcIp, port: a.port });
@@ -164,15 +146,44 @@ export function toEcs(r: AuditRecord): Doc {
   if (r.kind === 'request' || r.kind === 'connection' || (r.kind === 'gap' && r.reason !== 'orphan-session')) {
     doc.network = { protocol: 'kafka', transport: 'tcp' };
   }
-  const relatedUsers = [...new Set([user, brokerUser].filter((x): x is string => !!x))];
-  const relatedIps = [...new Set([srcIp, dstIp, ipOrNull(proxyEndpoint(r)?.host)].filter((x): x is string => !!x))];
-  if (relatedUsers.length || relatedIps.length) {
-    doc.related = compact({ user: relatedUsers.length ? relatedUsers : null, ip: relatedIps.length ? relatedIps : null });
-  }
+  const related = ecsRelated(r, user, srcIp, dstIp);
+  if (related) doc.related = related;
   if (r.outcome === 'failure') doc.error = compact({ code: r.reason, message: errorSummary(r) });
   doc.observer = { hostname: r.observer.host, product: r.observer.name, vendor: 'ktrail', version: r.observer.version, type: 'audit' };
+  doc.kafka = kafkaDoc(r);
+  return doc;
+}
 
-  const kafka: Doc = compact({
+function ecsEvent(r: AuditRecord): Doc {
+  const cat = eventCategorization(r);
+  return compact({
+    kind: cat.kind,
+    category: cat.category,
+    type: cat.type,
+    action: r.action,
+    outcome: r.outcome,
+    reason: r.reason,
+    id: r.id,
+    dataset: 'ktrail.audit',
+    module: 'ktrail',
+    provider: r.observer.sources.join(',') || null,
+    duration: r.broker?.timing ? Math.round(r.broker.timing.totalMs * 1e6) : null, // ECS: nanoseconds
+  });
+}
+
+/** `related.user` and `related.ip`, for pivoting; null when there is neither. */
+function ecsRelated(r: AuditRecord, user: string | null, srcIp: string | null, dstIp: string | null): Doc | null {
+  const brokerUser = principalName(r.broker?.principal);
+  const relatedUsers = [...new Set([user, brokerUser].filter((x): x is string => !!x))];
+  const relatedIps = [...new Set([srcIp, dstIp, ipOrNull(proxyEndpoint(r)?.host)].filter((x): x is string => !!x))];
+  if (!relatedUsers.length && !relatedIps.length) return null;
+  return compact({ user: relatedUsers.length ? relatedUsers : null, ip: relatedIps.length ? relatedIps : null });
+}
+
+/** Everything of the record ECS has no field for, under `kafka`. */
+function kafkaDoc(r: AuditRecord): Doc {
+  const a = r.actor;
+  return compact({
     schema: r.schema,
     kind: r.kind,
     principal: a.principal,
@@ -185,54 +196,56 @@ export function toEcs(r: AuditRecord): Doc {
       : null,
     topics: r.resources.some((x) => x.type === 'topic') ? r.resources.filter((x) => x.type === 'topic').map((x) => x.name) : null,
     correlation: r.correlation ? compact({ status: r.correlation.status, quality: r.correlation.quality, candidates: r.correlation.candidates ?? null }) : null,
-    proxy: r.proxy
-      ? compact({
-          execution_id: r.proxy.executionId,
-          instance: r.proxy.instance,
-          virtual_cluster: r.proxy.virtualCluster,
-          time: r.proxy.time,
-          client_correlation_id: r.proxy.clientCorrelationId,
-          upstream_correlation_id: r.proxy.upstreamCorrelationId,
-          origin: r.proxy.origin,
-          filter: r.proxy.filter ?? null,
-          mechanism: r.proxy.mechanism ?? null,
-          decision: r.proxy.decision,
-          error_code: r.proxy.errorCode,
-          authorizations: r.proxy.authorizations.length ? r.proxy.authorizations.map(authzDoc) : null,
-          upstream: r.proxy.upstream ? compact({ local: r.proxy.upstream.local, remote: r.proxy.upstream.remote }) : null,
-        })
-      : null,
-    broker: r.broker
-      ? compact({
-          node_id: r.broker.nodeId,
-          time: r.broker.time,
-          connection: r.broker.connection,
-          correlation_id: r.broker.correlationId,
-          api_version: r.broker.apiVersion,
-          principal: r.broker.principal,
-          listener: r.broker.listener,
-          security_protocol: r.broker.securityProtocol,
-          errors: r.broker.errors.length ? r.broker.errors : null,
-          authorizations: r.broker.authorizations.length ? r.broker.authorizations.map(authzDoc) : null,
-          timing: r.broker.timing
-            ? {
-                total_ms: r.broker.timing.totalMs,
-                request_queue_ms: r.broker.timing.requestQueueMs,
-                local_ms: r.broker.timing.localMs,
-                remote_ms: r.broker.timing.remoteMs,
-                throttle_ms: r.broker.timing.throttleMs,
-                response_queue_ms: r.broker.timing.responseQueueMs,
-                send_ms: r.broker.timing.sendMs,
-              }
-            : null,
-        })
-      : null,
+    proxy: r.proxy ? kafkaProxy(r.proxy) : null,
+    broker: r.broker ? kafkaBroker(r.broker) : null,
     posture: r.posture.length ? r.posture : null,
     gap: r.kind === 'gap' ? { kind: r.reason } : null,
     health: r.health ?? null,
     sources: r.observer.sources,
     truncated: r.truncated ?? null,
   });
-  doc.kafka = kafka;
-  return doc;
+}
+
+function kafkaProxy(p: NonNullable<AuditRecord['proxy']>): Doc {
+  return compact({
+    execution_id: p.executionId,
+    instance: p.instance,
+    virtual_cluster: p.virtualCluster,
+    time: p.time,
+    client_correlation_id: p.clientCorrelationId,
+    upstream_correlation_id: p.upstreamCorrelationId,
+    origin: p.origin,
+    filter: p.filter ?? null,
+    mechanism: p.mechanism ?? null,
+    decision: p.decision,
+    error_code: p.errorCode,
+    authorizations: p.authorizations.length ? p.authorizations.map(authzDoc) : null,
+    upstream: p.upstream ? compact({ local: p.upstream.local, remote: p.upstream.remote }) : null,
+  });
+}
+
+function kafkaBroker(b: NonNullable<AuditRecord['broker']>): Doc {
+  return compact({
+    node_id: b.nodeId,
+    time: b.time,
+    connection: b.connection,
+    correlation_id: b.correlationId,
+    api_version: b.apiVersion,
+    principal: b.principal,
+    listener: b.listener,
+    security_protocol: b.securityProtocol,
+    errors: b.errors.length ? b.errors : null,
+    authorizations: b.authorizations.length ? b.authorizations.map(authzDoc) : null,
+    timing: b.timing
+      ? {
+          total_ms: b.timing.totalMs,
+          request_queue_ms: b.timing.requestQueueMs,
+          local_ms: b.timing.localMs,
+          remote_ms: b.timing.remoteMs,
+          throttle_ms: b.timing.throttleMs,
+          response_queue_ms: b.timing.responseQueueMs,
+          send_ms: b.timing.sendMs,
+        }
+      : null,
+  });
 }

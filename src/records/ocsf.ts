@@ -148,7 +148,32 @@ function unmapped(r: AuditRecord): Obj {
 }
 
 export function toOcsf(r: AuditRecord): Obj {
-  const [statusId, status] = STATUS[r.outcome];
+  const { src, dst, proxy } = endpoints(r);
+  const actor = ocsfActor(r);
+  const cls = classOf(r);
+  const out: Obj = { ...header(r, cls), ...cls.body };
+  if (r.reason !== null) {
+    out.status_detail = r.outcome === 'failure' ? errorSummary(r) : r.reason;
+    const code = statusCode(r);
+    if (code !== null) out.status_code = code;
+  }
+  if (r.kind !== 'health') {
+    if (cls.classUid !== 4001 && Object.keys(actor).length) out.actor = actor;
+    out.src_endpoint = src;
+    // (4001 requires dst_endpoint: a proxy-side connection, client → proxy, ends at the proxy.)
+    const to = dst ?? proxy;
+    if (to) out.dst_endpoint = to;
+  }
+  out.unmapped = unmapped(r);
+  if (cls.classUid === 4001) {
+    const moved = compact({ user: actor.user ?? null, app_name: actor.app_name ?? null, authorizations: actor.authorizations ?? null });
+    if (Object.keys(moved).length) (out.unmapped as Obj).actor = moved;
+  }
+  return out;
+}
+
+/** The client's endpoint, the broker's, and the proxy's (a hop of the client's when both are known). */
+function endpoints(r: AuditRecord): { src: Obj; dst: Obj | null; proxy: Obj | null } {
   const a = r.actor;
   const src = endpoint(a.address !== null ? { host: a.address, port: a.port } : null, compact({ name: a.clientId }));
   const brokerHp = brokerEndpoint(r);
@@ -162,74 +187,101 @@ export function toOcsf(r: AuditRecord): Obj {
   // The client reached the broker through the proxy: the proxy belongs to the client's endpoint.
   // A request or connection that never went past the proxy ends there: the proxy is the destination.
   if (proxy && dst) src.proxy_endpoint = proxy;
+  return { src, dst, proxy };
+}
+
+function ocsfActor(r: AuditRecord): Obj {
+  const a = r.actor;
   const authz = allAuthorizations(r).map(authorization);
-  const actor = compact({
+  return compact({
     user: a.principal ? user(a.principal) : null,
     session: a.sessionId ? { uid: a.sessionId } : null,
     authorizations: authz.length ? authz : null,
     app_name: a.clientId,
   });
+}
 
-  let classUid: number;
-  let categoryUid: number;
-  let activityId: number;
-  const body: Obj = {};
+/** The record's OCSF class, category and activity, and the class's own attributes. */
+interface OcsfClass {
+  classUid: number;
+  categoryUid: number;
+  activityId: number;
+  body: Obj;
+}
+
+function classOf(r: AuditRecord): OcsfClass {
   switch (r.kind) {
     case 'authentication':
-      classUid = 3002;
-      categoryUid = 3;
-      activityId = 1;
-      // user is required and needs one of account/name/uid: an unknown principal (a failed SASL
-      // exchange names none) is name `unknown`, type Unknown, and has no uid (every known one has).
-      body.user = a.principal ? user(a.principal) : { name: 'unknown', type: 'Unknown', type_id: 0 };
-      body.service = { name: 'kafka' };
-      body.is_remote = true;
-      if (r.proxy?.mechanism) {
-        body.auth_protocol = r.proxy.mechanism;
-        body.auth_protocol_id = authProtocolId(r.proxy.mechanism);
-      }
-      if (a.sessionId) body.session = { uid: a.sessionId };
-      break;
+      return { classUid: 3002, categoryUid: 3, activityId: 1, body: authenticationBody(r) };
     case 'connection':
-      classUid = 4001;
-      categoryUid = 4;
-      activityId = /close/i.test(r.action) ? 2 : /connect|accept/i.test(r.action) ? 1 : 99;
-      body.connection_info = compact({
-        protocol_name: 'tcp',
-        direction: 'Inbound',
-        direction_id: 1,
-        session: a.sessionId ? { uid: a.sessionId } : null,
-      });
-      break;
+      return { classUid: 4001, categoryUid: 4, activityId: /close/i.test(r.action) ? 2 : /connect|accept/i.test(r.action) ? 1 : 99, body: connectionBody(r) };
     case 'health':
-      classUid = 6002;
-      categoryUid = 6;
-      activityId = /stop|shutdown/i.test(r.action) ? 4 : /start/i.test(r.action) ? 3 : 99;
-      body.app = { name: 'ktrail', vendor_name: 'ktrail', version: r.observer.version };
-      break;
-    default: {
-      classUid = 6003;
-      categoryUid = 6;
-      activityId = r.kind === 'authorization' ? operationActivity(r.action) : requestActivity(r.action);
-      const correlation = r.proxy?.clientCorrelationId ?? r.broker?.correlationId ?? null;
-      body.api = compact({
-        operation: r.action,
-        version: r.broker?.apiVersion != null ? String(r.broker.apiVersion) : null,
-        service: { name: 'kafka' },
-        request: { uid: correlation === null ? r.id : String(correlation) },
-        response: r.outcome === 'failure' ? compact({ error: r.reason, code: numberOrNull(statusCode(r)) }) : null,
-      });
-      if (r.resources.length) {
-        body.resources = r.resources.map((x) =>
-          compact({ name: x.name, type: x.type, uid: x.topicId ?? null, data: x.partitions ? { partitions: x.partitions } : null }),
-        );
-      }
-    }
+      return {
+        classUid: 6002,
+        categoryUid: 6,
+        activityId: /stop|shutdown/i.test(r.action) ? 4 : /start/i.test(r.action) ? 3 : 99,
+        body: { app: { name: 'ktrail', vendor_name: 'ktrail', version: r.observer.version } },
+      };
+    default:
+      return { classUid: 6003, categoryUid: 6, activityId: r.kind === 'authorization' ? operationActivity(r.action) : requestActivity(r.action), body: apiActivityBody(r) };
   }
+}
 
+/** Authentication 3002. */
+function authenticationBody(r: AuditRecord): Obj {
+  const a = r.actor;
+  const body: Obj = {};
+  // user is required and needs one of account/name/uid: an unknown principal (a failed SASL
+  // exchange names none) is name `unknown`, type Unknown, and has no uid (every known one has).
+  body.user = a.principal ? user(a.principal) : { name: 'unknown', type: 'Unknown', type_id: 0 };
+  body.service = { name: 'kafka' };
+  body.is_remote = true;
+  if (r.proxy?.mechanism) {
+    body.auth_protocol = r.proxy.mechanism;
+    body.auth_protocol_id = authProtocolId(r.proxy.mechanism);
+  }
+  if (a.sessionId) body.session = { uid: a.sessionId };
+  return body;
+}
+
+/** Network Activity 4001. */
+function connectionBody(r: AuditRecord): Obj {
+  return {
+    connection_info: compact({
+      protocol_name: 'tcp',
+      direction: 'Inbound',
+      direction_id: 1,
+      session: r.actor.sessionId ? { uid: r.actor.sessionId } : null,
+    }),
+  };
+}
+
+/** API Activity 6003: requests, authorizations and gaps. */
+function apiActivityBody(r: AuditRecord): Obj {
+  const body: Obj = {};
+  const correlation = r.proxy?.clientCorrelationId ?? r.broker?.correlationId ?? null;
+  body.api = compact({
+    operation: r.action,
+    version: r.broker?.apiVersion != null ? String(r.broker.apiVersion) : null,
+    service: { name: 'kafka' },
+    request: { uid: correlation === null ? r.id : String(correlation) },
+    response: r.outcome === 'failure' ? compact({ error: r.reason, code: numberOrNull(statusCode(r)) }) : null,
+  });
+  if (r.resources.length) {
+    body.resources = r.resources.map((x) =>
+      compact({ name: x.name, type: x.type, uid: x.topicId ?? null, data: x.partitions ? { partitions: x.partitions } : null }),
+    );
+  }
+  return body;
+}
+
+/** The attributes every class has: classification, severity, status, time, message, metadata. */
+function header(r: AuditRecord, cls: OcsfClass): Obj {
+  const [statusId, status] = STATUS[r.outcome];
+  const { classUid, categoryUid, activityId } = cls;
   const activityName = ACTIVITY_NAMES[classUid]?.[activityId] ?? 'Other';
   const className = CLASS_NAMES[classUid] as string;
-  const out: Obj = {
+  return {
     class_uid: classUid,
     class_name: className,
     category_uid: categoryUid,
@@ -248,29 +300,10 @@ export function toOcsf(r: AuditRecord): Obj {
       version: OCSF_VERSION,
       product: { name: 'ktrail', vendor_name: 'ktrail', version: r.observer.version },
       uid: r.id,
-      correlation_uid: a.sessionId,
+      correlation_uid: r.actor.sessionId,
       log_name: 'ktrail.audit',
     }),
-    ...body,
   };
-  if (r.reason !== null) {
-    out.status_detail = r.outcome === 'failure' ? errorSummary(r) : r.reason;
-    const code = statusCode(r);
-    if (code !== null) out.status_code = code;
-  }
-  if (r.kind !== 'health') {
-    if (classUid !== 4001 && Object.keys(actor).length) out.actor = actor;
-    out.src_endpoint = src;
-    // (4001 requires dst_endpoint: a proxy-side connection, client → proxy, ends at the proxy.)
-    const to = dst ?? proxy;
-    if (to) out.dst_endpoint = to;
-  }
-  out.unmapped = unmapped(r);
-  if (classUid === 4001) {
-    const moved = compact({ user: actor.user ?? null, app_name: actor.app_name ?? null, authorizations: actor.authorizations ?? null });
-    if (Object.keys(moved).length) (out.unmapped as Obj).actor = moved;
-  }
-  return out;
 }
 
 function numberOrNull(s: string | null): number | null {

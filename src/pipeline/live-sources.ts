@@ -1,0 +1,215 @@
+// The live driver's sources: one tailer per open source, the order they are read in each round (the
+// authorizer log last), stall detection, and the periodic look at whether each source has input.
+
+import type { AuditRecord } from '../records/record.js';
+import type { ContainerFormat } from '../sources/container-format.js';
+import { expandPaths } from '../sources/file-order.js';
+import { describeProblem, inspectSource } from '../sources/status.js';
+import { FileTailer, findStaleCheckpoints } from '../sources/tailer.js';
+import type { Checkpoint, WindowStore } from '../window/store.js';
+import type { Counters } from './counters.js';
+import type { LiveSource, LiveState } from './live.js';
+import type { Batch, Round } from './loop.js';
+import type { OpenSource } from './sources.js';
+
+export interface Cursor {
+  source: OpenSource;
+  tailer: FileTailer;
+  lastLineWall: number;
+  stalled: boolean;
+  /** The last read reached the end of everything this source had written. */
+  drained: boolean;
+}
+
+/** A live round: the batches read, the checkpoints they move to, how many lines they hold. */
+export interface LiveRound extends Round {
+  checkpoints: Checkpoint[];
+  read: number;
+}
+
+/** A `health` record at the current wall-clock time. */
+export type HealthRecordFn = (action: string, outcome: 'success' | 'failure', facts: Record<string, string | number | boolean | null>) => AuditRecord;
+
+export interface TailerSettings {
+  maxLineBytes: number;
+  containerFormat: ContainerFormat;
+  startAt: 'beginning' | 'end';
+  pollIntervalMs?: number;
+}
+
+/** A tailer per open source, resuming from its checkpoints. */
+export function openCursors(open: OpenSource[], sources: LiveSource[], checkpoints: Checkpoint[], settings: TailerSettings, nowMs: number): Cursor[] {
+  return open.map((source) => ({
+    source,
+    tailer: new FileTailer({
+      source: source.def.name,
+      patterns: sources.find((s) => s.name === source.def.name)?.patterns ?? [],
+      maxLineBytes: settings.maxLineBytes,
+      containerFormat: settings.containerFormat,
+      checkpoints: checkpoints.filter((c) => c.source === source.def.name),
+      startAt: settings.startAt,
+      ...(settings.pollIntervalMs === undefined ? {} : { pollIntervalMs: settings.pollIntervalMs }),
+    }),
+    lastLineWall: nowMs,
+    stalled: false,
+    drained: false,
+  }));
+}
+
+/**
+ * Checkpoints of files that are gone (rotated away and deleted) would pile up forever: drop them at
+ * start. Only for a source that has files right now, so that a log volume that is not mounted yet
+ * never wipes the checkpoints of files that will reappear.
+ */
+export function forgetStaleCheckpoints(store: WindowStore, sources: LiveSource[]): Checkpoint[] {
+  const all = store.loadCheckpoints();
+  for (const s of sources) {
+    if (expandPaths(s.patterns).length === 0) continue;
+    const mine = all.filter((c) => c.source === s.name);
+    const stale = findStaleCheckpoints(mine, s.patterns);
+    if (stale.length) store.deleteCheckpoints(s.name, stale.map((c) => c.fileKey));
+  }
+  return store.loadCheckpoints();
+}
+
+// The broker writes an authorizer line before the request line it belongs to. The authorizer log
+// is read after the request log in every round, so once it is drained it holds every line of the
+// requests read so far: it then holds nothing back, however quiet it is (at INFO it logs only denials).
+function isAuthorizer(c: Cursor): boolean {
+  return c.source.def.role === 'broker-authorizer';
+}
+
+/**
+ * Read a batch from every source: the source furthest behind first, so the window holds only what
+ * is really in flight, and the authorizer log last, so that drained means it holds the lines of
+ * every request read before it. The batches are fed authorizer lines first: a request line joined
+ * in this round must find its authorizer lines already in the window.
+ */
+export function readRound(cursors: Cursor[], batchLines: number, counters: Counters): LiveRound {
+  let read = 0;
+  const checkpoints: Checkpoint[] = [];
+  const batches: { c: Cursor; batch: Batch }[] = [];
+  const order = [...cursors.filter((c) => !isAuthorizer(c)).sort((a, b) => a.source.watermark - b.source.watermark), ...cursors.filter(isAuthorizer)];
+  for (const c of order) {
+    // Drained must mean "holds every line written so far": look for a file the authorizer log
+    // was just rotated into before concluding that, when request lines came in this round.
+    if (isAuthorizer(c) && read > 0) c.tailer.rescan();
+    const batch = c.tailer.read(batchLines);
+    c.drained = batch.lines.length < batchLines;
+    if (isAuthorizer(c)) c.source.finished = c.drained;
+    for (let i = 0; i < batch.oversize; i++) counters.reject(c.source.def.name, 'oversize_line');
+    for (const [reason, n] of Object.entries(batch.errors)) for (let i = 0; i < n; i++) counters.reject(c.source.def.name, reason);
+    if (batch.lines.length) {
+      batches.push({ c, batch: { source: c.source, lines: batch.lines.map((l) => l.text) } });
+      read += batch.lines.length;
+    }
+    checkpoints.push(...batch.checkpoints);
+  }
+  batches.sort((a, b) => Number(isAuthorizer(b.c)) - Number(isAuthorizer(a.c)));
+  return { batches: batches.map((b) => b.batch), checkpoints, read };
+}
+
+/** Sources that fell behind the others in event time AND went silent in wall-clock time: one `source-stalled` each. */
+export function detectStalls(cursors: Cursor[], stallAfterMicros: number, nowMs: number, health: HealthRecordFn): AuditRecord[] {
+  const out: AuditRecord[] = [];
+  for (const c of cursors) {
+    // Only the sources gaps are decided against can stall the join; the authorizer log and
+    // server.log are legitimately quiet for hours (at INFO they log only denials and failures).
+    if (c.stalled || !decidesGaps(c)) continue;
+    let ahead = -Infinity;
+    for (const o of cursors) if (o !== c && decidesGaps(o) && Number.isFinite(o.source.watermark)) ahead = Math.max(ahead, o.source.watermark);
+    if (!Number.isFinite(ahead)) continue;
+    // Behind the other sources in event time, AND silent in wall-clock time: not just quiet.
+    const lag = Number.isFinite(c.source.watermark) ? ahead - c.source.watermark : Infinity;
+    const silentMicros = (nowMs - c.lastLineWall) * 1000;
+    if (lag > stallAfterMicros && silentMicros > stallAfterMicros) {
+      c.stalled = true;
+      out.push(
+        health('source-stalled', 'failure', {
+          source: c.source.def.name,
+          lagSeconds: Number.isFinite(lag) ? Math.round(lag / 1e6) : null,
+          silentSeconds: Math.round(silentMicros / 1e6),
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+function decidesGaps(c: Cursor): boolean {
+  return c.source.def.role === 'proxy-requests' || c.source.def.role === 'broker-requests';
+}
+
+/** How often the loop looks whether each source's files are there and readable. */
+const SOURCE_INSPECTION_MS = 5_000;
+
+/**
+ * Is every source's input there? Asked at start and every few seconds: a missing or unreadable log
+ * is a health record, a reason on /readyz and a warning, never a silently empty audit trail.
+ */
+export class SourceInspector {
+  private last = -Infinity;
+
+  constructor(
+    private readonly sources: LiveSource[],
+    private readonly open: OpenSource[],
+    /** Sources without input, by name, with why (LiveState.sourceProblems): kept up to date here. */
+    private readonly problems: Record<string, string>,
+    private readonly health: HealthRecordFn,
+    private readonly now: () => number,
+    private readonly onSourceProblem?: (source: string, why: string | null) => void,
+  ) {}
+
+  /** Time for another look. */
+  due(): boolean {
+    return this.now() - this.last >= SOURCE_INSPECTION_MS;
+  }
+
+  /** Look now: a record for each source whose input went missing or came back. */
+  inspect(): AuditRecord[] {
+    this.last = this.now();
+    const out: AuditRecord[] = [];
+    for (const s of this.sources) {
+      const def = this.open.find((o) => o.def.name === s.name)?.def;
+      const status = inspectSource(s.patterns);
+      const decidesGapsOn = def?.role === 'broker-requests' || def?.role === 'proxy-requests';
+      const problem = status.problem === 'empty' && !decidesGapsOn ? null : status.problem;
+      const before = this.problems[s.name];
+      if (problem) {
+        const why = describeProblem(s.name, s.patterns, status);
+        if (before === undefined) {
+          out.push(this.health('source-unavailable', 'failure', { source: s.name, problem, files: status.files, detail: why }));
+          this.onSourceProblem?.(s.name, why);
+        }
+        this.problems[s.name] = why;
+      } else if (before !== undefined) {
+        delete this.problems[s.name];
+        out.push(this.health('source-available', 'success', { source: s.name, files: status.files }));
+        this.onSourceProblem?.(s.name, null);
+      }
+    }
+    return out;
+  }
+}
+
+/** Lag, checkpoint age and stalled sources, for /metrics. */
+export function updateLag(state: LiveState, cursors: Cursor[], nowMs: number, lastCheckpointWall: number | null): void {
+  for (const c of cursors) {
+    if (Number.isFinite(c.source.watermark)) state.sourceLagSeconds[c.source.def.name] = Math.max(0, (nowMs * 1000 - c.source.watermark) / 1e6);
+  }
+  state.checkpointAgeSeconds = lastCheckpointWall === null ? null : (nowMs - lastCheckpointWall) / 1000;
+  state.stalled = cursors.filter((c) => c.stalled).map((c) => c.source.def.name);
+}
+
+/** Until any source has new data, the poll interval passes, or the run is stopped. */
+export function waitForAny(cursors: Cursor[], signal: AbortSignal, timeoutMs: number): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    Promise.race(cursors.map((c) => c.tailer.waitForData(timeoutMs))).then(done, done);
+  });
+}
