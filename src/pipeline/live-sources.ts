@@ -7,10 +7,38 @@ import { expandPaths } from '../sources/file-order.js';
 import { describeProblem, inspectSource } from '../sources/status.js';
 import { FileTailer, findStaleCheckpoints } from '../sources/tailer.js';
 import type { Checkpoint, WindowStore } from '../window/store.js';
-import type { Counters } from './counters.js';
-import type { LiveSource, LiveState } from './live.js';
+import type { Joiner } from '../window/join.js';
+import type { Counters, SourceName } from './counters.js';
 import type { Batch, Round } from './loop.js';
 import type { OpenSource } from './sources.js';
+
+export interface LiveSource {
+  name: SourceName;
+  patterns: string[];
+}
+
+export interface LiveState {
+  counters: Counters;
+  joiner: Joiner;
+  ready: boolean;
+  /** Seconds between now and each source's newest event. */
+  sourceLagSeconds: Record<string, number>;
+  checkpointAgeSeconds: number | null;
+  recordsEmitted: Record<string, number>;
+  sinkErrors: number;
+  /** Failed writes of the state database (a full disk), retried. */
+  stateErrors: number;
+  stalled: string[];
+  /** Output lines still in the outbox when the run stopped (the collector was down): sent on the next start. */
+  undeliveredAtStop: number;
+  /**
+   * Sources whose input is not there, by name, with one line saying why (no file matches, none
+   * readable, or — for the two logs gaps are decided on — empty). Not ready while any is listed.
+   */
+  sourceProblems: Record<string, string>;
+  /** Wall clock (ms) of the loop's last sign of life: a finished round, or a retry of a down output or disk. */
+  lastProgressWall: number;
+}
 
 export interface Cursor {
   source: OpenSource;

@@ -22,15 +22,12 @@ import { Joiner, type JoinOptions } from '../window/join.js';
 import type { Checkpoint, WindowStore } from '../window/store.js';
 import type { Counters, SourceName } from './counters.js';
 import type { Finding } from './diagnose.js';
-import { detectStalls, forgetStaleCheckpoints, openCursors, readRound, SourceInspector, updateLag, waitForAny, type Cursor, type HealthRecordFn, type LiveRound } from './live-sources.js';
+export type { LiveSource, LiveState } from './live-sources.js';
+import { detectStalls, forgetStaleCheckpoints, openCursors, readRound, SourceInspector, updateLag, waitForAny, type Cursor, type HealthRecordFn, type LiveRound, type LiveSource, type LiveState } from './live-sources.js';
 import { Pipeline, runLoop, yieldToEventLoop, type Batch, type Driver } from './loop.js';
 import { Outbox } from './outbox.js';
 import { readerSnapshots, restoreReaders, type SourceSettings } from './sources.js';
 
-export interface LiveSource {
-  name: SourceName;
-  patterns: string[];
-}
 
 export interface LiveOptions {
   sources: LiveSource[];
@@ -63,28 +60,6 @@ export interface LiveOptions {
   now?: () => number;
 }
 
-export interface LiveState {
-  counters: Counters;
-  joiner: Joiner;
-  ready: boolean;
-  /** Seconds between now and each source's newest event. */
-  sourceLagSeconds: Record<string, number>;
-  checkpointAgeSeconds: number | null;
-  recordsEmitted: Record<string, number>;
-  sinkErrors: number;
-  /** Failed writes of the state database (a full disk), retried. */
-  stateErrors: number;
-  stalled: string[];
-  /** Output lines still in the outbox when the run stopped (the collector was down): sent on the next start. */
-  undeliveredAtStop: number;
-  /**
-   * Sources whose input is not there, by name, with one line saying why (no file matches, none
-   * readable, or — for the two logs gaps are decided on — empty). Not ready while any is listed.
-   */
-  sourceProblems: Record<string, string>;
-  /** Wall clock (ms) of the loop's last sign of life: a finished round, or a retry of a down output or disk. */
-  lastProgressWall: number;
-}
 
 export async function runLive(opts: LiveOptions): Promise<LiveState> {
   return new LiveDriver(opts).run();
