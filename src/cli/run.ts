@@ -78,6 +78,7 @@ export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<
       containerFormat: cfg.input.containerFormat,
       startAt: extra.startAt ?? cfg.input.startAt,
       stallAfterMicros: extra.stallAfterMicros ?? cfg.join.stallAfterMicros,
+      idleAfterMicros: cfg.join.idleAfterMicros,
       store,
       sink,
       render: recordRenderer(cfg),

@@ -29,6 +29,7 @@ export const SETTING_FLAGS: readonly SettingFlag[] = [
   { key: 'input.max_line_bytes', flag: '--max-line-bytes', arg: '<n>', help: 'longer lines are skipped and counted' },
   { key: 'join.max_window_events', flag: '--max-window-events', arg: '<n>', help: 'bound of events waiting in the join window' },
   { key: 'observer.host', flag: '--observer-host', arg: '<name>', help: 'observer.host in records ($NODE_NAME or the host name if empty)' },
+  { key: 'join.idle_after', flag: '--idle-after', arg: '<duration>', help: 'all logs read to their end and silent this long: decide what waits (0s: never)' },
   { key: 'input.container_format', flag: '--container-format', arg: '<format>', help: 'Kubernetes container log wrapper around each line' },
 ];
 

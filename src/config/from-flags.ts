@@ -26,6 +26,7 @@ export interface ReplayFlags {
   maxWindowEvents?: string;
   observerHost?: string;
   containerFormat?: string;
+  idleAfter?: string;
 }
 
 
@@ -74,7 +75,7 @@ function rawFromFlags(flags: Partial<ReplayFlags>): Record<string, Record<string
     broker,
     proxy,
     input: { max_line_bytes: wholeNumber(flags.maxLineBytes), container_format: flags.containerFormat },
-    join: { tolerance: flags.tolerance, bypass: flags.bypass, max_window_events: wholeNumber(flags.maxWindowEvents) },
+    join: { tolerance: flags.tolerance, bypass: flags.bypass, max_window_events: wholeNumber(flags.maxWindowEvents), idle_after: flags.idleAfter },
     state: { db: flags.db ? fromCwd(flags.db) : flags.db },
     output: { format: flags.format },
     observer: { host: flags.observerHost },

@@ -67,7 +67,7 @@ describe('parseConfigText', () => {
         'kroxylicious-log': [],
       },
       input: { containerFormat: 'none', maxLineBytes: 1048576, startAt: 'beginning' },
-      join: { toleranceMicros: 30_000_000, maxWindowEvents: 50000, bypass: 'report', unattributedSessions: 'emit', stallAfterMicros: 120_000_000 },
+      join: { toleranceMicros: 30_000_000, maxWindowEvents: 50000, bypass: 'report', unattributedSessions: 'emit', stallAfterMicros: 120_000_000, idleAfterMicros: 30_000_000 },
       state: { db: '/var/lib/ktrail/state.db' },
       output: { format: 'native', sink: 'stdout', otlp: { endpoint: null, protocol: 'http/protobuf', timeoutMs: 10_000, headers: {} } },
       http: { listen: { host: '127.0.0.1', port: 9464 } },

@@ -58,6 +58,8 @@ export interface KtrailConfig {
     bypass: 'report' | 'allow';
     unattributedSessions: 'emit' | 'drop';
     stallAfterMicros: number;
+    /** All sources drained and silent this long: their watermarks move to now − this (0: never). */
+    idleAfterMicros: number;
   };
   state: {
     /** null: a temporary database removed on exit. */
@@ -465,7 +467,7 @@ interface RawConfig {
   broker: { node_id?: number; node_id_by_host: Record<string, number>; time_zone: string; endpoints: string[]; internal_listeners: string[]; [source: string]: unknown };
   proxy: { addresses: string[]; time_zone: string; [source: string]: unknown };
   input: { container_format: ContainerFormat; max_line_bytes: number; start_at: 'beginning' | 'end' };
-  join: { tolerance: string; max_window_events: number; bypass: 'report' | 'allow'; unattributed_sessions: 'emit' | 'drop'; stall_after: string };
+  join: { tolerance: string; max_window_events: number; bypass: 'report' | 'allow'; unattributed_sessions: 'emit' | 'drop'; stall_after: string; idle_after: string };
   state: { db: string };
   output: {
     format: OutputFormat;
@@ -635,6 +637,7 @@ function typedConfig(r: RawConfig, c: Checked, baseDir?: string): KtrailConfig {
       bypass: r.join.bypass,
       unattributedSessions: r.join.unattributed_sessions,
       stallAfterMicros: durationToMicros(r.join.stall_after),
+      idleAfterMicros: durationToMicros(r.join.idle_after),
     },
     state: { db: r.state.db === '' ? null : abs([r.state.db])[0]! },
     output: {

@@ -137,6 +137,20 @@ export function readRound(cursors: Cursor[], batchLines: number, counters: Count
   return { batches: batches.map((b) => b.batch), checkpoints, read };
 }
 
+/**
+ * A quiet cluster: every source read to its end, and none has had a line for `idleMicros`. The
+ * logs are written as things happen, so nothing older than now − idle is still coming: move every
+ * watermark there, and what waits for a log to move past it (a proxy request's broker line, a
+ * broker line's proxy side) is decided now instead of at the next request. Only when ALL sources
+ * are silent: one log silent while another moves is a stall (`detectStalls`), never a reason to
+ * decide gaps.
+ */
+export function advanceIdle(cursors: Cursor[], nowMs: number, idleMicros: number): void {
+  if (cursors.length === 0 || !cursors.every((c) => c.drained && (nowMs - c.lastLineWall) * 1000 >= idleMicros)) return;
+  const idleWatermark = nowMs * 1000 - idleMicros;
+  for (const c of cursors) if (c.source.watermark < idleWatermark) c.source.watermark = idleWatermark;
+}
+
 /** Sources that fell behind the others in event time AND went silent in wall-clock time: one `source-stalled` each. */
 export function detectStalls(cursors: Cursor[], stallAfterMicros: number, nowMs: number, health: HealthRecordFn): AuditRecord[] {
   const out: AuditRecord[] = [];

@@ -23,7 +23,7 @@ import type { Checkpoint, WindowStore } from '../window/store.js';
 import type { Counters, SourceName } from './counters.js';
 import type { Finding } from './diagnose.js';
 export type { LiveSource, LiveState } from './live-sources.js';
-import { detectStalls, forgetStaleCheckpoints, openCursors, readRound, SourceInspector, updateLag, waitForAny, type Cursor, type HealthRecordFn, type LiveRound, type LiveSource, type LiveState } from './live-sources.js';
+import { advanceIdle, detectStalls, forgetStaleCheckpoints, openCursors, readRound, SourceInspector, updateLag, waitForAny, type Cursor, type HealthRecordFn, type LiveRound, type LiveSource, type LiveState } from './live-sources.js';
 import { Pipeline, runLoop, yieldToEventLoop, type Batch, type Driver } from './loop.js';
 import { Outbox } from './outbox.js';
 import { readerSnapshots, restoreReaders, type SourceSettings } from './sources.js';
@@ -38,6 +38,8 @@ export interface LiveOptions {
   containerFormat: ContainerFormat;
   startAt: 'beginning' | 'end';
   stallAfterMicros: number;
+  /** Every source drained and silent this long: watermarks move to now − this (0 or absent: never). */
+  idleAfterMicros?: number;
   store: WindowStore;
   sink: Sink;
   render: (r: AuditRecord) => string;
@@ -122,7 +124,10 @@ class LiveDriver implements Driver<LiveRound> {
   }
 
   read(): LiveRound | null {
-    return this.opts.signal.aborted ? null : readRound(this.cursors, this.opts.batchLines ?? 4096, this.p.counters);
+    if (this.opts.signal.aborted) return null;
+    const round = readRound(this.cursors, this.opts.batchLines ?? 4096, this.p.counters);
+    if (round.read === 0 && this.opts.idleAfterMicros) advanceIdle(this.cursors, this.now(), this.opts.idleAfterMicros);
+    return round;
   }
 
   fed(batch: Batch): AuditRecord[] {
