@@ -5,8 +5,8 @@
 
 import { accessSync, constants, existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import type Database from 'better-sqlite3';
 import { normalizeIp } from '../config/load.js';
+import type { GapFilter, GapQueryResult, StoredGap } from '../window/gap-query.js';
 import { WindowStore } from '../window/store.js';
 
 export const GAP_KINDS = ['proxy-only', 'broker-only', 'bypass', 'orphan-session'] as const;
@@ -45,29 +45,7 @@ export interface GapsIo {
 
 class GapsUsageError extends Error {}
 
-interface Query {
-  sinceMicros: number | null;
-  untilMicros: number | null;
-  kinds: GapKindName[] | null;
-  principal: string | null;
-  session: string | null;
-  addresses: string[] | null;
-  /** Match `address:port` too (the operator gave no port). */
-  anyPort: boolean;
-  limit: number | null;
-}
 
-interface Row {
-  id: string;
-  kind: string;
-  time: string;
-  action: string;
-  principal: string | null;
-  session_id: string | null;
-  client_address: string | null;
-  connection: string | null;
-  record: string;
-}
 
 const DURATION = /^(\d+(?:\.\d+)?)(s|m|h|d)$/;
 const DURATION_MS = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 } as const;
@@ -159,7 +137,7 @@ function compressIpv6(expanded: string): string {
   return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
 }
 
-function buildQuery(o: GapsOptions, nowMs: number): Query {
+function buildQuery(o: GapsOptions, nowMs: number): GapFilter {
   // `--kind a b`, `--kind a,b` and `--kind a --kind b` all mean the same.
   const given = (o.kind ?? []).flatMap((k) => k.split(',')).map((k) => k.trim());
   const kinds = given.length ? given : null;
@@ -191,73 +169,8 @@ function buildQuery(o: GapsOptions, nowMs: number): Query {
   };
 }
 
-/**
- * The WHERE clause is assembled from fixed fragments only; every operator-given value is a bound
- * parameter (a principal or session id is never part of the SQL text).
- */
-function whereClause(q: Query): { sql: string; params: Record<string, unknown> } {
-  const parts: string[] = [];
-  const params: Record<string, unknown> = {};
-  if (q.sinceMicros !== null) {
-    parts.push('time_us >= @since');
-    params.since = q.sinceMicros;
-  }
-  if (q.untilMicros !== null) {
-    parts.push('time_us <= @until');
-    params.until = q.untilMicros;
-  }
-  if (q.kinds) {
-    parts.push('kind IN (SELECT value FROM json_each(@kinds))');
-    params.kinds = JSON.stringify(q.kinds);
-  }
-  if (q.principal !== null) {
-    parts.push('principal = @principal');
-    params.principal = q.principal;
-  }
-  if (q.session !== null) {
-    parts.push('session_id = @session');
-    params.session = q.session;
-  }
-  if (q.addresses) {
-    // With no port given, `a:port` rows match by prefix; substr instead of LIKE keeps `%`/`_` literal.
-    parts.push(
-      q.anyPort
-        ? `EXISTS (SELECT 1 FROM json_each(@addresses) a WHERE client_address = a.value OR (substr(client_address, 1, length(a.value) + 1) = a.value || ':' AND substr(client_address, length(a.value) + 2) GLOB '[0-9]*' AND substr(client_address, length(a.value) + 2) NOT GLOB '*[^0-9]*'))`
-        : 'client_address IN (SELECT value FROM json_each(@addresses))',
-    );
-    params.addresses = JSON.stringify(q.addresses);
-  }
-  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
-}
 
-interface Result {
-  rows: Row[];
-  byKind: Record<string, number>;
-  total: number;
-  stats: Record<string, number>;
-}
 
-function runQuery(db: Database.Database, q: Query): Result {
-  const { sql, params } = whereClause(q);
-  const counts = db.prepare(`SELECT kind, count(*) AS n FROM gaps ${sql} GROUP BY kind`).all(params) as { kind: string; n: number }[];
-  const byKind: Record<string, number> = {};
-  let total = 0;
-  for (const c of counts) {
-    byKind[c.kind] = c.n;
-    total += c.n;
-  }
-  // With --limit: the newest N in the range, shown oldest first.
-  const cols = 'id, kind, time, action, principal, session_id, client_address, connection, record';
-  const rows = (
-    q.limit === null
-      ? db.prepare(`SELECT ${cols} FROM gaps ${sql} ORDER BY time_us, id`).all(params)
-      : db.prepare(`SELECT ${cols} FROM gaps ${sql} ORDER BY time_us DESC, id DESC LIMIT @limit`).all({ ...params, limit: q.limit }).reverse()
-  ) as Row[];
-  const stats = Object.fromEntries(
-    (db.prepare("SELECT key, value FROM stats WHERE key LIKE 'joined.%' OR key LIKE 'gaps.%'").all() as { key: string; value: number }[]).map((r) => [r.key, r.value]),
-  );
-  return { rows, byKind, total, stats };
-}
 
 // --- output -------------------------------------------------------------------------------------
 
@@ -291,7 +204,7 @@ export function sanitizeCell(value: string | null, max: number): string {
   return chars.length <= max ? escaped : `${chars.slice(0, max - 1).join('')}…`;
 }
 
-const COLUMNS: { title: string; max: number; get: (r: Row) => string | null }[] = [
+const COLUMNS: { title: string; max: number; get: (r: StoredGap) => string | null }[] = [
   { title: 'TIME', max: 27, get: (r) => r.time },
   { title: 'KIND', max: 14, get: (r) => r.kind },
   { title: 'ACTION', max: 28, get: (r) => r.action },
@@ -301,7 +214,7 @@ const COLUMNS: { title: string; max: number; get: (r: Row) => string | null }[] 
   { title: 'BROKER CONNECTION', max: 60, get: (r) => r.connection },
 ];
 
-export function formatTable(rows: Row[]): string {
+export function formatTable(rows: StoredGap[]): string {
   const cells = rows.map((r) => COLUMNS.map((c) => sanitizeCell(c.get(r), c.max)));
   const widths = COLUMNS.map((c, i) => Math.max(c.title.length, ...cells.map((row) => [...(row[i] as string)].length)));
   const line = (vals: string[]) =>
@@ -313,7 +226,7 @@ export function formatTable(rows: Row[]): string {
 }
 
 /** One line: gaps per kind in the range, and the join rate over everything the database counted. */
-export function formatSummary(res: Result, shown: number): string {
+export function formatSummary(res: GapQueryResult, shown: number): string {
   const kinds = GAP_KINDS.map((k) => `${k} ${res.byKind[k] ?? 0}`).join(', ');
   const s = res.stats;
   const joined = (s['joined.exact'] ?? 0) + (s['joined.probable'] ?? 0) + (s['joined.ambiguous'] ?? 0);
@@ -326,7 +239,7 @@ export function formatSummary(res: Result, shown: number): string {
   return `${res.total} gap${res.total === 1 ? '' : 's'} in range${showing}: ${kinds}; ${rate}\n`;
 }
 
-function render(res: Result, q: Query, json: boolean): string {
+function render(res: GapQueryResult, q: GapFilter, json: boolean): string {
   if (json) return res.rows.map((r) => `${r.record}\n`).join('');
   const table = res.rows.length ? formatTable(res.rows) : `no gaps${q.sinceMicros !== null || q.untilMicros !== null ? ' in range' : ''}\n`;
   return table + formatSummary(res, res.rows.length);
@@ -353,8 +266,7 @@ function openStore(path: string): WindowStore {
     throw new GapsUsageError(`cannot open state database ${path}: ${oneLine(e)}`);
   }
   try {
-    store.db.prepare('SELECT 1 FROM gaps LIMIT 0').all();
-    store.db.prepare('SELECT 1 FROM stats LIMIT 0').all();
+    store.assertGapTables();
   } catch (e) {
     store.close();
     throw new GapsUsageError(`${path} is not a ktrail state database: ${oneLine(e)}`);
@@ -380,7 +292,7 @@ export async function gapsCommand(opts: GapsOptions, io: GapsIo = { out: process
     const q = buildQuery(opts, io.now()); // usage errors before touching the database
     store = openStore(path);
     if (interval === null) {
-      const res = runQuery(store.db, q);
+      const res = store.queryGaps(q);
       io.out.write(render(res, q, !!opts.json));
       return res.total > 0 ? EXIT_GAPS_FOUND : EXIT_NO_GAPS;
     }
@@ -414,7 +326,7 @@ async function watch(first: WindowStore, opts: GapsOptions, io: GapsIo, seconds:
         if (store !== first) store.close();
         store = openStore(path);
       }
-      const res = runQuery(store.db, q);
+      const res = store.queryGaps(q);
       code = res.total > 0 ? EXIT_GAPS_FOUND : EXIT_NO_GAPS;
       const header = `ktrail gaps: ${new Date(io.now()).toISOString()}, every ${seconds}s (Ctrl-C to stop)\n`;
       io.out.write((io.out.isTTY ? CLEAR : '') + header + render(res, q, false) + (io.out.isTTY ? '' : '\n'));

@@ -3,6 +3,7 @@
 // written in one transaction, so the file always shows a state the pipeline really was in.
 
 import type { Checkpoint } from '../sources/tailer.js';
+import { queryGaps, type GapFilter, type GapQueryResult } from './gap-query.js';
 export type { Checkpoint };
 import Database from 'better-sqlite3';
 import { accessSync, chmodSync, closeSync, constants, existsSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
@@ -290,6 +291,17 @@ export class WindowStore {
   loadStats(): Record<string, number> {
     const rows = this.db.prepare('SELECT key, value FROM stats').all() as { key: string; value: number }[];
     return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  }
+
+  /** The gaps in a filter's range with the join's counters (`ktrail gaps`); read-only. */
+  queryGaps(filter: GapFilter): GapQueryResult {
+    return queryGaps(this.db, filter);
+  }
+
+  /** Throws unless this database has the tables `ktrail gaps` reads. */
+  assertGapTables(): void {
+    this.db.prepare('SELECT 1 FROM gaps LIMIT 0').all();
+    this.db.prepare('SELECT 1 FROM stats LIMIT 0').all();
   }
 
   close(): void {
