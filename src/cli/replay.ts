@@ -10,8 +10,8 @@ import { configSources, durationToMicros, joinOptions, type KtrailConfig } from 
 import { runReplay, type ReplaySummary, type SourceSpec } from '../pipeline/replay.js';
 import { renderer } from '../records/formats.js';
 import { renderNative } from '../records/native.js';
+import { openSink as openConfiguredSink } from '../sinks/open.js';
 import type { Sink } from '../sinks/sink.js';
-import { StreamSink } from '../sinks/stdout.js';
 import { expandPaths, orderRotatedFiles } from '../sources/file-order.js';
 import { WindowStore } from '../window/store.js';
 import { VERSION } from '../version.js';
@@ -86,19 +86,9 @@ export function withOutputFlags(cfg: KtrailConfig, a: { output?: string; otlpEnd
   };
 }
 
-export async function openSink(cfg: KtrailConfig): Promise<Sink> {
-  if (cfg.output.sink === 'otlp') {
-    const { OtlpSink } = await import('../sinks/otlp.js');
-    return new OtlpSink({
-      url: cfg.output.otlp.endpoint as string,
-      protocol: cfg.output.otlp.protocol,
-      headers: { ...cfg.output.otlp.headers },
-      timeoutMs: cfg.output.otlp.timeoutMs,
-      hostName: cfg.observer.host,
-      serviceVersion: VERSION,
-    });
-  }
-  return new StreamSink(process.stdout, 'stdout', 1);
+/** The configured output's sink (src/sinks/open.ts builds it). */
+export function openSink(cfg: KtrailConfig): Promise<Sink> {
+  return openConfiguredSink({ ...cfg.output, hostName: cfg.observer.host, serviceVersion: VERSION });
 }
 
 /** OTLP builds its log records from the native record; stdout renders the configured format. */
