@@ -2,6 +2,7 @@
 // The logs were made by the test simulator (test/sim) and show every join quality and gap kind.
 
 import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { StreamSink } from '../sinks/stdout.js';
 import { executeReplay, replayConfig, type ReplayArgs } from './replay.js';
@@ -42,4 +43,15 @@ export async function demoCommand(opts: { db?: string }): Promise<number> {
   );
   process.stderr.write(formatSummary(summary, performance.now() - started));
   return 0;
+}
+
+/** Adds `demo` to `program`; the exit code goes to `setCode`. */
+export function registerDemoCommand(program: Command, setCode: (code: number) => void): void {
+  program
+    .command('demo')
+    .description('replay the bundled demo logs (no flags needed)')
+    .option('--db <path>', 'state database (default: a temporary file)')
+    .action(async (opts: { db?: string }) => {
+      setCode(await demoCommand(opts));
+    });
 }

@@ -1,40 +1,23 @@
-// Command-line entry: one file per command in this folder; this one only wires them to commander
-// (chosen over hand-written parsing for its unknown-option errors, variadic flags and help).
+// Command-line entry: one file per command in this folder, each registering itself; this one only
+// builds the program and turns what stopped a command into its exit code. commander was
+// chosen over hand-written parsing for its unknown-option errors, variadic flags and help.
 
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { SinkClosedError } from '../sinks/sink.js';
 import { VERSION } from '../version.js';
-import { demoCommand } from './demo.js';
+import { registerDemoCommand } from './demo.js';
 import { registerGapsCommand } from './gaps.js';
-import { flagDuration, replayCommand, UsageError, type ReplayArgs } from './replay.js';
-import { runCommand, type RunArgs } from './run.js';
+import { registerReplayCommand, UsageError } from './replay.js';
+import { registerRunCommand } from './run.js';
 import { registerValidateCommand } from './validate.js';
 import { ConfigError } from '../config/load.js';
 import { StateDbError } from '../window/store.js';
-import { addSettingOptions } from '../config/flags.js';
-import { sourceGlobsFromOptions } from '../config/from-flags.js';
-import { SOURCES } from '../../parsers/index.js';
-
-/** Where records go: `--output` with its OTLP endpoint and encoding (checked by withOutputFlags). */
-function addOutputOptions(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--output <sink>', 'where records go (default stdout)').choices(['stdout', 'otlp']))
-    .option('--otlp-endpoint <url>', 'OTLP/HTTP logs endpoint, e.g. http://127.0.0.1:4318/v1/logs')
-    .addOption(new Option('--otlp-protocol <protocol>', 'OTLP encoding (default http/protobuf)').choices(['http/protobuf', 'http/json']));
-}
-
-/** Each registered source's flag (`--broker-log <path...>`), with its help: the registry is the one declaration. */
-function addSourceOptions(cmd: Command, requiredForReplay: boolean): Command {
-  for (const s of SOURCES) {
-    const arg = `${s.setting.flag} <path...>`;
-    if (requiredForReplay && s.setting.required) cmd.requiredOption(arg, s.setting.help);
-    else cmd.option(arg, s.setting.help);
-  }
-  return cmd;
-}
 
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
+  const setCode = (c: number) => {
+    code = c;
+  };
   const program = new Command();
   program
     .name('ktrail')
@@ -44,54 +27,14 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError(false)
     .configureOutput({ outputError: (str, write) => write(`ktrail: ${str.replace(/^error: /, '')}`) });
 
-  addOutputOptions(
-    addSettingOptions(addSourceOptions(program.command('replay').description('read log files from the start, write audit records to stdout, exit'), true), {
-      required: ['--broker-node-id', '--proxy-address'],
-      defaults: { '--db': 'a temporary file' },
-    }),
-  )
-    .option('--no-summary', 'do not print the summary to stderr')
-    .action(async (opts: Omit<ReplayArgs, 'sources'> & Record<string, unknown>) => {
-      code = await replayCommand({ ...opts, sources: sourceGlobsFromOptions(opts) });
-    });
+  registerReplayCommand(program, setCode);
 
-  program
-    .command('demo')
-    .description('replay the bundled demo logs (no flags needed)')
-    .option('--db <path>', 'state database (default: a temporary file)')
-    .action(async (opts: { db?: string }) => {
-      code = await demoCommand(opts);
-    });
+  registerDemoCommand(program, setCode);
 
-  const run = program
-    .command('run')
-    .description('tail the logs as a sidecar until SIGTERM: records to stdout (or OTLP), state in --db')
-    .option('--config <file>', 'config file (YAML), see config/example.yaml; setting flags given with it override its keys');
-  addOutputOptions(addSettingOptions(addSourceOptions(run, false), { defaults: { '--db': 'the config file\'s, or a temporary file without one' } }))
-    .addOption(new Option('--start-at <where>', 'files without a checkpoint').choices(['beginning', 'end']))
-    .option('--stall-after <duration>', 'a source silent this long while others advance is reported stalled')
-    .option('--http-listen <addr>', 'serve /metrics, /healthz, /readyz on ip:port ("" to disable)')
-    .option('--poll-interval <duration>', 'how often to look for new data and files')
-    .option('--shutdown-grace <duration>', 'after SIGTERM, how long to keep retrying a down output before leaving the batch for the next start (default 10s)')
-    .action(async (raw: RunArgs & Record<string, unknown> & { containerFormat?: string; startAt?: string; stallAfter?: string; httpListen?: string; pollInterval?: string; shutdownGrace?: string }) => {
-      const opts = { ...raw, sources: sourceGlobsFromOptions(raw) };
-      if (!opts.config && Object.keys(opts.sources).length === 0) throw new UsageError(`run: give --config <file>, or the log flags (${SOURCES.map((s) => s.setting.flag).join(', ')}) with --broker-node-id and --proxy-address`);
-      code = await runCommand(opts, {
-        ...(opts.stallAfter ? { stallAfterMicros: flagDuration(opts.stallAfter, '--stall-after') } : {}),
-        ...(opts.startAt ? { startAt: opts.startAt as 'beginning' | 'end' } : {}),
-        ...(opts.httpListen !== undefined ? { httpListen: opts.httpListen } : {}),
-        ...(opts.pollInterval ? { pollIntervalMs: flagDuration(opts.pollInterval, '--poll-interval') / 1000 } : {}),
-        ...(opts.shutdownGrace ? { shutdownGraceMs: flagDuration(opts.shutdownGrace, '--shutdown-grace') / 1000 } : {}),
-      });
-    });
+  registerRunCommand(program, setCode);
 
-  registerValidateCommand(program, (c) => {
-    code = c;
-  });
-
-  registerGapsCommand(program, (c) => {
-    code = c;
-  });
+  registerValidateCommand(program, setCode);
+  registerGapsCommand(program, setCode);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

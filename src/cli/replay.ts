@@ -5,7 +5,10 @@
 import { accessSync, constants, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configFromReplayFlags, type ReplayFlags } from '../config/from-flags.js';
+import type { Command } from 'commander';
+import { addSettingOptions } from '../config/flags.js';
+import { configFromReplayFlags, sourceGlobsFromOptions, type ReplayFlags } from '../config/from-flags.js';
+import { addOutputOptions, addSourceOptions } from './options.js';
 import { configSources, durationToMicros, joinOptions, type KtrailConfig } from '../config/load.js';
 import { runReplay, type ReplaySummary, type SourceSpec } from '../pipeline/replay.js';
 import { renderer } from '../records/formats.js';
@@ -153,4 +156,18 @@ export async function replayCommand(a: ReplayArgs): Promise<number> {
     await sink.close();
   }
   return 0;
+}
+
+/** Adds `replay` to `program`; the exit code goes to `setCode`. */
+export function registerReplayCommand(program: Command, setCode: (code: number) => void): void {
+  addOutputOptions(
+    addSettingOptions(addSourceOptions(program.command('replay').description('read log files from the start, write audit records to stdout, exit'), true), {
+      required: ['--broker-node-id', '--proxy-address'],
+      defaults: { '--db': 'a temporary file' },
+    }),
+  )
+    .option('--no-summary', 'do not print the summary to stderr')
+    .action(async (opts: Omit<ReplayArgs, 'sources'> & Record<string, unknown>) => {
+      setCode(await replayCommand({ ...opts, sources: sourceGlobsFromOptions(opts) }));
+    });
 }

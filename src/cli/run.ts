@@ -4,9 +4,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Option, type Command } from 'commander';
 import { pino } from 'pino';
+import { SOURCES } from '../../parsers/index.js';
+import { addSettingOptions } from '../config/flags.js';
 import { configSources, joinOptions, readConfigFile, type KtrailConfig } from '../config/load.js';
-import { configFromFileAndFlags, configFromRunFlags } from '../config/from-flags.js';
+import { configFromFileAndFlags, configFromRunFlags, sourceGlobsFromOptions } from '../config/from-flags.js';
 import { createMetrics } from '../http/metrics.js';
 import { startHttpServer } from '../http/server.js';
 import { Counters } from '../pipeline/counters.js';
@@ -14,7 +17,8 @@ import { runLive, type LiveOptions, type LiveState } from '../pipeline/live.js';
 import { emptyJoinStats } from '../window/join.js';
 import { WindowStore } from '../window/store.js';
 import { VERSION } from '../version.js';
-import { openSink, recordRenderer, withOutputFlags, type ReplayArgs } from './replay.js';
+import { addOutputOptions, addSourceOptions } from './options.js';
+import { flagDuration, openSink, recordRenderer, UsageError, withOutputFlags, type ReplayArgs } from './replay.js';
 
 export interface RunArgs extends Partial<ReplayArgs> {
   config?: string;
@@ -174,4 +178,31 @@ function operatorLog(dbPath: string): Pick<LiveOptions, 'onFinding' | 'onSourceP
       else log.warn({ db: dbPath, error: err instanceof Error ? err.message : String(err) }, 'cannot write the state database (disk full?): reading paused, retrying; nothing is lost');
     },
   };
+}
+
+/** Adds `run` to `program`; the exit code goes to `setCode`. */
+export function registerRunCommand(program: Command, setCode: (code: number) => void): void {
+  const run = program
+    .command('run')
+    .description('tail the logs as a sidecar until SIGTERM: records to stdout (or OTLP), state in --db')
+    .option('--config <file>', 'config file (YAML), see config/example.yaml; setting flags given with it override its keys');
+  addOutputOptions(addSettingOptions(addSourceOptions(run, false), { defaults: { '--db': 'the config file\'s, or a temporary file without one' } }))
+    .addOption(new Option('--start-at <where>', 'files without a checkpoint').choices(['beginning', 'end']))
+    .option('--stall-after <duration>', 'a source silent this long while others advance is reported stalled')
+    .option('--http-listen <addr>', 'serve /metrics, /healthz, /readyz on ip:port ("" to disable)')
+    .option('--poll-interval <duration>', 'how often to look for new data and files')
+    .option('--shutdown-grace <duration>', 'after SIGTERM, how long to keep retrying a down output before leaving the batch for the next start (default 10s)')
+    .action(async (raw: RunArgs & Record<string, unknown> & { containerFormat?: string; startAt?: string; stallAfter?: string; httpListen?: string; pollInterval?: string; shutdownGrace?: string }) => {
+      const opts = { ...raw, sources: sourceGlobsFromOptions(raw) };
+      if (!opts.config && Object.keys(opts.sources).length === 0) throw new UsageError(`run: give --config <file>, or the log flags (${SOURCES.map((s) => s.setting.flag).join(', ')}) with --broker-node-id and --proxy-address`);
+      setCode(
+        await runCommand(opts, {
+          ...(opts.stallAfter ? { stallAfterMicros: flagDuration(opts.stallAfter, '--stall-after') } : {}),
+          ...(opts.startAt ? { startAt: opts.startAt as 'beginning' | 'end' } : {}),
+          ...(opts.httpListen !== undefined ? { httpListen: opts.httpListen } : {}),
+          ...(opts.pollInterval ? { pollIntervalMs: flagDuration(opts.pollInterval, '--poll-interval') / 1000 } : {}),
+          ...(opts.shutdownGrace ? { shutdownGraceMs: flagDuration(opts.shutdownGrace, '--shutdown-grace') / 1000 } : {}),
+        }),
+      );
+    });
 }
