@@ -13,20 +13,21 @@ export function formatSummary(s: ReplaySummary, elapsedMs: number): string {
   const joined = st.joined.exact + st.joined.probable + st.joined.ambiguous;
   const gaps = st.gaps['proxy-only'] + st.gaps['broker-only'] + st.gaps.bypass + st.gaps['orphan-session'];
   const proxied = joined + st.gaps['proxy-only'] + st.gaps['broker-only'];
-  const rate = proxied ? ((100 * joined) / proxied).toFixed(2) : '100.00';
+  const rate = proxied ? `${((100 * joined) / proxied).toFixed(2)}% of proxied requests to this broker` : 'n/a: no proxied request to this broker was seen';
   out.push('ktrail summary');
   out.push('  input');
-  for (const k of SOURCE_NAMES) {
+  // Every source this run read, an empty one too: an empty log is news, not noise.
+  for (const k of s.sources ?? SOURCE_NAMES) {
     const c = s.counters.of(k);
     const skipped = Object.values(c.skipped).reduce((a, b) => a + b, 0);
     const rejected = Object.values(c.rejected).reduce((a, b) => a + b, 0);
-    if (!c.lines && !rejected) continue; // a source whose only line was partial still shows its reject
-    out.push(`    ${k.padEnd(18)} ${n(c.lines).padStart(10)} lines  ${n(c.events).padStart(10)} events  ${n(skipped).padStart(7)} skipped  ${n(rejected).padStart(5)} rejected`);
+    if (!s.sources && !c.lines && !rejected) continue;
+    out.push(`    ${k.padEnd(18)} ${n(c.lines).padStart(10)} lines  ${n(c.events).padStart(10)} events  ${n(skipped).padStart(7)} skipped  ${n(rejected).padStart(5)} rejected${c.lines || rejected ? '' : '  (empty)'}`);
     for (const [reason, v] of Object.entries(c.rejected)) out.push(`      rejected ${reason}: ${n(v)}`);
   }
   out.push('  join');
   out.push(`    joined             ${n(joined)} (exact ${n(st.joined.exact)}, probable ${n(st.joined.probable)}, ambiguous ${n(st.joined.ambiguous)})`);
-  out.push(`    join rate          ${rate}% of proxied requests to this broker`);
+  out.push(`    join rate          ${rate}`);
   out.push(`    short-circuited    ${n(st.shortCircuited)} (answered by the proxy; not gaps)`);
   out.push(`    unlogged by design ${n(st.unloggedByDesign)} (SASL frames the broker never logs)`);
   if (st.internalRequests) out.push(`    internal listeners ${n(st.internalRequests)} (controller and replication traffic; records, not gaps)`);
@@ -43,7 +44,7 @@ export function formatSummary(s: ReplaySummary, elapsedMs: number): string {
     for (const f of s.findings) out.push(`    ${f.setting}: ${f.message}`);
   }
   out.push('  output');
-  const kinds = Object.entries(st.records).map(([k, v]) => `${k} ${n(v)}`).join(', ');
+  const kinds = Object.entries(s.recordsByKind ?? st.records).map(([k, v]) => `${k} ${n(v)}`).join(', ');
   out.push(`    records            ${n(s.recordsWritten)} (${kinds})`);
   if (st.evicted) out.push(`    window evictions   ${n(st.evicted)} (reported as health records, not gaps)`);
   if (s.unanchoredProxyEvents) out.push(`    unanchored P3      ${n(s.unanchoredProxyEvents)} proxy events never got their ProxyStartup anchor`);

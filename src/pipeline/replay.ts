@@ -56,6 +56,10 @@ export interface ReplaySummary {
   windowPeak: number;
   /** What the diagnoser suspects of the configuration (each also a health record). */
   findings: Finding[];
+  /** The sources this replay read, in registry order (empty ones included). */
+  sources: string[];
+  /** Every record written, by kind (health records included). */
+  recordsByKind: Record<string, number>;
 }
 
 interface SourceCursor {
@@ -86,6 +90,8 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
     oversize: driver.oversize,
     windowPeak: driver.windowPeak,
     findings: driver.findings,
+    sources: p.open.map((s) => s.def.name),
+    recordsByKind: driver.recordsByKind,
   };
 }
 
@@ -95,6 +101,7 @@ class ReplayDriver implements Driver<Round> {
   readonly oversize: Record<string, number> = {};
   readonly findings: Finding[] = [];
   recordsWritten = 0;
+  readonly recordsByKind: Record<string, number> = {};
   windowPeak = 0;
   private readonly cursors: SourceCursor[];
   private readonly render: (r: AuditRecord) => string;
@@ -140,6 +147,7 @@ class ReplayDriver implements Driver<Round> {
     if (records.length) {
       await this.opts.sink.write(records.map(this.render));
       this.recordsWritten += records.length;
+      for (const r of records) this.recordsByKind[r.kind] = (this.recordsByKind[r.kind] ?? 0) + 1;
     }
     for (const r of records) if (r.kind === 'gap') this.pendingGaps.push(r);
     if (++this.batches % 16 === 0 || round === null) {
