@@ -51,19 +51,18 @@ const skip = (reason: string): Result => ({ kind: 'skip', reason });
 /**
  * Parses one physical line of kafka-request.log. Pure; never throws.
  *
- * The default path tries the scanner (scan.ts) first and JSON.parse whenever it declines; JSON.parse
- * alone decides what is `bad_json`. Same events as the JSON.parse path on every valid line
- * (scan.fuzz.test.ts), with one documented leniency (scan.ts: a raw control character in a string
- * the event never reads). Why the default: on the benchmark's lines (Node 20, BENCHMARKS.md) it
- * runs ~1.25–1.35× the JSON.parse path once warm (in memory ~245 vs ~181 MB/s; one pass over 1M
- * lines 141 vs 115 MB/s). In the 100k-line benchmark, one ~1 s pass that includes the JIT's warm-up
- * (longer for the scanner's JS than for the native JSON.parse), the two are within noise.
+ * The default path is JSON.parse. The scanner (scan.ts) is the opt-in path: parser-only it runs
+ * ~1.25–1.35× the JSON.parse path once warm (BENCHMARKS.md), but in the whole replay it earns
+ * nothing — measured on 2026-12-06, Node 20, the simulator's 100k-broker-line scenario (460 MB of
+ * input), `ktrail replay` three times each, interleaved: scanner 9.12–9.40 CPU s, JSON.parse
+ * 8.71–9.30 CPU s, identical records. The replay's time goes elsewhere (the proxy lines, the join,
+ * the records), and JSON.parse has no leniency to explain.
  */
 export function parseKafkaRequestLine(line: string, ctx: ParseContext): Result {
-  return parseLine(line, ctx, true);
+  return parseLine(line, ctx, false);
 }
 
-/** The default path, named for the benchmark (`request_log_to_events_scanner`). */
+/** The opt-in scanner path (benchmarks: `request_log_to_events_scanner`; scan.fuzz.test.ts). */
 export function parseKafkaRequestLineWithScanner(line: string, ctx: ParseContext): Result {
   return parseLine(line, ctx, true);
 }
