@@ -51,6 +51,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--max-window-events <n>', 'bound of events waiting in the join window (default 50000)')
     .option('--observer-host <name>', 'observer.host in records (default: $NODE_NAME or the host name)')
     .addOption(new Option('--container-format <format>', 'container log wrapper, read exactly as run reads it (default none)').choices(['none', 'cri', 'docker', 'auto']))
+    .option('--signing-key <pem>', 'Ed25519 private key (PKCS#8 PEM) that signs checkpoint records (default: unsigned)')
+    .option('--checkpoint-every-records <n>', 'a checkpoint record after this many records (default 1000)')
     .option('--no-summary', 'do not print the summary to stderr')
     .action(async (opts: Omit<ReplayArgs, 'sources'> & Record<string, unknown>) => {
       code = await replayCommand({ ...opts, sources: sourceGlobsFromOptions(opts) });
@@ -90,6 +92,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--stall-after <duration>', 'a source silent this long while others advance is reported stalled')
     .option('--http-listen <addr>', 'serve /metrics, /healthz, /readyz on ip:port ("" to disable)')
     .option('--poll-interval <duration>', 'how often to look for new data and files')
+    .option('--signing-key <pem>', 'Ed25519 private key (PKCS#8 PEM) that signs checkpoint records')
+    .option('--checkpoint-every-records <n>', 'a checkpoint record after this many records')
+    .option('--checkpoint-every <duration>', 'a checkpoint record at least this often, also when idle')
     .option('--shutdown-grace <duration>', 'after SIGTERM, how long to keep retrying a down output before leaving the batch for the next start (default 10s)')
     .action(async (raw: RunArgs & Record<string, unknown> & { containerFormat?: string; startAt?: string; stallAfter?: string; httpListen?: string; pollInterval?: string; shutdownGrace?: string }) => {
       const opts = { ...raw, sources: sourceGlobsFromOptions(raw) };

@@ -25,6 +25,9 @@ export interface ReplayFlags {
   maxWindowEvents?: string;
   observerHost?: string;
   containerFormat?: string;
+  signingKey?: string;
+  checkpointEveryRecords?: string;
+  checkpointEvery?: string;
 }
 
 /** Config key → the replay flag that sets it; each source's row comes from the registry. */
@@ -42,6 +45,9 @@ const FLAG_OF_KEY: Array<[string, string]> = [
   ['join.max_window_events', '--max-window-events'],
   ['observer.host', '--observer-host'],
   ['input.container_format', '--container-format'],
+  ['integrity.signing_key_file', '--signing-key'],
+  ['integrity.checkpoint_every_records', '--checkpoint-every-records'],
+  ['integrity.checkpoint_every', '--checkpoint-every'],
 ];
 
 /** `--broker-log` → `brokerLog`: the attribute commander gives a flag's value under. */
@@ -93,6 +99,11 @@ function rawFromFlags(flags: Partial<ReplayFlags>): Record<string, Record<string
     state: { db: flags.db ? fromCwd(flags.db) : flags.db },
     output: { format: flags.format },
     observer: { host: flags.observerHost },
+    integrity: {
+      signing_key_file: flags.signingKey ? fromCwd(flags.signingKey) : flags.signingKey,
+      checkpoint_every_records: wholeNumber(flags.checkpointEveryRecords),
+      checkpoint_every: flags.checkpointEvery,
+    },
   });
 }
 

@@ -14,6 +14,7 @@
 import type { ContainerFormat } from '../sources/container-format.js';
 import { healthRecord, type RecordContext } from '../window/records.js';
 import type { AuditRecord } from '../records/record.js';
+import { sealWith, type RecordChain } from '../records/chain.js';
 import { withRetry, RetryAbortedError } from '../sinks/retry.js';
 import { isPositioned, SinkClosedError, type Sink, type SinkPosition } from '../sinks/sink.js';
 import { expandPaths } from '../sources/file-order.js';
@@ -44,6 +45,8 @@ export interface LiveOptions {
   store: WindowStore;
   sink: Sink;
   render: (r: AuditRecord) => string;
+  /** The hash chain records are sealed with before rendering (records/chain.ts); its state commits with the outbox. */
+  chain?: RecordChain;
   /** Stop reading; finish the batch in hand, write the stop record, return. */
   signal: AbortSignal;
   /** Give up delivering the last batch this long after `signal` (it stays in the outbox). */
@@ -184,13 +187,13 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
     );
   };
   const commitAndDeliver = async (extra: AuditRecord[], cps: Checkpoint[], first: AuditRecord[] = []) => {
-    const records = [...first, ...joiner.takeRecords(), ...extra];
+    const { records, state: chainState } = sealWith(opts.chain, [...first, ...joiner.takeRecords(), ...extra]);
     const changes = joiner.takeChanges();
     if (!records.length && !cps.length && !changes.length) return;
     const lines = records.map(opts.render);
     const stats = flatStats(counters, joiner);
     const position = isPositioned(opts.sink) ? opts.sink.position() : null;
-    await durably(() => store.commitWithOutbox(changes, records, lines, stats, cps, position, readerSnapshots(open)));
+    await durably(() => store.commitWithOutbox(changes, records, lines, stats, cps, position, readerSnapshots(open), chainState));
     if (cps.length) lastCheckpointWall = now();
     await deliver(lines);
     await durably(() => store.clearOutbox());
@@ -380,8 +383,9 @@ export async function runLive(opts: LiveOptions): Promise<LiveState> {
       await opts.sink.flush();
     } else {
       // The sink is down: queue the stop record behind what is waiting, for the next start to send.
-      store.commitWithOutbox(joiner.takeChanges(), [stop], [opts.render(stop)], flatStats(counters, joiner), []);
-      state.undeliveredAtStop += 1;
+      const sealed = sealWith(opts.chain, [stop]);
+      store.commitWithOutbox(joiner.takeChanges(), sealed.records, sealed.records.map(opts.render), flatStats(counters, joiner), [], null, {}, sealed.state);
+      state.undeliveredAtStop += sealed.records.length;
     }
   } catch (err) {
     // Out of grace while the sink or the disk still fails: the last committed state stands.

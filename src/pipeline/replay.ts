@@ -5,6 +5,7 @@
 import { healthRecord, type RecordContext } from '../window/records.js';
 import { renderer } from '../records/formats.js';
 import type { AuditRecord } from '../records/record.js';
+import { sealWith, type RecordChain } from '../records/chain.js';
 import type { Sink } from '../sinks/sink.js';
 import type { ContainerFormat } from '../sources/container-format.js';
 import { readLineBatches, type LineBatch } from '../sources/file-reader.js';
@@ -32,6 +33,8 @@ export interface ReplayOptions {
   sink: Sink;
   store: WindowStore;
   render?: (r: AuditRecord) => string;
+  /** The hash chain records are sealed with before rendering (records/chain.ts); the last batch ends with a checkpoint. */
+  chain?: RecordChain;
   batchLines?: number;
   /** Called after each committed batch (progress, metrics). */
   onBatch?: (p: Progress) => void;
@@ -87,7 +90,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   let final = false;
   let pendingGaps: AuditRecord[] = [];
   const flush = async (extra: AuditRecord[] = [], first: AuditRecord[] = []) => {
-    const records = [...first, ...joiner.takeRecords(), ...extra];
+    const { records } = sealWith(opts.chain, [...first, ...joiner.takeRecords(), ...extra], { end: final });
     if (records.length) {
       await opts.sink.write(records.map(render));
       recordsWritten += records.length;

@@ -232,6 +232,7 @@ export function toEcs(r: AuditRecord): Doc {
     health: r.health ?? null,
     sources: r.observer.sources,
     truncated: r.truncated ?? null,
+    chain: r.chain ?? null,
   });
   doc.kafka = kafka;
   return doc;
