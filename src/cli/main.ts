@@ -9,6 +9,7 @@ import { registerGapsCommand } from './gaps.js';
 import { flagDuration, replayCommand, UsageError, type ReplayArgs } from './replay.js';
 import { runCommand, type RunArgs } from './run.js';
 import { registerValidateCommand } from './validate.js';
+import { registerVerifyCommand } from './verify.js';
 import { ConfigError } from '../config/load.js';
 import { StateDbError } from '../window/store.js';
 import { sourceGlobsFromOptions } from '../config/from-flags.js';
@@ -113,6 +114,10 @@ export async function main(argv: string[]): Promise<number> {
   });
 
   registerGapsCommand(program, (c) => {
+    code = c;
+  });
+
+  registerVerifyCommand(program, (c) => {
     code = c;
   });
 
