@@ -203,7 +203,10 @@ export class RecordChain {
       s.next += 1;
       this.headTime = base.time;
     };
-    const checkpoint = (trigger: string) => {
+    // `always`: also when the newest record is a checkpoint (it then covers that one), so that a
+    // replay's end and an idle interval are always marked.
+    const checkpoint = (trigger: string, always = false) => {
+      if (always && s.since >= s.next && s.prev !== null) s.since = s.next - 1;
       if (s.since >= s.next || s.prev === null) return;
       append(this.checkpointRecord(s, trigger, this.headTime));
       s.since = s.next;
@@ -214,12 +217,11 @@ export class RecordChain {
       if (r.kind === 'health' && r.action === 'ktrail-stop') checkpoint('stop');
       else if (s.next - s.since >= this.opts.everyRecords) checkpoint('records');
     }
-    if (o.end) checkpoint('end');
+    if (o.end) checkpoint('end', true);
     const now = this.opts.now?.();
     // Also when idle: the newest checkpoint says how far the trail went, and when.
     if (this.opts.everyMs !== null && now !== undefined && now - this.lastCheckpointWall >= this.opts.everyMs) {
-      if (s.since >= s.next && s.prev !== null) s.since = s.next - 1; // idle: re-cover the head
-      checkpoint('interval');
+      checkpoint('interval', true);
       this.lastCheckpointWall = now;
     }
     if (!this.opts.load) this.memory = { ...s };
