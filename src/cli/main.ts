@@ -9,6 +9,7 @@ import { registerGapsCommand } from './gaps.js';
 import { flagDuration, replayCommand, UsageError, type ReplayArgs } from './replay.js';
 import { runCommand, type RunArgs } from './run.js';
 import { registerValidateCommand } from './validate.js';
+import { registerVerifyCommand } from './verify.js';
 import { ConfigError } from '../config/load.js';
 import { StateDbError } from '../window/store.js';
 import { addSettingOptions } from '../config/flags.js';
@@ -45,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ outputError: (str, write) => write(`ktrail: ${str.replace(/^error: /, '')}`) });
 
   addOutputOptions(
-    addSettingOptions(addSourceOptions(program.command('replay').description('read log files from the start, write audit records to stdout, exit'), true), {
+    addSettingOptions(addSourceOptions(program.command('replay').description('read log files from the start, write audit records to stdout, exit'), true), 'replay', {
       required: ['--broker-node-id', '--proxy-address'],
       defaults: { '--db': 'a temporary file' },
     }),
@@ -67,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
     .command('run')
     .description('tail the logs as a sidecar until SIGTERM: records to stdout (or OTLP), state in --db')
     .option('--config <file>', 'config file (YAML), see config/example.yaml; setting flags given with it override its keys');
-  addOutputOptions(addSettingOptions(addSourceOptions(run, false), { defaults: { '--db': 'the config file\'s, or a temporary file without one' } }))
+  addOutputOptions(addSettingOptions(addSourceOptions(run, false), 'run', { defaults: { '--db': 'the config file\'s, or a temporary file without one' } }))
     .addOption(new Option('--start-at <where>', 'files without a checkpoint').choices(['beginning', 'end']))
     .option('--stall-after <duration>', 'a source silent this long while others advance is reported stalled')
     .option('--http-listen <addr>', 'serve /metrics, /healthz, /readyz on ip:port ("" to disable)')
@@ -90,6 +91,10 @@ export async function main(argv: string[]): Promise<number> {
   });
 
   registerGapsCommand(program, (c) => {
+    code = c;
+  });
+
+  registerVerifyCommand(program, (c) => {
     code = c;
   });
 

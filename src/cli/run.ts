@@ -15,6 +15,7 @@ import { emptyJoinStats } from '../window/join.js';
 import { WindowStore } from '../window/store.js';
 import { VERSION } from '../version.js';
 import { openSink, recordRenderer, withOutputFlags, type ReplayArgs } from './replay.js';
+import { liveChain } from './integrity.js';
 
 export interface RunArgs extends Partial<ReplayArgs> {
   config?: string;
@@ -69,10 +70,12 @@ export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<
   const sources = configSources(cfg).map((s) => ({ name: s.name, patterns: s.globs }));
   log.info({ db: dbPath, sources: sources.map((s) => s.name), sink: cfg.output.sink, format: cfg.output.format }, 'starting');
   try {
+    const record = { nodeId: cfg.broker.nodeId, observerHost: cfg.observer.host, version: VERSION };
     state = await runLive({
       sources,
       join: joinOptions(cfg),
-      record: { nodeId: cfg.broker.nodeId, observerHost: cfg.observer.host, version: VERSION },
+      record,
+      chain: liveChain(cfg, store, record),
       timeZones: { brokerTimeZone: cfg.broker.timeZone, proxyTimeZone: cfg.proxy.timeZone },
       maxLineBytes: cfg.input.maxLineBytes,
       containerFormat: cfg.input.containerFormat,

@@ -26,6 +26,9 @@ export interface ReplayFlags {
   maxWindowEvents?: string;
   observerHost?: string;
   containerFormat?: string;
+  signingKey?: string;
+  checkpointEveryRecords?: string;
+  checkpointEvery?: string;
 }
 
 
@@ -78,6 +81,11 @@ function rawFromFlags(flags: Partial<ReplayFlags>): Record<string, Record<string
     state: { db: flags.db ? fromCwd(flags.db) : flags.db },
     output: { format: flags.format },
     observer: { host: flags.observerHost },
+    integrity: {
+      signing_key_file: flags.signingKey ? fromCwd(flags.signingKey) : flags.signingKey,
+      checkpoint_every_records: wholeNumber(flags.checkpointEveryRecords),
+      checkpoint_every: flags.checkpointEvery,
+    },
   });
 }
 
