@@ -46,7 +46,11 @@ describe('ktrail run --config', () => {
     const out = join(dir, 'records.jsonl');
     const ktrail = new KtrailProcess(['run', '--config', config], out);
     ktrail.start();
-    const read = () => jsonLines<Record<string, unknown>>(readFileSync(out, 'utf8'));
+    // Complete lines only: the file is read while ktrail writes to it (a line may be half out).
+    const read = () => {
+      const text = readFileSync(out, 'utf8');
+      return jsonLines<Record<string, unknown>>(text.slice(0, text.lastIndexOf('\n') + 1));
+    };
     expect(await waitFor(() => read().length > 500, 30_000)).toBe(true);
     expect(await ktrail.kill('SIGTERM')).toBe(0);
     const docs = read();
@@ -123,7 +127,11 @@ describe('ktrail run: flags and the config file together', () => {
     const out = join(dir, 'override.jsonl');
     const ktrail = new KtrailProcess(['run', '--config', config, '--broker-node-id', '1', '--format', 'ocsf', '--db', flagDb, '--poll-interval', '50ms'], out);
     ktrail.start();
-    const read = () => jsonLines<Record<string, unknown>>(readFileSync(out, 'utf8'));
+    // Complete lines only: the file is read while ktrail writes to it (a line may be half out).
+    const read = () => {
+      const text = readFileSync(out, 'utf8');
+      return jsonLines<Record<string, unknown>>(text.slice(0, text.lastIndexOf('\n') + 1));
+    };
     expect(await waitFor(() => read().length > 300, 30_000)).toBe(true);
     expect(await ktrail.kill('SIGTERM')).toBe(0);
     const docs = read();

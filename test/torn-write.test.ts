@@ -40,7 +40,8 @@ describe('a batch cut short by a crash', () => {
     expect(written[0]).toBe('{"earlier":"batch"}');
     expect(written.slice(1, 51)).toEqual(lines); // the whole batch, once, the cut line completed
     for (const l of written) expect(() => JSON.parse(l)).not.toThrow();
-    // Then this life's own health records: its start, the two empty logs (not ready), its stop.
-    expect(written.slice(51).map((l) => (JSON.parse(l) as { action: string }).action)).toEqual(['ktrail-start', 'source-unavailable', 'source-unavailable', 'ktrail-stop']);
+    // Then this life's own health records: its start, the two empty logs (not ready), its stop,
+    // and the checkpoint that closes the chain at a graceful stop.
+    expect(written.slice(51).map((l) => (JSON.parse(l) as { action: string }).action)).toEqual(['ktrail-start', 'source-unavailable', 'source-unavailable', 'ktrail-stop', 'chain-checkpoint']);
   }, 60_000);
 });

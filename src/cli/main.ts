@@ -10,6 +10,7 @@ import { registerGapsCommand } from './gaps.js';
 import { registerReplayCommand, UsageError } from './replay.js';
 import { registerRunCommand } from './run.js';
 import { registerValidateCommand } from './validate.js';
+import { registerVerifyCommand } from './verify.js';
 import { ConfigError } from '../config/load.js';
 import { StateDbError } from '../window/store.js';
 
@@ -35,6 +36,8 @@ export async function main(argv: string[]): Promise<number> {
 
   registerValidateCommand(program, setCode);
   registerGapsCommand(program, setCode);
+
+  registerVerifyCommand(program, setCode);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -19,6 +19,7 @@ import { expandPaths, orderRotatedFiles } from '../sources/file-order.js';
 import { WindowStore } from '../window/store.js';
 import { VERSION } from '../version.js';
 import { formatSummary } from './summary.js';
+import { replayChain } from './integrity.js';
 import { replayProgress, type ProgressSample, type ReplayProgress } from './progress.js';
 
 export class UsageError extends Error {}
@@ -107,10 +108,12 @@ export async function executeReplay(cfg: KtrailConfig, sink: Sink, progress?: (t
   try {
     // After the store opened: a start that fails draws no progress line.
     const onProgress = progress?.(sources.reduce((sum, s) => sum + s.paths.reduce((a, p) => a + statSync(p).size, 0), 0)) ?? null;
+    const record = { nodeId: cfg.broker.nodeId, observerHost: cfg.observer.host, version: VERSION };
     return await runReplay({
       sources,
       join: joinOptions(cfg),
-      record: { nodeId: cfg.broker.nodeId, observerHost: cfg.observer.host, version: VERSION },
+      record,
+      chain: replayChain(cfg, sources, record),
       timeZones: { brokerTimeZone: cfg.broker.timeZone, proxyTimeZone: cfg.proxy.timeZone },
       maxLineBytes: cfg.input.maxLineBytes,
       containerFormat: cfg.input.containerFormat,
@@ -161,7 +164,7 @@ export async function replayCommand(a: ReplayArgs): Promise<number> {
 /** Adds `replay` to `program`; the exit code goes to `setCode`. */
 export function registerReplayCommand(program: Command, setCode: (code: number) => void): void {
   addOutputOptions(
-    addSettingOptions(addSourceOptions(program.command('replay').description('read log files from the start, write audit records to stdout, exit'), true), {
+    addSettingOptions(addSourceOptions(program.command('replay').description('read log files from the start, write audit records to stdout, exit'), true), 'replay', {
       required: ['--broker-node-id', '--proxy-address'],
       defaults: { '--db': 'a temporary file' },
     }),

@@ -19,6 +19,7 @@ import { WindowStore } from '../window/store.js';
 import { VERSION } from '../version.js';
 import { addOutputOptions, addSourceOptions } from './options.js';
 import { flagDuration, openSink, recordRenderer, UsageError, withOutputFlags, type ReplayArgs } from './replay.js';
+import { liveChain } from './integrity.js';
 
 export interface RunArgs extends Partial<ReplayArgs> {
   config?: string;
@@ -73,10 +74,12 @@ export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<
   const sources = configSources(cfg).map((s) => ({ name: s.name, patterns: s.globs }));
   log.info({ db: dbPath, sources: sources.map((s) => s.name), sink: cfg.output.sink, format: cfg.output.format }, 'starting');
   try {
+    const record = { nodeId: cfg.broker.nodeId, observerHost: cfg.observer.host, version: VERSION };
     state = await runLive({
       sources,
       join: joinOptions(cfg),
-      record: { nodeId: cfg.broker.nodeId, observerHost: cfg.observer.host, version: VERSION },
+      record,
+      chain: liveChain(cfg, store, record),
       timeZones: { brokerTimeZone: cfg.broker.timeZone, proxyTimeZone: cfg.proxy.timeZone },
       maxLineBytes: cfg.input.maxLineBytes,
       containerFormat: cfg.input.containerFormat,
@@ -186,7 +189,7 @@ export function registerRunCommand(program: Command, setCode: (code: number) => 
     .command('run')
     .description('tail the logs as a sidecar until SIGTERM: records to stdout (or OTLP), state in --db')
     .option('--config <file>', 'config file (YAML), see config/example.yaml; setting flags given with it override its keys');
-  addOutputOptions(addSettingOptions(addSourceOptions(run, false), { defaults: { '--db': 'the config file\'s, or a temporary file without one' } }))
+  addOutputOptions(addSettingOptions(addSourceOptions(run, false), 'run', { defaults: { '--db': 'the config file\'s, or a temporary file without one' } }))
     .addOption(new Option('--start-at <where>', 'files without a checkpoint').choices(['beginning', 'end']))
     .option('--stall-after <duration>', 'a source silent this long while others advance is reported stalled')
     .option('--http-listen <addr>', 'serve /metrics, /healthz, /readyz on ip:port ("" to disable)')

@@ -15,6 +15,8 @@ export interface SettingFlag {
   /** commander's argument: `<tz>`, `<ip...>` for a list. */
   arg: string;
   help: string;
+  /** The commands that take the flag; absent: both `replay` and `run`. */
+  commands?: ReadonlyArray<'replay' | 'run'>;
 }
 
 export const SETTING_FLAGS: readonly SettingFlag[] = [
@@ -31,6 +33,9 @@ export const SETTING_FLAGS: readonly SettingFlag[] = [
   { key: 'observer.host', flag: '--observer-host', arg: '<name>', help: 'observer.host in records ($NODE_NAME or the host name if empty)' },
   { key: 'join.idle_after', flag: '--idle-after', arg: '<duration>', help: 'all logs read to their end and silent this long: decide what waits (0s: never)' },
   { key: 'input.container_format', flag: '--container-format', arg: '<format>', help: 'Kubernetes container log wrapper around each line' },
+  { key: 'integrity.signing_key_file', flag: '--signing-key', arg: '<pem>', help: 'Ed25519 private key (PKCS#8 PEM) that signs checkpoint records (unsigned without one)' },
+  { key: 'integrity.checkpoint_every_records', flag: '--checkpoint-every-records', arg: '<n>', help: 'a checkpoint record after this many records' },
+  { key: 'integrity.checkpoint_every', flag: '--checkpoint-every', arg: '<duration>', help: 'a checkpoint record at least this often, also when idle', commands: ['run'] },
 ];
 
 /** Config key → the flag that sets it: the table above and each source's registry row. */
@@ -48,12 +53,13 @@ function schemaOf(key: string): SchemaNode | undefined {
 }
 
 /**
- * Adds every setting flag to `cmd`, with the schema's choices and default in its help. `required`
- * names the flags the command cannot run without; `defaults` overrides the default shown where the
- * command's own differs from the file's (replay's temporary database, say).
+ * Adds every setting flag of `command` to `cmd`, with the schema's choices and default in its help.
+ * `required` names the flags the command cannot run without; `defaults` overrides the default shown
+ * where the command's own differs from the file's (replay's temporary database, say).
  */
-export function addSettingOptions(cmd: Command, opts: { required?: readonly string[]; defaults?: Readonly<Record<string, string>> } = {}): Command {
+export function addSettingOptions(cmd: Command, command: 'replay' | 'run', opts: { required?: readonly string[]; defaults?: Readonly<Record<string, string>> } = {}): Command {
   for (const s of SETTING_FLAGS) {
+    if (s.commands && !s.commands.includes(command)) continue;
     const schema = schemaOf(s.key);
     const shown = opts.defaults?.[s.flag] ?? (schema?.default === undefined || (Array.isArray(schema.default) && schema.default.length === 0) ? undefined : JSON.stringify(schema.default).replace(/^"|"$/g, ''));
     const option = new Option(`${s.flag} ${s.arg}`, shown === undefined || shown === '' ? s.help : `${s.help} (default ${shown})`);

@@ -27,6 +27,9 @@ export interface ReplayFlags {
   observerHost?: string;
   containerFormat?: string;
   idleAfter?: string;
+  signingKey?: string;
+  checkpointEveryRecords?: string;
+  checkpointEvery?: string;
 }
 
 
@@ -79,6 +82,11 @@ function rawFromFlags(flags: Partial<ReplayFlags>): Record<string, Record<string
     state: { db: flags.db ? fromCwd(flags.db) : flags.db },
     output: { format: flags.format },
     observer: { host: flags.observerHost },
+    integrity: {
+      signing_key_file: flags.signingKey ? fromCwd(flags.signingKey) : flags.signingKey,
+      checkpoint_every_records: wholeNumber(flags.checkpointEveryRecords),
+      checkpoint_every: flags.checkpointEvery,
+    },
   });
 }
 

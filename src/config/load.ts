@@ -18,6 +18,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { isValidTimeZone } from '../../parsers/log4j-layout.js';
 import { SOURCES } from '../../parsers/index.js';
 import type { RecordFormat } from '../records/formats.js';
+import { signerFromPem } from '../records/chain.js';
 import type { ContainerFormat } from '../sources/container-format.js';
 import type { JoinOptions } from '../window/join.js';
 
@@ -76,6 +77,12 @@ export interface KtrailConfig {
       /** Resolved only when sink is otlp; empty otherwise. */
       headers: SecretHeaders;
     };
+  };
+  integrity: {
+    /** Absolute path of the Ed25519 PEM private key that signs checkpoints; null: unsigned. */
+    signingKeyFile: string | null;
+    checkpointEveryRecords: number;
+    checkpointEveryMs: number;
   };
   http: {
     /** null: the listener is disabled. */
@@ -481,6 +488,7 @@ interface RawConfig {
       headers_from_file: Record<string, string>;
     };
   };
+  integrity: { signing_key_file: string; checkpoint_every_records: number; checkpoint_every: string };
   http: { listen: string };
   observer: { host: string };
 }
@@ -508,6 +516,7 @@ function semanticPass(data: unknown, badPaths: Set<string>, problems: string[], 
   checkDurations(d, ok, problems);
   const endpoint = otlpEndpoint(d, ok, problems);
   const headers = resolveHeaders(d.output?.otlp, badPaths, problems, d.output?.sink === 'otlp', env, baseDir);
+  checkSigningKey(d, ok, problems, baseDir);
 
   if (problems.length > 0 || badPaths.size > 0) return null;
   return typedConfig(d as RawConfig, { nodeId: nodeId as number, addresses, endpoints, listen, endpoint, headers }, baseDir);
@@ -581,6 +590,7 @@ function checkDurations(d: Partial<RawConfig>, ok: Ok, problems: string[]): void
   for (const [key, pointer, v] of [
     ['join.stall_after', '/join/stall_after', d.join?.stall_after],
     ['output.otlp.timeout', '/output/otlp/timeout', d.output?.otlp?.timeout],
+    ['integrity.checkpoint_every', '/integrity/checkpoint_every', d.integrity?.checkpoint_every],
   ] as const) {
     if (ok(pointer, v) && durationToMicros(v as string) === 0) problems.push(`${key}: expected a duration above zero, got ${sample(v)}`);
   }
@@ -601,6 +611,15 @@ function otlpEndpoint(d: Partial<RawConfig>, ok: Ok, problems: string[]): string
     }
   }
   return endpoint;
+}
+
+/** The checkpoint signing key, when one is configured, must be readable and an Ed25519 private key. */
+function checkSigningKey(d: Partial<RawConfig>, ok: Ok, problems: string[], baseDir?: string): void {
+  const keyFile = d.integrity?.signing_key_file;
+  if (ok('/integrity/signing_key_file', keyFile) && keyFile !== '') {
+    const problem = signingKeyProblem(baseDir && !isAbsolute(keyFile as string) ? resolve(baseDir, keyFile as string) : (keyFile as string));
+    if (problem) problems.push(`integrity.signing_key_file: ${problem}`);
+  }
 }
 
 /** What the checks above worked out, beside the raw config. */
@@ -645,9 +664,30 @@ function typedConfig(r: RawConfig, c: Checked, baseDir?: string): KtrailConfig {
       sink: r.output.sink,
       otlp: { endpoint: c.endpoint, protocol: r.output.otlp.protocol, timeoutMs: Math.round(durationToMicros(r.output.otlp.timeout) / 1000), headers: c.headers },
     },
+    integrity: {
+      signingKeyFile: r.integrity.signing_key_file === '' ? null : abs([r.integrity.signing_key_file])[0]!,
+      checkpointEveryRecords: r.integrity.checkpoint_every_records,
+      checkpointEveryMs: Math.round(durationToMicros(r.integrity.checkpoint_every) / 1000),
+    },
     http: { listen: c.listen },
     observer: { host: r.observer.host },
   };
+}
+
+/** Why the checkpoint signing key cannot be used (never its contents), or null. */
+function signingKeyProblem(path: string): string | null {
+  let pem: Buffer;
+  try {
+    pem = readFileSync(path);
+  } catch (e) {
+    return `cannot read ${sample(path)} (${(e as NodeJS.ErrnoException).code ?? 'error'}) as this user; mount the key file readable by it`;
+  }
+  try {
+    signerFromPem(pem);
+    return null;
+  } catch (e) {
+    return `${sample(path)} is ${(e as Error).message}`;
+  }
 }
 
 /** The string entries of a list the schema did not reject, with their index. */

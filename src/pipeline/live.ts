@@ -16,6 +16,7 @@
 import type { ContainerFormat } from '../sources/container-format.js';
 import { healthRecord, type RecordContext } from '../window/records.js';
 import type { AuditRecord } from '../records/record.js';
+import { sealWith, type RecordChain } from '../records/chain.js';
 import { RetryAbortedError } from '../sinks/retry.js';
 import type { Sink } from '../sinks/sink.js';
 import { Joiner, type JoinOptions } from '../window/join.js';
@@ -43,6 +44,8 @@ export interface LiveOptions {
   store: WindowStore;
   sink: Sink;
   render: (r: AuditRecord) => string;
+  /** The hash chain records are sealed with before rendering (records/chain.ts); its state commits with the outbox. */
+  chain?: RecordChain;
   /** Stop reading; finish the batch in hand, write the stop record, return. */
   signal: AbortSignal;
   /** Give up delivering the last batch this long after `signal` (it stays in the outbox). */
@@ -202,9 +205,10 @@ class LiveDriver implements Driver<LiveRound> {
         await this.commitAndDeliver(this.p.takeRecords([], [stop]), []);
         await this.opts.sink.flush();
       } else {
-        // The sink is down: queue the stop record behind what is waiting, for the next start to send.
-        this.outbox.queue(this.p.joiner.takeChanges(), [stop], [this.opts.render(stop)], this.p.flatStats());
-        this.state.undeliveredAtStop += 1;
+        // The sink is down: queue the stop record (and the chain's stop checkpoint) behind what is waiting, for the next start to send.
+        const sealed = sealWith(this.opts.chain, [stop]);
+        this.outbox.queue(this.p.joiner.takeChanges(), sealed.records, sealed.records.map(this.opts.render), this.p.flatStats(), sealed.state);
+        this.state.undeliveredAtStop += sealed.records.length;
       }
     } catch (err) {
       // Out of grace while the sink or the disk still fails: the last committed state stands.
@@ -212,12 +216,16 @@ class LiveDriver implements Driver<LiveRound> {
     }
   }
 
-  /** The outbox policy: commit the records with the window changes and checkpoints, deliver, clear. */
-  private async commitAndDeliver(records: AuditRecord[], checkpoints: Checkpoint[]): Promise<void> {
+  /**
+   * The outbox policy: seal the records into the chain (which may add a checkpoint record, also on an
+   * idle round), commit them with the window changes, the checkpoints and the chain's state, deliver, clear.
+   */
+  private async commitAndDeliver(batch: AuditRecord[], checkpoints: Checkpoint[]): Promise<void> {
+    const { records, state: chain } = sealWith(this.opts.chain, batch);
     const changes = this.p.joiner.takeChanges();
     if (!records.length && !checkpoints.length && !changes.length) return;
     const lines = records.map(this.opts.render);
-    await this.outbox.commit({ changes, records, lines, stats: this.p.flatStats(), checkpoints, readerState: readerSnapshots(this.p.open) });
+    await this.outbox.commit({ changes, records, lines, stats: this.p.flatStats(), checkpoints, readerState: readerSnapshots(this.p.open), chain });
     if (checkpoints.length) this.lastCheckpointWall = this.now();
     await this.outbox.deliver(lines);
     await this.outbox.clear();

@@ -36,6 +36,8 @@ export interface OutboxBatch {
   stats: Record<string, number>;
   checkpoints: Checkpoint[];
   readerState: Record<string, unknown>;
+  /** The hash chain's state after these records (records/chain.ts): it belongs to the lines that carry it. */
+  chain?: unknown;
 }
 
 export class Outbox {
@@ -44,7 +46,7 @@ export class Outbox {
   /** Commit the batch with its output lines, durably. Then `deliver` them, then `clear`. */
   async commit(b: OutboxBatch): Promise<void> {
     const position = isPositioned(this.opts.sink) ? this.opts.sink.position() : null;
-    await this.durably(() => this.opts.store.commitWithOutbox(b.changes, b.records, b.lines, b.stats, b.checkpoints, position, b.readerState));
+    await this.durably(() => this.opts.store.commitWithOutbox(b.changes, b.records, b.lines, b.stats, b.checkpoints, position, b.readerState, b.chain));
   }
 
   /** Write committed lines to the sink, retrying while it is down. */
@@ -63,8 +65,8 @@ export class Outbox {
   }
 
   /** Put a batch behind the lines waiting (the sink is down), for the next start to send; no retry. */
-  queue(changes: WindowChange[], records: AuditRecord[], lines: string[], stats: Record<string, number>): void {
-    this.opts.store.commitWithOutbox(changes, records, lines, stats, []);
+  queue(changes: WindowChange[], records: AuditRecord[], lines: string[], stats: Record<string, number>, chain?: unknown): void {
+    this.opts.store.commitWithOutbox(changes, records, lines, stats, [], null, {}, chain);
   }
 
   /** At start: send what a crash left undelivered, then clear it. Returns how many lines that was. */

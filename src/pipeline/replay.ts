@@ -5,6 +5,7 @@
 import { healthRecord, type RecordContext } from '../window/records.js';
 import { renderer } from '../records/formats.js';
 import type { AuditRecord } from '../records/record.js';
+import { sealWith, type RecordChain } from '../records/chain.js';
 import type { Sink } from '../sinks/sink.js';
 import type { ContainerFormat } from '../sources/container-format.js';
 import { readLineBatches, type LineBatch } from '../sources/file-reader.js';
@@ -35,6 +36,8 @@ export interface ReplayOptions {
   sink: Sink;
   store: WindowStore;
   render?: (r: AuditRecord) => string;
+  /** The hash chain records are sealed with before rendering (records/chain.ts); the last batch ends with a checkpoint. */
+  chain?: RecordChain;
   batchLines?: number;
   /** Called after each committed batch (progress, metrics). */
   onBatch?: (p: Progress) => void;
@@ -142,8 +145,10 @@ class ReplayDriver implements Driver<Round> {
    * Write the records, then keep the gaps (for `ktrail gaps`) and the counters, committed only after
    * the sink has the records (if we die before, the old state is whole). Both are read only after
    * the replay, so they go in one transaction every 16th batch and at the end (round null), not per batch.
+   * With a chain, the records are sealed first; the end's delivery closes the chain with a checkpoint.
    */
-  async deliver(records: AuditRecord[], round: Round | null): Promise<void> {
+  async deliver(batch: AuditRecord[], round: Round | null): Promise<void> {
+    const { records } = sealWith(this.opts.chain, batch, { end: round === null });
     if (records.length) {
       await this.opts.sink.write(records.map(this.render));
       this.recordsWritten += records.length;

@@ -139,6 +139,7 @@ export function toCloudEvent(r: AuditRecord): Obj {
   if (r.health) ktrail.health = r.health;
   ktrail.observer = r.observer;
   if (r.truncated) ktrail.truncated = r.truncated;
+  if (r.chain) ktrail.chain = r.chain;
   data.ktrail = ktrail;
 
   const ev: Obj = {

@@ -203,6 +203,7 @@ function kafkaDoc(r: AuditRecord): Doc {
     health: r.health ?? null,
     sources: r.observer.sources,
     truncated: r.truncated ?? null,
+    chain: r.chain ?? null,
   });
 }
 

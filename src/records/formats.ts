@@ -61,7 +61,8 @@ const SQUEEZE: readonly [number, number][] = [
   [1, 256],
   [0, 64],
 ];
-const KEEP_WHOLE = new Set(['schema', 'id', 'time', 'kind', 'outcome']);
+// `chain` too: its fingerprints are what a verifier checks, and it is small.
+const KEEP_WHOLE = new Set(['schema', 'id', 'time', 'kind', 'outcome', 'chain']);
 
 /** Cuts every list and every string of a record to the level's limits, and says so in `truncated`. Pure. */
 export function squeeze(r: AuditRecord, level: number): AuditRecord {

@@ -144,6 +144,8 @@ function unmapped(r: AuditRecord): Obj {
     sources: r.observer.sources,
     time_precise: r.time, // OCSF `time` is epoch ms; the record keeps microseconds
     truncated: r.truncated ?? null,
+    // OCSF 1.3.0 has no Record Integrity profile (its development branch's `attestation`): here.
+    chain: r.chain ?? null,
   });
 }
 

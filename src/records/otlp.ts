@@ -97,6 +97,12 @@ export function toOtlpLogRecord(r: AuditRecord, line: string = renderNative(r)):
   set('ktrail.broker.principal', r.broker?.principal);
   set('ktrail.broker.listener', r.broker?.listener);
   if (r.truncated) set('ktrail.truncated', r.truncated);
+  if (r.chain) {
+    set('ktrail.chain.uid', r.chain.chain_uid);
+    set('ktrail.chain.sequence', r.chain.sequence);
+    set('ktrail.chain.prev_event', r.chain.prev_event);
+    set('ktrail.chain.fingerprint', r.chain.fingerprint.value);
+  }
   return {
     timestamp: isoToHrTime(r.time),
     severityNumber,

@@ -101,6 +101,20 @@ export interface AuditRecord {
   observer: { host: string; name: 'ktrail'; version: string; sources: string[] };
   /** Lists cut to keep the record under 16 KiB (see records/native.ts); absent when nothing was cut. */
   truncated?: string[];
+  /** The record's place in its stream's hash chain (records/chain.ts); set as the record is emitted. */
+  chain?: RecordChainFields;
+}
+
+/** Shaped like OCSF's Record Integrity `attestation`: docs/spec/record-v1.md, "The chain". */
+export interface RecordChainFields {
+  /** The stream: one per state database (`run`), one per replay's inputs (`replay`). */
+  chain_uid: string;
+  /** 0, 1, 2, … in emission order, without holes. */
+  sequence: number;
+  /** The previous record's fingerprint value; null for sequence 0. */
+  prev_event: string | null;
+  /** SHA-256 (hex) over the canonical native record without `chain`, with chain_uid, sequence and prev_event. */
+  fingerprint: { algorithm: 'SHA-256'; value: string };
 }
 
 export function emptyActor(): RecordActor {

@@ -223,9 +223,13 @@ export class WindowStore {
     checkpoints: Checkpoint[],
     position: unknown = null,
     readerState: Record<string, unknown> = {},
+    chainState?: unknown,
   ): void {
     this.db.transaction(() => {
       this.tx(changes, records, stats, checkpoints);
+      // The hash chain's next sequence number and last fingerprint belong to the lines that carry
+      // them (records/chain.ts): same transaction, so a restart neither skips nor reuses a number.
+      if (chainState !== undefined) this.setMeta.run('chain', JSON.stringify(chainState));
       // A reader's state belongs to the same line positions as the checkpoints: same transaction.
       for (const [source, state] of Object.entries(readerState)) this.setMeta.run(`reader:${source}`, JSON.stringify(state));
       for (const line of lines) this.insertOutbox.run(line);
@@ -240,6 +244,12 @@ export class WindowStore {
 
   loadOutboxPosition(): unknown {
     const row = this.db.prepare("SELECT value FROM meta WHERE key = 'outbox_position'").get() as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as unknown) : null;
+  }
+
+  /** The hash chain's state as last committed with the outbox (records/chain.ts), or null: no chain yet. */
+  loadChainState(): unknown {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'chain'").get() as { value: string } | undefined;
     return row ? (JSON.parse(row.value) as unknown) : null;
   }
 

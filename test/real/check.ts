@@ -226,9 +226,10 @@ export async function checkCapture(capture: string): Promise<CheckResult> {
     const bypassNotDirect = gaps.filter((r) => r.reason === 'bypass' && r.actor.address === PROXY_ADDRESS);
     if (bypassNotDirect.length) fail(`${bypassNotDirect.length} bypass gaps from the proxy's own address`);
 
-    // run gives the records replay gives (order aside).
+    // run gives the records replay gives (order aside), each in its own hash chain: compared
+    // without `chain` (the chain uid, and so every fingerprint, differs between run and replay).
     const ran = withoutHealth(await live(capture, work));
-    const key = (r: AuditRecord) => JSON.stringify(r);
+    const key = ({ chain: _chain, ...r }: AuditRecord) => JSON.stringify(r);
     const replayed = new Set(rs.map(key));
     const liveOnly = ran.filter((r) => !replayed.has(key(r)));
     const liveKeys = new Set(ran.map(key));
