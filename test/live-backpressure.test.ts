@@ -53,7 +53,9 @@ describe('ktrail run with a stdout reader that stops reading', () => {
     const rssWhilePaused = rssMiB(child.pid as number);
     const readWhilePaused = linesRead(db);
     expect(readWhilePaused).toBeLessThan(brokerLines.length); // reading stopped short of the end
-    expect(rssWhilePaused).toBeLessThan(200);
+    // Bounded, not a benchmark: ~140 MiB on Node 20, ~200 on Node 24 (a larger baseline RSS and
+    // young generation); an unbounded buffer of the 14k-line scenario's records would be far above.
+    expect(rssWhilePaused).toBeLessThan(260);
 
     const chunks: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => chunks.push(d));

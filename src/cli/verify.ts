@@ -5,7 +5,6 @@
 
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { keyIdOf } from '../records/chain.js';
 import { classify, nativeRecordOf, verifyRecords, VERIFY_EXIT, type ChainReport, type Located, type ReadRecord, type Range, type VerifyReport } from '../records/verify.js';
@@ -29,6 +28,21 @@ function loadPublicKey(path: string): KeyObject {
   return key;
 }
 
+/**
+ * The lines of a JSON-lines file: split on LF only. JSON text may hold U+2028 and U+2029 unescaped,
+ * and readline splits on them from Node 22 on (a record with a hostile client id would be cut in
+ * three). A CR before the LF (a file that went through Windows) is dropped.
+ */
+async function* jsonLines(stream: AsyncIterable<string>): AsyncGenerator<string> {
+  let rest = '';
+  for await (const chunk of stream) {
+    const parts = (rest + chunk).split('\n');
+    rest = parts.pop() as string;
+    for (const p of parts) yield p.endsWith('\r') ? p.slice(0, -1) : p;
+  }
+  if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+}
+
 async function readTrail(files: string[]): Promise<{ read: ReadRecord[]; unchained: Located[]; unreadable: Located[]; foreign: number }> {
   const read: ReadRecord[] = [];
   const unchained: Located[] = [];
@@ -46,7 +60,7 @@ async function readTrail(files: string[]): Promise<{ read: ReadRecord[]; unchain
       throw new VerifyUsageError(`cannot read ${JSON.stringify(file)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
     let line = 0;
-    for await (const text of createInterface({ input: stream, crlfDelay: Infinity })) {
+    for await (const text of jsonLines(stream)) {
       line += 1;
       if (text.trim() === '') continue;
       let v: unknown;

@@ -140,14 +140,19 @@ export function readRound(cursors: Cursor[], batchLines: number, counters: Count
 /**
  * A quiet cluster: every source read to its end, and none has had a line for `idleMicros`. The
  * logs are written as things happen, so nothing older than now − idle is still coming: move every
- * watermark there, and what waits for a log to move past it (a proxy request's broker line, a
+ * watermark there (but no further than idle past the newest event delivered), and what waits for a log to move past it (a proxy request's broker line, a
  * broker line's proxy side) is decided now instead of at the next request. Only when ALL sources
  * are silent: one log silent while another moves is a stall (`detectStalls`), never a reason to
  * decide gaps.
  */
-export function advanceIdle(cursors: Cursor[], nowMs: number, idleMicros: number): void {
+export function advanceIdle(cursors: Cursor[], nowMs: number, idleMicros: number, toleranceMicros: number): void {
   if (cursors.length === 0 || !cursors.every((c) => c.drained && (nowMs - c.lastLineWall) * 1000 >= idleMicros)) return;
-  const idleWatermark = nowMs * 1000 - idleMicros;
+  // Never further past the newest event any log delivered than it takes to decide that event (the
+  // tolerance) plus the idle time: logs read long after they were written (old files, a copy) are
+  // decided by their own events, not by the wall clock.
+  const newest = Math.max(...cursors.map((c) => c.source.newestEvent ?? -Infinity));
+  if (!Number.isFinite(newest)) return;
+  const idleWatermark = Math.min(nowMs * 1000 - idleMicros, newest + toleranceMicros + idleMicros);
   for (const c of cursors) if (c.source.watermark < idleWatermark) c.source.watermark = idleWatermark;
 }
 

@@ -129,7 +129,7 @@ class LiveDriver implements Driver<LiveRound> {
   read(): LiveRound | null {
     if (this.opts.signal.aborted) return null;
     const round = readRound(this.cursors, this.opts.batchLines ?? 4096, this.p.counters);
-    if (round.read === 0 && this.opts.idleAfterMicros) advanceIdle(this.cursors, this.now(), this.opts.idleAfterMicros);
+    if (round.read === 0 && this.opts.idleAfterMicros) advanceIdle(this.cursors, this.now(), this.opts.idleAfterMicros, this.opts.join.toleranceMicros);
     return round;
   }
 

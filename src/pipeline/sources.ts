@@ -11,8 +11,10 @@ import type { Counters } from './counters.js';
 export interface OpenSource {
   def: SourceDefinition;
   reader: SourceReader;
-  /** Newest event time delivered, µs UTC; -∞ before the first. */
+  /** Newest event time delivered, µs UTC; -∞ before the first (a live run may move it further when idle). */
   watermark: number;
+  /** Newest event time actually delivered (the watermark without idle advances). */
+  newestEvent?: number;
   /**
    * Holds nothing back any more: a replay read all of it, or a live authorizer log is drained (it
    * is read after the request log each round, so drained means it has every line of the requests
@@ -80,6 +82,7 @@ export function feed(source: OpenSource, lines: string[], counters: Counters, jo
     else counters.reject(name, r.reason);
   }
   if (newest > source.watermark) source.watermark = newest;
+  if (newest > (source.newestEvent ?? -Infinity)) source.newestEvent = newest;
 }
 
 /** The readers' state to commit with the checkpoints (only readers that keep any). */
