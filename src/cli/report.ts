@@ -69,7 +69,7 @@ async function trailOf(a: ReportArgs): Promise<ModelOptions['trail']> {
   try {
     const publicKey = a.publicKey ? loadPublicKey(a.publicKey) : null;
     const { read, ...extra } = await readTrail(a.trail);
-    return { files: a.trail, report: verifyRecords(read, extra, publicKey, a.open ?? false) };
+    return { files: a.trail, report: verifyRecords(read, extra, publicKey, a.open ?? false), open: a.open ?? false };
   } catch (e) {
     if (e instanceof VerifyUsageError) throw new ReportUsageError(`--trail: ${e.message}`);
     throw e;

@@ -35,6 +35,8 @@ export interface ChainStatus {
 
 export interface TrailStatus {
   files: string[];
+  /** `--open`: the trail is still being written (the database may be ahead of it by the batch in flight). */
+  open: boolean;
   verdict: string;
   exitCode: number;
   chains: {
@@ -176,9 +178,10 @@ function liveChain(db: Database.Database): ChainStatus['live'] {
 }
 
 /** `verify`'s findings in a form the report shows, matched to the chains this database knows. */
-export function trailStatus(files: string[], v: VerifyReport, known: TallyChain[]): TrailStatus {
+export function trailStatus(files: string[], v: VerifyReport, known: TallyChain[], open = false): TrailStatus {
   return {
     files,
+    open,
     verdict: v.verdict,
     exitCode: v.exitCode,
     chains: v.chains.map((c) => ({
@@ -200,7 +203,7 @@ export interface ModelOptions {
   database: string;
   now: Date;
   /** `ktrail verify`'s report over `--trail` files, when given. */
-  trail?: { files: string[]; report: VerifyReport };
+  trail?: { files: string[]; report: VerifyReport; open?: boolean };
 }
 
 /** The report's model from a state database (opened read-only by the caller). */
@@ -235,6 +238,6 @@ export function buildReportModel(db: Database.Database, o: ModelOptions): Report
     principals: d.principals,
     denied: d.denied,
     overflow: d.overflow,
-    chain: { live: liveChain(db), chains, trail: o.trail ? trailStatus(o.trail.files, o.trail.report, chains) : null },
+    chain: { live: liveChain(db), chains, trail: o.trail ? trailStatus(o.trail.files, o.trail.report, chains, o.trail.open ?? false) : null },
   };
 }

@@ -48,7 +48,9 @@ function tile(id: string, value: string, label: string, cls = ''): string {
 export function chainVerdict(c: ChainStatus): { cls: 'ok' | 'warn' | 'bad'; text: string } {
   if (c.trail) {
     if (c.trail.exitCode === 0) return { cls: 'ok', text: 'trail verified' };
-    const damaged = c.trail.exitCode === 1 || c.trail.exitCode === 3 || c.trail.chains.some((t) => t.dbLastSequence !== null && (t.lastSequence ?? -1) < t.dbLastSequence);
+    // Behind the database: records cut at the end (unless the trail is still being written).
+    const behind = !c.trail.open && c.trail.chains.some((t) => t.dbLastSequence !== null && (t.lastSequence ?? -1) < t.dbLastSequence);
+    const damaged = c.trail.exitCode === 1 || c.trail.exitCode === 3 || behind;
     return { cls: damaged ? 'bad' : 'warn', text: damaged ? 'trail damaged' : 'trail not proven' };
   }
   if (c.chains.length === 0) return { cls: 'warn', text: 'no chain' };

@@ -1,7 +1,7 @@
 // The durable window: one SQLite file (WAL) holding what the join is still waiting for, the gaps it
 // reported (for `ktrail gaps`), counters, the sources' checkpoints and the counts `ktrail report`
-// reads (tally.ts). Every change of one batch is
-// written in one transaction, so the file always shows a state the pipeline really was in.
+// reads (tally.ts). Every change of one batch is written in one transaction, so the file always
+// shows a state the pipeline really was in.
 
 import type { Checkpoint } from '../sources/tailer.js';
 import { queryGaps, type GapFilter, type GapQueryResult } from './gap-query.js';
