@@ -102,7 +102,11 @@ export function stepFor(spanMinutes: number): number {
 
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16) + 'Z';
 
-function timeline(series: { minute: number; metric: string; n: number }[]): Timeline {
+/** The series the timeline draws: joins, gaps and requests (health records keep ktrail's clock, not the logs'). */
+const TIMELINE_METRIC = /^(joined\.|gaps\.|records\.request$)/;
+
+function timeline(all: { minute: number; metric: string; n: number }[]): Timeline {
+  const series = all.filter((s) => TIMELINE_METRIC.test(s.metric));
   if (series.length === 0) return { stepMinutes: 1, labels: [], joinRate: [], joined: [], gaps: Object.fromEntries(GAP_KINDS.map((k) => [k, []])), requests: [] };
   const first = series[0]!.minute;
   const last = series[series.length - 1]!.minute;

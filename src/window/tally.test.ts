@@ -110,6 +110,9 @@ describe('the report tables', () => {
     store.commit([], [], {}, [], new Tally().add([rec({ time: '2026-11-22T10:00:00.000000Z' })]));
     expect(store.db.prepare('SELECT minute FROM report_series').all()).toEqual([{ minute: Date.parse('2026-11-22T10:00:00Z') }]);
     expect(store.db.prepare('SELECT hour FROM report_dims').all()).toEqual([{ hour: Date.parse('2026-11-22T10:00:00Z') }]);
+    // A health record (ktrail's clock, e.g. a start long after the logs' backlog) does not move the horizon.
+    store.commit([], [], {}, [], new Tally().add([rec({ kind: 'health', action: 'ktrail-start', time: '2026-12-06T10:00:00.000000Z' })]));
+    expect(store.db.prepare("SELECT count(*) AS n FROM report_series WHERE metric = 'records.request'").get()).toEqual({ n: 1 });
     store.close();
   });
 

@@ -69,7 +69,9 @@ export class Tally {
   private addOne(r: AuditRecord): void {
     const ms = Date.parse(r.time);
     if (Number.isFinite(ms)) {
-      this.newestMs = Math.max(this.newestMs, ms);
+      // Health records carry ktrail's clock, the others the logs': the retention follows the logs
+      // (a backlog read at start must not be expired by the start record).
+      if (r.kind !== 'health') this.newestMs = Math.max(this.newestMs, ms);
       const minute = Math.floor(ms / MINUTE_MS) * MINUTE_MS;
       const hour = Math.floor(ms / HOUR_MS) * HOUR_MS;
       for (const m of metricsOf(r)) bump(this.series, `${minute}\t${m}`);
