@@ -56,6 +56,9 @@ export class Tally {
   readonly dims = new Map<string, number>();
   readonly chains = new Map<string, TallyChain>();
   newestMs = -Infinity;
+  // Records come in bursts from the same minute: its start is parsed once.
+  private lastPrefix = '';
+  private lastMinute = NaN;
 
   add(records: readonly AuditRecord[]): this {
     for (const r of records) this.addOne(r);
@@ -67,17 +70,27 @@ export class Tally {
   }
 
   private addOne(r: AuditRecord): void {
-    const ms = Date.parse(r.time);
-    if (Number.isFinite(ms)) {
+    const minute = this.minuteOf(r.time);
+    if (Number.isFinite(minute)) {
       // Health records carry ktrail's clock, the others the logs': the retention follows the logs
       // (a backlog read at start must not be expired by the start record).
-      if (r.kind !== 'health') this.newestMs = Math.max(this.newestMs, ms);
-      const minute = Math.floor(ms / MINUTE_MS) * MINUTE_MS;
-      const hour = Math.floor(ms / HOUR_MS) * HOUR_MS;
-      for (const m of metricsOf(r)) bump(this.series, `${minute}\t${m}`);
-      for (const [dim, key] of dimsOf(r)) bump(this.dims, `${hour}\t${dim}\t${JSON.stringify(key)}`);
+      if (r.kind !== 'health' && minute > this.newestMs) this.newestMs = minute;
+      const hour = Math.floor(minute / HOUR_MS) * HOUR_MS;
+      const denied = deniedOf(r);
+      for (const m of metricsOf(r, denied)) bump(this.series, `${minute}\t${m}`);
+      for (const [dim, key] of dimsOf(r, denied)) bump(this.dims, `${hour}\t${dim}\t${JSON.stringify(key)}`);
     }
     if (r.chain) this.addChain(r);
+  }
+
+  /** The start of a record's minute (ms), from its ISO UTC time; NaN if it has none. */
+  private minuteOf(time: string): number {
+    const prefix = time.slice(0, 16); // 2026-11-22T10:00
+    if (prefix !== this.lastPrefix) {
+      this.lastPrefix = prefix;
+      this.lastMinute = /^\d{4}-\d\d-\d\dT\d\d:\d\d$/.test(prefix) ? Date.parse(`${prefix}Z`) : NaN;
+    }
+    return this.lastMinute;
   }
 
   private addChain(r: AuditRecord): void {
@@ -110,24 +123,26 @@ function bump(m: Map<string, number>, k: string, n = 1): void {
 }
 
 /** The fixed metrics a record counts towards (report_series). */
-export function metricsOf(r: AuditRecord): string[] {
+export function metricsOf(r: AuditRecord, denied = deniedOf(r)): string[] {
   const out = [`records.${r.kind}`];
   if (r.correlation?.status === 'joined' && r.correlation.quality) out.push(`joined.${r.correlation.quality}`);
   if (r.kind === 'gap') out.push(`gaps.${r.reason ?? 'unknown'}`);
-  for (const tag of new Set(r.posture)) out.push(`posture.${tag}`);
-  if (deniedOf(r).length) out.push('denied');
+  for (const tag of tagsOf(r)) out.push(`posture.${tag}`);
+  if (denied.length) out.push('denied');
   return out;
 }
+
+const tagsOf = (r: AuditRecord): readonly string[] => (r.posture.length > 1 ? [...new Set(r.posture)] : r.posture);
 
 const PRINCIPAL_KINDS = new Set(['request', 'authentication', 'authorization']);
 
 /** The client-chosen dimensions a record counts towards (report_dims); keys are arrays of strings or null. */
-export function dimsOf(r: AuditRecord): [Dim, (string | null)[]][] {
+export function dimsOf(r: AuditRecord, denied = deniedOf(r)): [Dim, (string | null)[]][] {
   const out: [Dim, (string | null)[]][] = [];
   const principal = r.actor.principal;
   if (PRINCIPAL_KINDS.has(r.kind)) out.push(['principal', [principal]]);
-  for (const d of deniedOf(r)) out.push(['denied', [principal, r.action, d.operation, d.resource]]);
-  for (const tag of new Set(r.posture)) out.push(['posture', [tag, principal, r.actor.address]]);
+  for (const d of denied) out.push(['denied', [principal, r.action, d.operation, d.resource]]);
+  for (const tag of tagsOf(r)) out.push(['posture', [tag, principal, r.actor.address]]);
   return out;
 }
 
@@ -137,17 +152,20 @@ export function dimsOf(r: AuditRecord): [Dim, (string | null)[]][] {
  * in `-denied`) counts as its action on its first resource.
  */
 export function deniedOf(r: AuditRecord): { operation: string; resource: string }[] {
-  const seen = new Map<string, { operation: string; resource: string }>();
-  for (const a of [...(r.proxy?.authorizations ?? []), ...(r.broker?.authorizations ?? [])]) {
-    if (a.decision !== 'deny') continue;
-    const d = { operation: a.operation, resource: `${a.resourceType}:${a.resourceName}` };
-    seen.set(JSON.stringify(d), d);
+  let seen: Map<string, { operation: string; resource: string }> | null = null;
+  for (const list of [r.proxy?.authorizations, r.broker?.authorizations]) {
+    for (const a of list ?? []) {
+      if (a.decision !== 'deny') continue;
+      const d = { operation: a.operation, resource: `${a.resourceType}:${a.resourceName}` };
+      (seen ??= new Map()).set(`${d.operation}\u0000${d.resource}`, d);
+    }
   }
-  if (seen.size === 0 && r.outcome === 'failure' && /-denied$/.test(r.reason ?? '')) {
+  if (seen) return [...seen.values()];
+  if (r.outcome === 'failure' && r.reason?.endsWith('-denied')) {
     const res = r.resources[0];
     return [{ operation: r.action, resource: res ? `${res.type}:${res.name}` : '' }];
   }
-  return [...seen.values()];
+  return [];
 }
 
 export function migrateTally(db: Database.Database): void {
