@@ -50,10 +50,10 @@ export interface TallyChain {
 
 /** One batch's (or several batches') counts, not yet written. */
 export class Tally {
-  /** `${minuteMs}\t${metric}` → count */
-  readonly series = new Map<string, number>();
-  /** `${hourMs}\t${dim}\t${JSON key}` → count */
-  readonly dims = new Map<string, number>();
+  /** minute (ms) → metric → count */
+  readonly series = new Map<number, Map<string, number>>();
+  /** hour (ms) → `${dim}\t${JSON key}` → count */
+  readonly dims = new Map<number, Map<string, number>>();
   readonly chains = new Map<string, TallyChain>();
   newestMs = -Infinity;
   // Records come in bursts from the same minute: its start is parsed once.
@@ -77,8 +77,10 @@ export class Tally {
       if (r.kind !== 'health' && minute > this.newestMs) this.newestMs = minute;
       const hour = Math.floor(minute / HOUR_MS) * HOUR_MS;
       const denied = deniedOf(r);
-      for (const m of metricsOf(r, denied)) bump(this.series, `${minute}\t${m}`);
-      for (const [dim, key] of dimsOf(r, denied)) bump(this.dims, `${hour}\t${dim}\t${JSON.stringify(key)}`);
+      const series = inner(this.series, minute);
+      for (const m of metricsOf(r, denied)) bump(series, m);
+      const dims = inner(this.dims, hour);
+      for (const [dim, key] of dimsOf(r, denied)) bump(dims, `${dim}\t${JSON.stringify(key)}`);
     }
     if (r.chain) this.addChain(r);
   }
@@ -118,16 +120,31 @@ export class Tally {
   }
 }
 
-function bump(m: Map<string, number>, k: string, n = 1): void {
-  m.set(k, (m.get(k) ?? 0) + n);
+function bump(m: Map<string, number>, k: string): void {
+  m.set(k, (m.get(k) ?? 0) + 1);
 }
+
+function inner(m: Map<number, Map<string, number>>, k: number): Map<string, number> {
+  let v = m.get(k);
+  if (!v) m.set(k, (v = new Map()));
+  return v;
+}
+
+// Metric names are few: made once, so that counting hashes no new string.
+const METRICS = new Map<string, string>();
+const metric = (prefix: string, name: string): string => {
+  const k = prefix + name;
+  let v = METRICS.get(k);
+  if (v === undefined) METRICS.set(k, (v = k));
+  return v;
+};
 
 /** The fixed metrics a record counts towards (report_series). */
 export function metricsOf(r: AuditRecord, denied = deniedOf(r)): string[] {
-  const out = [`records.${r.kind}`];
-  if (r.correlation?.status === 'joined' && r.correlation.quality) out.push(`joined.${r.correlation.quality}`);
-  if (r.kind === 'gap') out.push(`gaps.${r.reason ?? 'unknown'}`);
-  for (const tag of tagsOf(r)) out.push(`posture.${tag}`);
+  const out = [metric('records.', r.kind)];
+  if (r.correlation?.status === 'joined' && r.correlation.quality) out.push(metric('joined.', r.correlation.quality));
+  if (r.kind === 'gap') out.push(metric('gaps.', r.reason ?? 'unknown'));
+  for (const tag of tagsOf(r)) out.push(metric('posture.', tag));
   if (denied.length) out.push('denied');
   return out;
 }
@@ -206,10 +223,7 @@ export class TallyWriter {
   }
 
   write(t: Tally): void {
-    for (const [k, n] of t.series) {
-      const [minute, metric] = k.split('\t') as [string, string];
-      this.addSeries.run(Number(minute), metric, n);
-    }
+    for (const [minute, counts] of t.series) for (const [m, n] of counts) this.addSeries.run(minute, m, n);
     this.writeDims(t);
     for (const c of t.chains.values()) this.putChain.run(c.uid, JSON.stringify(mergeChain(this.loadChain(c.uid), c)));
     if (Number.isFinite(t.newestMs)) {
@@ -221,20 +235,21 @@ export class TallyWriter {
 
   private writeDims(t: Tally): void {
     const keysIn = new Map<string, number>();
-    for (const [k, n] of t.dims) {
-      const [hourText, dim] = k.split('\t', 2) as [string, string];
-      const key = k.slice(hourText.length + dim.length + 2);
-      const hour = Number(hourText);
-      if (this.updateDim.run(n, hour, dim, key).changes > 0) continue;
-      const slot = `${hour}\t${dim}`;
-      const used = keysIn.get(slot) ?? (this.countDim.get(hour, dim) as { n: number }).n;
-      if (used < DIM_KEYS_PER_HOUR) {
-        this.insertDim.run(hour, dim, key, n);
-        keysIn.set(slot, used + 1);
-      } else {
-        this.insertDim.run(hour, dim, OVERFLOW_KEY, n);
-        keysIn.set(slot, used);
-      }
+    for (const [hour, counts] of t.dims) for (const [k, n] of counts) this.writeDim(hour, k, n, keysIn);
+  }
+
+  private writeDim(hour: number, k: string, n: number, keysIn: Map<string, number>): void {
+    const dim = k.slice(0, k.indexOf('\t'));
+    const key = k.slice(dim.length + 1);
+    if (this.updateDim.run(n, hour, dim, key).changes > 0) return;
+    const slot = `${hour}\t${dim}`;
+    const used = keysIn.get(slot) ?? (this.countDim.get(hour, dim) as { n: number }).n;
+    if (used < DIM_KEYS_PER_HOUR) {
+      this.insertDim.run(hour, dim, key, n);
+      keysIn.set(slot, used + 1);
+    } else {
+      this.insertDim.run(hour, dim, OVERFLOW_KEY, n);
+      keysIn.set(slot, used);
     }
   }
 
