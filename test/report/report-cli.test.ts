@@ -5,7 +5,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
 import { runCli } from '../helpers/cli.js';
+import { demoReplayArgs } from '../conformance/outputs.js';
 
 let dir: string;
 let db: string;
@@ -73,5 +75,29 @@ describe('ktrail report', () => {
     const html = readFileSync(out, 'utf8');
     expect(html).toContain('<p id="chain-verdict" class="bad"><b>trail damaged</b>');
     expect(html).toContain(`${trail.length - 1} (records missing at the end)`);
+  });
+
+  it('a signed replay and its whole trail: verified, the key named', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const key = join(dir, 'signing.pem');
+    const pub = join(dir, 'signing.pub');
+    writeFileSync(key, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
+    const signedDb = join(dir, 'signed.db');
+    const replay = await runCli([...demoReplayArgs(), '--db', signedDb, '--signing-key', key, '--checkpoint-every-records', '100']);
+    expect(replay.code, replay.stderr).toBe(0);
+    const file = join(dir, 'signed.jsonl');
+    writeFileSync(file, replay.stdout);
+    const out = join(dir, 'signed.html');
+    const r = await runCli(['report', '--db', signedDb, '--out', out, '--trail', file, '--public-key', pub]);
+    expect(r.code, r.stderr).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('<p id="chain-verdict" class="ok"><b>trail verified</b>');
+    expect(html).toContain('<span class="ok">Ed25519, key ');
+    expect(html).toContain('verify: complete and untouched (exit 0)');
+    // Checkpoints every 100 records: the table counts them as the trail holds them.
+    const checkpoints = replay.stdout.split('\n').filter((l) => l.includes('"action":"chain-checkpoint"')).length;
+    expect(checkpoints).toBeGreaterThan(5);
+    expect(html).toMatch(new RegExp(`<td class="n">${checkpoints}</td>`));
   });
 });
