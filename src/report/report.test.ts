@@ -70,6 +70,14 @@ describe('the report model', () => {
     store.close();
   });
 
+  it('a database written before the report tables existed: gaps and join rate, no aggregates', () => {
+    const store = storeWith([rec({ id: 'g', kind: 'gap', reason: 'bypass' })], { 'joined.exact': 1 });
+    store.db.exec('DROP TABLE report_series; DROP TABLE report_dims; DROP TABLE report_chains;');
+    const m = buildReportModel(store.db, { database: 'db', now });
+    expect([m.totals.joinRate, m.gapsByKind.find((g) => g.kind === 'bypass')?.count, m.timeline.labels, m.principals]).toEqual([100, 1, [], []]);
+    store.close();
+  });
+
   const steps: [number, number][] = [
     [1, 1],
     [399, 1],
