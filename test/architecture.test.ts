@@ -26,6 +26,7 @@ const RANK: Array<[RegExp, string, number]> = [
   [/^src\/pipeline\//, 'pipeline', 6],
   [/^src\/config\//, 'config', 7],
   [/^src\/http\//, 'http', 7],
+  [/^src\/report\//, 'report', 7],
   [/^src\/cli\//, 'cli', 8],
 ];
 

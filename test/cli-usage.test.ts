@@ -36,6 +36,6 @@ describe('ktrail usage errors', () => {
     expect((await runCli(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['run', 'replay', 'gaps', 'validate', 'demo']) expect(help.stdout).toContain(command);
+    for (const command of ['run', 'replay', 'gaps', 'validate', 'demo', 'verify', 'report']) expect(help.stdout).toContain(command);
   });
 });

@@ -3,6 +3,7 @@
 // restarts ktrail at random points. Whatever ktrail wrote across all its lives must equal a replay
 // of the same files: no record lost, none written twice.
 
+import Database from 'better-sqlite3';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,6 +129,14 @@ describe('ktrail run', () => {
     const health = readRecords(out).filter((r) => r.kind === 'health');
     expect(health.filter((r) => r.action === 'ktrail-start').length).toBe(kills + 1);
     expect(health.filter((r) => r.action === 'ktrail-stop').length).toBe(1);
+    // The report's counts (src/window/tally.ts) commit with each batch's outbox: every record
+    // emitted (once per chain sequence: a redelivered line is the same record) counted exactly once.
+    const sql = new Database(join(base, 'state.db'), { readonly: true });
+    const counted = sql.prepare("SELECT substr(metric, 9) AS kind, sum(n) AS n FROM report_series WHERE metric LIKE 'records.%' GROUP BY metric").all() as { kind: string; n: number }[];
+    sql.close();
+    const emitted: Record<string, number> = {};
+    for (const r of new Map(readRecords(out).map((x) => [x.chain?.sequence, x])).values()) emitted[r.kind] = (emitted[r.kind] ?? 0) + 1;
+    expect(Object.fromEntries(counted.map((c) => [c.kind, c.n]))).toEqual(emitted);
   }, 240_000);
 
   it('reports a stalled source as health, not as gaps, and catches up when it resumes', async () => {

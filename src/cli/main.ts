@@ -8,6 +8,7 @@ import { VERSION } from '../version.js';
 import { registerDemoCommand } from './demo.js';
 import { registerGapsCommand } from './gaps.js';
 import { registerReplayCommand, UsageError } from './replay.js';
+import { registerReportCommand } from './report.js';
 import { registerRunCommand } from './run.js';
 import { registerValidateCommand } from './validate.js';
 import { registerVerifyCommand } from './verify.js';
@@ -38,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   registerGapsCommand(program, setCode);
 
   registerVerifyCommand(program, setCode);
+  registerReportCommand(program, setCode);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

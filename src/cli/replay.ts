@@ -104,7 +104,7 @@ export function recordRenderer(cfg: KtrailConfig) {
 export async function executeReplay(cfg: KtrailConfig, sink: Sink, progress?: (totalBytes: number) => ((s: ProgressSample) => void) | null): Promise<ReplaySummary> {
   const sources = replaySources(cfg);
   const tmp = cfg.state.db ? null : mkdtempSync(join(tmpdir(), 'ktrail-'));
-  const store = new WindowStore(cfg.state.db ?? join(tmp as string, 'state.db'));
+  const store = new WindowStore(cfg.state.db ?? join(tmp as string, 'state.db'), { reportRetentionMs: cfg.state.reportRetentionMicros / 1000 });
   try {
     // After the store opened: a start that fails draws no progress line.
     const onProgress = progress?.(sources.reduce((sum, s) => sum + s.paths.reduce((a, p) => a + statSync(p).size, 0), 0)) ?? null;

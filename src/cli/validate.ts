@@ -199,7 +199,7 @@ async function probeSample(cfg: KtrailConfig, lines: number): Promise<ProbeResul
       sources[s.name] = [sample];
     }
     const sink: Sink = { write: async () => {}, flush: async () => {}, close: async () => {} };
-    const summary = await executeReplay({ ...cfg, sources, state: { db: null } }, sink);
+    const summary = await executeReplay({ ...cfg, sources, state: { ...cfg.state, db: null } }, sink);
     const perSource: ProbeResult['sources'] = {};
     for (const name of Object.keys(sources)) {
       const c = summary.counters.of(name);

@@ -15,9 +15,9 @@ export interface VerifyArgs {
   open?: boolean;
 }
 
-class VerifyUsageError extends Error {}
+export class VerifyUsageError extends Error {}
 
-function loadPublicKey(path: string): KeyObject {
+export function loadPublicKey(path: string): KeyObject {
   let key: KeyObject;
   try {
     key = createPublicKey(readFileSync(path));
@@ -43,7 +43,7 @@ async function* jsonLines(stream: AsyncIterable<string>): AsyncGenerator<string>
   if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
 }
 
-async function readTrail(files: string[]): Promise<{ read: ReadRecord[]; unchained: Located[]; unreadable: Located[]; foreign: number }> {
+export async function readTrail(files: string[]): Promise<{ read: ReadRecord[]; unchained: Located[]; unreadable: Located[]; foreign: number }> {
   const read: ReadRecord[] = [];
   const unchained: Located[] = [];
   const unreadable: Located[] = [];

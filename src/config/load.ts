@@ -65,6 +65,8 @@ export interface KtrailConfig {
   state: {
     /** null: a temporary database removed on exit. */
     db: string | null;
+    /** How long the report's aggregates are kept behind the newest record (window/tally.ts). */
+    reportRetentionMicros: number;
   };
   output: {
     format: OutputFormat;
@@ -475,7 +477,7 @@ interface RawConfig {
   proxy: { addresses: string[]; time_zone: string; [source: string]: unknown };
   input: { container_format: ContainerFormat; max_line_bytes: number; start_at: 'beginning' | 'end' };
   join: { tolerance: string; max_window_events: number; bypass: 'report' | 'allow'; unattributed_sessions: 'emit' | 'drop'; stall_after: string; idle_after: string };
-  state: { db: string };
+  state: { db: string; report_retention: string };
   output: {
     format: OutputFormat;
     sink: 'stdout' | 'otlp';
@@ -589,6 +591,7 @@ function httpListen(d: Partial<RawConfig>, ok: Ok, problems: string[]): { host: 
 function checkDurations(d: Partial<RawConfig>, ok: Ok, problems: string[]): void {
   for (const [key, pointer, v] of [
     ['join.stall_after', '/join/stall_after', d.join?.stall_after],
+    ['state.report_retention', '/state/report_retention', d.state?.report_retention],
     ['output.otlp.timeout', '/output/otlp/timeout', d.output?.otlp?.timeout],
     ['integrity.checkpoint_every', '/integrity/checkpoint_every', d.integrity?.checkpoint_every],
   ] as const) {
@@ -658,7 +661,7 @@ function typedConfig(r: RawConfig, c: Checked, baseDir?: string): KtrailConfig {
       stallAfterMicros: durationToMicros(r.join.stall_after),
       idleAfterMicros: durationToMicros(r.join.idle_after),
     },
-    state: { db: r.state.db === '' ? null : abs([r.state.db])[0]! },
+    state: { db: r.state.db === '' ? null : abs([r.state.db])[0]!, reportRetentionMicros: durationToMicros(r.state.report_retention) },
     output: {
       format: r.output.format,
       sink: r.output.sink,

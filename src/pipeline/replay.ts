@@ -11,6 +11,7 @@ import type { ContainerFormat } from '../sources/container-format.js';
 import { readLineBatches, type LineBatch } from '../sources/file-reader.js';
 import { Joiner, type JoinOptions } from '../window/join.js';
 import type { WindowStore } from '../window/store.js';
+import { Tally } from '../window/tally.js';
 import type { Counters, SourceName } from './counters.js';
 import type { Finding } from './diagnose.js';
 import { Pipeline, runLoop, yieldToEventLoop, type Driver, type Round } from './loop.js';
@@ -110,6 +111,8 @@ class ReplayDriver implements Driver<Round> {
   private readonly render: (r: AuditRecord) => string;
   private batches = 0;
   private pendingGaps: AuditRecord[] = [];
+  /** The report's counts of the records written since the last commit (window/tally.ts). */
+  private tally = new Tally();
 
   constructor(
     private readonly p: Pipeline,
@@ -155,9 +158,11 @@ class ReplayDriver implements Driver<Round> {
       for (const r of records) this.recordsByKind[r.kind] = (this.recordsByKind[r.kind] ?? 0) + 1;
     }
     for (const r of records) if (r.kind === 'gap') this.pendingGaps.push(r);
+    this.tally.add(records);
     if (++this.batches % 16 === 0 || round === null) {
-      this.opts.store.commit([], this.pendingGaps, this.p.flatStats(), []);
+      this.opts.store.commit([], this.pendingGaps, this.p.flatStats(), [], this.tally);
       this.pendingGaps = [];
+      this.tally = new Tally();
     }
     this.windowPeak = Math.max(this.windowPeak, this.p.joiner.windowSize);
     this.opts.onBatch?.({ counters: this.p.counters, joiner: this.p.joiner, recordsWritten: this.recordsWritten });

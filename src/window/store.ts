@@ -1,6 +1,7 @@
 // The durable window: one SQLite file (WAL) holding what the join is still waiting for, the gaps it
-// reported (for `ktrail gaps`), counters, and the sources' checkpoints. Every change of one batch is
-// written in one transaction, so the file always shows a state the pipeline really was in.
+// reported (for `ktrail gaps`), counters, the sources' checkpoints and the counts `ktrail report`
+// reads (tally.ts). Every change of one batch is written in one transaction, so the file always
+// shows a state the pipeline really was in.
 
 import type { Checkpoint } from '../sources/tailer.js';
 import { queryGaps, type GapFilter, type GapQueryResult } from './gap-query.js';
@@ -10,6 +11,7 @@ import { accessSync, chmodSync, closeSync, constants, existsSync, openSync, read
 import { dirname } from 'node:path';
 import type { AuditRecord } from '../records/record.js';
 import type { WindowChange } from './join.js';
+import { clearTally, migrateTally, Tally, TallyWriter } from './tally.js';
 
 
 export interface GapRow {
@@ -127,8 +129,11 @@ export class WindowStore {
   private readonly upsertStat: Database.Statement;
   private readonly insertOutbox: Database.Statement;
   private readonly setMeta: Database.Statement;
+  /** The report's aggregate tables (tally.ts); null when read-only. */
+  private readonly tally: TallyWriter | null;
 
-  constructor(readonly path: string, opts: { readonly?: boolean } = {}) {
+  /** `reportRetentionMs`: how far behind the newest record the report's aggregates reach (`state.report_retention`). */
+  constructor(readonly path: string, opts: { readonly?: boolean; reportRetentionMs?: number } = {}) {
     if (opts.readonly) {
       const { db, snapshot } = openReadOnly(path);
       this.db = db;
@@ -161,6 +166,7 @@ export class WindowStore {
     this.upsertStat = ro ? this.db.prepare('SELECT 1') : this.db.prepare('INSERT INTO stats(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
     this.insertOutbox = ro ? this.db.prepare('SELECT 1') : this.db.prepare('INSERT INTO outbox(line) VALUES (?)');
     this.setMeta = ro ? this.db.prepare('SELECT 1') : this.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+    this.tally = ro ? null : new TallyWriter(this.db, opts.reportRetentionMs);
   }
 
   /**
@@ -207,6 +213,7 @@ export class WindowStore {
   /** Forget the window, gaps, stats and checkpoints (a replay starts from the beginning of its files). */
   reset(): void {
     this.db.exec("DELETE FROM window; DELETE FROM gaps; DELETE FROM checkpoints; DELETE FROM stats; DELETE FROM outbox; DELETE FROM meta WHERE key LIKE 'reader:%';");
+    clearTally(this.db);
   }
 
   /**
@@ -226,7 +233,7 @@ export class WindowStore {
     chainState?: unknown,
   ): void {
     this.db.transaction(() => {
-      this.tx(changes, records, stats, checkpoints);
+      this.tx(changes, records, stats, checkpoints, new Tally().add(records));
       // The hash chain's next sequence number and last fingerprint belong to the lines that carry
       // them (records/chain.ts): same transaction, so a restart neither skips nor reuses a number.
       if (chainState !== undefined) this.setMeta.run('chain', JSON.stringify(chainState));
@@ -270,12 +277,15 @@ export class WindowStore {
     })();
   }
 
-  /** Apply one batch atomically: window changes, the gaps it reported, counters and checkpoints. */
-  commit(changes: WindowChange[], records: AuditRecord[], stats: Record<string, number>, checkpoints: Checkpoint[]): void {
-    this.tx(changes, records, stats, checkpoints);
+  /**
+   * Apply one batch atomically: window changes, the gaps it reported, counters and checkpoints, and
+   * the report's counts of the records emitted since the last commit (`tally`, replay: it passes only the gaps as `records`).
+   */
+  commit(changes: WindowChange[], records: AuditRecord[], stats: Record<string, number>, checkpoints: Checkpoint[], tally: Tally | null = null): void {
+    this.tx(changes, records, stats, checkpoints, tally);
   }
 
-  private readonly tx = (changes: WindowChange[], records: AuditRecord[], stats: Record<string, number>, checkpoints: Checkpoint[]) => {
+  private readonly tx = (changes: WindowChange[], records: AuditRecord[], stats: Record<string, number>, checkpoints: Checkpoint[], tally: Tally | null) => {
     this.db.transaction(() => {
       for (const c of changes) {
         if (c.value === null) this.deleteEntry.run(c.key);
@@ -284,6 +294,7 @@ export class WindowStore {
       for (const r of records) if (r.kind === 'gap') this.insertGap.run(gapRow(r));
       for (const [k, v] of Object.entries(stats)) this.upsertStat.run(k, v);
       for (const cp of checkpoints) this.upsertCheckpoint.run(cp);
+      if (tally && !tally.empty) this.tally?.write(tally);
     })();
   };
 
@@ -353,6 +364,7 @@ function migrate(db: Database.Database): void {
     CREATE TABLE IF NOT EXISTS stats (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, line TEXT NOT NULL);
   `);
+  migrateTally(db);
   db.prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
 }
 
