@@ -134,7 +134,9 @@ export class Claims {
     }
     const claimed = [...nearest.values()].sort((x, y) => x.event.logTime - y.event.logTime);
     for (const a of claimed) this.forget(a);
-    return claimed.map((a) => a.event);
+    const out = claimed.map((a) => a.event);
+    if (ev.isForwarded) this.takeFromBrokerSide(ev, out);
+    return out;
   }
 
   /** The waiting request line nearest to the decision that does not hold one of that operation and resource yet. */
@@ -148,6 +150,28 @@ export class Claims {
       if (!best || authzDistance(ev, b.event) < authzDistance(ev, best.event)) best = b;
     }
     return best;
+  }
+
+  /**
+   * A forwarded request's decisions are the controller's. On a combined node the broker side of
+   * the same request is logged too, and may have been read first and taken them: take them back,
+   * so the record holding them does not depend on which line was read first.
+   */
+  private takeFromBrokerSide(ev: BrokerRequestEvent, into: BrokerAuthorizationEvent[]): void {
+    const prefix = `${ev.principal}|`;
+    const suffix = `|${ev.apiKeyName}`;
+    for (const [key, waiting] of this.brokerByAuthzKey) {
+      if (!key.startsWith(prefix) || !key.endsWith(suffix) || key === authzKeyOf(ev)) continue;
+      for (const b of waiting) {
+        if (b.event.isForwarded) continue;
+        const taken = b.authorizations.filter((a) => authzFits(a, ev) && !into.some((x) => decisionKey(x) === decisionKey(a)));
+        if (!taken.length) continue;
+        b.authorizations = b.authorizations.filter((a) => !taken.includes(a));
+        into.push(...taken);
+        this.touchBroker(b);
+      }
+    }
+    into.sort((x, y) => x.logTime - y.logTime);
   }
 
   /** Unclaimed lines of a forwarded request's principal and API, whatever the host (few: admin requests). */
