@@ -62,7 +62,7 @@ const STATUS: Record<AuditRecord['outcome'], [number, string]> = {
 function severityId(r: AuditRecord): number {
   if (r.kind === 'gap') return r.reason === 'bypass' ? 4 : 3;
   if (r.outcome !== 'failure') return 1;
-  if (r.kind === 'health') return 3;
+  if (r.kind === 'health' || r.kind === 'finding') return 3;
   return isDenial(r) || r.kind === 'authentication' ? 3 : 2;
 }
 
@@ -160,7 +160,7 @@ export function toOcsf(r: AuditRecord): Obj {
     const code = statusCode(r);
     if (code !== null) out.status_code = code;
   }
-  if (r.kind !== 'health') {
+  if (r.kind !== 'health' && r.kind !== 'finding') {
     if (cls.classUid !== 4001 && Object.keys(actor).length) out.actor = actor;
     out.src_endpoint = src;
     // (4001 requires dst_endpoint: a proxy-side connection, client → proxy, ends at the proxy.)
@@ -235,7 +235,11 @@ function classOf(r: AuditRecord): OcsfClass {
 /** Detection Finding 2004: a posture finding over many records, which it cites as related events. */
 function detectionFindingBody(r: AuditRecord): Obj {
   const f = r.finding;
-  return {
+  return compact({
+    // 2004's status is the finding's workflow state: a new finding.
+    status_id: 1,
+    status: 'New',
+    evidences: r.actor.address !== null ? [{ src_endpoint: endpoint({ host: r.actor.address, port: null }) }] : null,
     finding_info: compact({
       uid: r.id,
       title: f ? `${f.failures} failed authentications from ${r.actor.address ?? 'unknown'} within ${f.windowSeconds} s` : r.action,
@@ -244,7 +248,7 @@ function detectionFindingBody(r: AuditRecord): Obj {
       last_seen_time: f ? epochMillis(f.lastTime) : null,
       related_events: f ? f.records.map((uid) => ({ uid })) : null,
     }),
-  };
+  });
 }
 
 /** Authentication 3002. */
