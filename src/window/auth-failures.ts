@@ -13,22 +13,24 @@ import type { BrokerAuthFailureEvent, BrokerRequestEvent, ProxyEvent } from '../
 import { brokerAuthFailureRecord, endpointText } from './records.js';
 import type { JoinContext, Watermarks } from './context.js';
 import type { Sessions } from './sessions.js';
-import type { DeferredProxyRecord, PendingAuthFailure, PendingProxyAuthFailure, SaslHop, SessionState } from './state.js';
+import type { DeferredProxyRecord, PendingAuthFailure, PendingProxyAuthFailure, SaslHop, SaslHops, SessionState } from './state.js';
 
 const SASL_HANDSHAKE = 17;
 const SASL_AUTHENTICATE = 36;
 /** P4 writes whole seconds: a SASL frame logged "later" than the failure by up to that is still before it. */
 const PROXY_TIME_SLACK = 1_000_000;
 /** Upstream sockets remembered at most (the newest); a proxy holds far fewer open at once. */
-const MAX_HOPS = 20_000;
+const MAX_SOCKETS = 20_000;
+/** SASL frames remembered per socket: a reused ephemeral port's earlier lifetimes (its failure line may still be on its way). */
+const HOPS_PER_SOCKET = 8;
 /** A SASL frame this much older than the proxy's watermark can no longer meet its failure line. */
 const HOP_RETENTION = 10 * 60 * 1_000_000;
 
 export class AuthFailures {
   private readonly held = new Map<string, PendingAuthFailure>();
   private readonly heldProxy = new Map<string, PendingProxyAuthFailure>();
-  /** Proxy upstream socket → its latest SASL frame, oldest first. */
-  private readonly hops = new Map<string, SaslHop>();
+  /** Proxy upstream socket → its recent SASL frames; sockets in order of their latest frame. */
+  private readonly hops = new Map<string, SaslHops>();
   /** Broker listener endpoint (`ip:port`) → the security protocol its request lines say. */
   private readonly protocols = new Map<string, string>();
 
@@ -51,19 +53,22 @@ export class AuthFailures {
   saslFrame(ev: ProxyEvent, time: number, session: SessionState | undefined): void {
     if ((ev.apiKey !== SASL_HANDSHAKE && ev.apiKey !== SASL_AUTHENTICATE) || !ev.upstream?.local) return;
     const local = endpointText(ev.upstream.local) as string;
-    const prev = this.hops.get(local);
-    if (prev && prev.time > time) return;
     const hop: SaslHop = { local, time, sessionId: ev.sessionId ?? null, executionId: ev.executionId ?? null, clientAddress: ev.clientAddress ?? session?.clientAddress ?? null };
     if (ev.binding) hop.binding = ev.binding;
     if (ev.dialect === 'P4') hop.dialect = 'P4';
+    const list = this.hops.get(local) ?? { local, hops: [] };
+    // One attempt sends several frames: keep one per session (its last), the newest sessions.
+    const last = list.hops[list.hops.length - 1];
+    if (last && last.sessionId === hop.sessionId && last.time <= time) list.hops[list.hops.length - 1] = hop;
+    else list.hops = [...list.hops, hop].sort((a, b) => a.time - b.time).slice(-HOPS_PER_SOCKET);
     this.hops.delete(local);
-    this.hops.set(local, hop);
-    this.c.touch({ kind: 'saslHop', id: local }, time, hop);
+    this.hops.set(local, list);
+    this.c.touch({ kind: 'saslHop', id: local }, time, list);
     if (session) {
       session.saslUpstreamAt = time;
       this.sessions.touch(session);
     }
-    if (this.hops.size > MAX_HOPS) this.dropHop(this.hops.values().next().value as SaslHop);
+    if (this.hops.size > MAX_SOCKETS) this.dropSocket(this.hops.values().next().value as SaslHops);
   }
 
   /**
@@ -105,9 +110,9 @@ export class AuthFailures {
       this.forgetProxy(p);
       this.sessions.emitSessionRecord(this.sessions.get(p.sessionId), p.record);
     }
-    for (const h of this.hops.values()) {
-      if (h.time >= w.proxy - tol - HOP_RETENTION) break;
-      this.dropHop(h);
+    for (const list of this.hops.values()) {
+      if ((list.hops[list.hops.length - 1]?.time ?? -Infinity) >= w.proxy - tol - HOP_RETENTION) break;
+      this.dropSocket(list);
     }
   }
 
@@ -115,9 +120,8 @@ export class AuthFailures {
     this.held.delete(f.id);
     this.c.drop({ kind: 'authFailure', id: f.id }, f.event.logTime);
     const ev = f.event;
-    const hop = ev.connection && this.mayBeProxied(ev) ? this.hops.get(endpointText(ev.connection.remote) as string) : undefined;
-    const fits = hop !== undefined && hop.time <= ev.logTime + PROXY_TIME_SLACK && hop.time >= ev.logTime - this.c.tolerance - PROXY_TIME_SLACK;
-    if (!fits) {
+    const hop = ev.connection && this.mayBeProxied(ev) ? this.hopBefore(endpointText(ev.connection.remote) as string, ev.logTime) : undefined;
+    if (!hop) {
       this.c.emit(brokerAuthFailureRecord(this.c.ctx, ev, undefined, this.protocolOf(ev)));
       return;
     }
@@ -125,6 +129,17 @@ export class AuthFailures {
     const proxyFailure = hop.sessionId === null ? undefined : this.takeProxyFailure(hop.sessionId, ev.logTime);
     this.sessions.setOwned(session);
     this.c.emit(brokerAuthFailureRecord(this.c.ctx, ev, { hop, session, proxyFailure }, this.protocolOf(ev)));
+  }
+
+  /** The socket's last SASL frame sent before the failure line (within the tolerance). */
+  private hopBefore(local: string, time: number): SaslHop | undefined {
+    const hops = this.hops.get(local)?.hops ?? [];
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const h = hops[i] as SaslHop;
+      if (h.time > time + PROXY_TIME_SLACK) continue;
+      return h.time >= time - this.c.tolerance - PROXY_TIME_SLACK ? h : undefined;
+    }
+    return undefined;
   }
 
   /** The proxy's failure event of that session nearest the broker's line, within the tolerance. */
@@ -148,9 +163,9 @@ export class AuthFailures {
     this.c.drop({ kind: 'proxyAuthFailure', id: p.id }, p.record.time);
   }
 
-  private dropHop(h: SaslHop): void {
-    this.hops.delete(h.local);
-    this.c.drop({ kind: 'saslHop', id: h.local }, h.time);
+  private dropSocket(list: SaslHops): void {
+    this.hops.delete(list.local);
+    this.c.drop({ kind: 'saslHop', id: list.local }, list.hops[list.hops.length - 1]?.time ?? 0);
   }
 
   loadFailure(f: PendingAuthFailure): void {
@@ -161,7 +176,7 @@ export class AuthFailures {
     this.heldProxy.set(p.id, p);
   }
 
-  loadHop(h: SaslHop): void {
-    this.hops.set(h.local, h);
+  loadHops(list: SaslHops): void {
+    this.hops.set(list.local, list);
   }
 }

@@ -22,7 +22,7 @@ import { restoreJoinStats, type JoinStats } from './join-stats.js';
 import { Joins } from './joins.js';
 import { Matcher } from './matching.js';
 import { Sessions } from './sessions.js';
-import type { BurstState, JoinedPending, PendingAuthFailure, PendingAuthorization, PendingBroker, PendingEgress, PendingProxyAuthFailure, ProxyUnit, SaslHop, SessionState } from './state.js';
+import type { BurstState, JoinedPending, PendingAuthFailure, PendingAuthorization, PendingBroker, PendingEgress, PendingProxyAuthFailure, ProxyUnit, SaslHops, SessionState } from './state.js';
 import { WindowBound } from './window-bound.js';
 import { decodeWindowKey, unitKeyOf } from './window-keys.js';
 
@@ -212,7 +212,7 @@ export class Joiner {
           this.authFailures.loadProxyFailure(value as PendingProxyAuthFailure);
           break;
         case 'saslHop':
-          this.authFailures.loadHop(value as SaslHop);
+          this.authFailures.loadHops(value as SaslHops);
           break;
         case 'burst':
           this.bursts.load(value as BurstState);

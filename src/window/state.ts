@@ -166,7 +166,13 @@ export interface PendingProxyAuthFailure {
   record: DeferredProxyRecord;
 }
 
-/** The latest SASL frame the proxy sent upstream on one of its sockets: who was behind that socket. */
+/** The recent SASL frames the proxy sent upstream on one of its sockets (several lifetimes of a reused port), oldest first. */
+export interface SaslHops {
+  local: string;
+  hops: SaslHop[];
+}
+
+/** A SASL frame the proxy sent upstream on one of its sockets: who was behind that socket then. */
 export interface SaslHop {
   /** The proxy's upstream socket (`ip:port`), as the broker's connection id names its peer. */
   local: string;

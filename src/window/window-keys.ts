@@ -31,7 +31,7 @@ export type WindowKey =
   | { kind: 'authFailure'; id: string }
   /** A failed authentication the proxy logged, held for the broker's line (PendingProxyAuthFailure). */
   | { kind: 'proxyAuthFailure'; id: string }
-  /** The latest SASL frame on one proxy upstream socket (SaslHop), id = the socket. */
+  /** The recent SASL frames on one proxy upstream socket (SaslHops), id = the socket. */
   | { kind: 'saslHop'; id: string }
   /** Failed authentications of one client address (BurstState), id = the address. */
   | { kind: 'burst'; id: string };
