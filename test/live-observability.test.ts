@@ -110,6 +110,9 @@ describe('ktrail run on Kubernetes container logs', () => {
       expect(metric(last, 'ktrail_gaps_total', `kind="${kind}"`), kind).toBe(live.filter((r) => r.reason === kind).length);
     }
     expect(metric(last, 'ktrail_joins_total', 'quality="exact"')).toBe(live.filter((r) => r.correlation?.quality === 'exact').length);
+    for (const tag of new Set(live.flatMap((r) => r.posture))) {
+      expect(metric(last, 'ktrail_posture_findings_total', `tag="${tag}"`), tag).toBe(live.filter((r) => r.posture.includes(tag)).length);
+    }
     expect((await fetch(`${address}/healthz`)).status).toBe(200);
 
     // `ktrail gaps` reads the database while `ktrail run` still has it open.

@@ -128,6 +128,8 @@ describe('ktrail run', () => {
     expect([...ids].sort()).toEqual(expected);
     const health = readRecords(out).filter((r) => r.kind === 'health');
     expect(health.filter((r) => r.action === 'ktrail-start').length).toBe(kills + 1);
+    // Every life after the first was killed before it could write ktrail-stop: its successor says so.
+    expect(health.filter((r) => r.action === 'ktrail-start').map((r) => r.health?.previousRun)).toEqual(['none', ...Array<string>(kills).fill('no-stop-record')]);
     expect(health.filter((r) => r.action === 'ktrail-stop').length).toBe(1);
     // The report's counts (src/window/tally.ts) commit with each batch's outbox: every record
     // emitted (once per chain sequence: a redelivered line is the same record) counted exactly once.

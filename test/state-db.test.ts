@@ -219,5 +219,10 @@ describe('ktrail run over a corrupt state database', () => {
     expect(String(reset?.health?.lost)).toContain('checkpoints');
     // The fresh database took the run's state.
     expect(records().some((r) => r.action === 'ktrail-stop')).toBe(true);
-  }, 40_000);
+    // A second run of that database says the first one stopped gracefully; the first, that none ran before.
+    ktrail.start();
+    expect(await waitFor(() => records().filter((r) => r.action === 'ktrail-start').length === 2, 20_000)).toBe(true);
+    expect(await ktrail.kill('SIGTERM')).toBe(0);
+    expect(records().filter((r) => r.action === 'ktrail-start').map((r) => r.health?.previousRun)).toEqual(['none', 'stopped']);
+  }, 60_000);
 });

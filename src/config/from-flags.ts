@@ -30,6 +30,10 @@ export interface ReplayFlags {
   signingKey?: string;
   checkpointEveryRecords?: string;
   checkpointEvery?: string;
+  superUser?: string[];
+  saslPlainListener?: string[];
+  authFailureBurst?: string;
+  authFailureBurstWindow?: string;
 }
 
 
@@ -65,7 +69,12 @@ export const FLAGS_SOURCE = 'command line';
  * value or the schema's default stands. Sources are filled in by the caller's policy.
  */
 function rawFromFlags(flags: Partial<ReplayFlags>): Record<string, Record<string, unknown>> {
-  const broker: Record<string, unknown> = { node_id: wholeNumber(flags.brokerNodeId), time_zone: flags.brokerTimezone };
+  const broker: Record<string, unknown> = {
+    node_id: wholeNumber(flags.brokerNodeId),
+    time_zone: flags.brokerTimezone,
+    super_users: flags.superUser,
+    sasl_plain_listeners: flags.saslPlainListener,
+  };
   const proxy: Record<string, unknown> = { addresses: flags.proxyAddress, time_zone: flags.proxyTimezone };
   for (const s of SOURCES) {
     const [section, key] = s.setting.key.split('.') as ['broker' | 'proxy', string];
@@ -79,6 +88,9 @@ function rawFromFlags(flags: Partial<ReplayFlags>): Record<string, Record<string
     proxy,
     input: { max_line_bytes: wholeNumber(flags.maxLineBytes), container_format: flags.containerFormat },
     join: { tolerance: flags.tolerance, bypass: flags.bypass, max_window_events: wholeNumber(flags.maxWindowEvents), idle_after: flags.idleAfter },
+    posture: flags.authFailureBurst === undefined && flags.authFailureBurstWindow === undefined
+      ? {}
+      : { auth_failure_burst: withoutUndefined({ threshold: wholeNumber(flags.authFailureBurst), window: flags.authFailureBurstWindow }) },
     state: { db: flags.db ? fromCwd(flags.db) : flags.db },
     output: { format: flags.format },
     observer: { host: flags.observerHost },
@@ -149,9 +161,16 @@ function fromRaw(raw: unknown, sourceName: string, opts: LoadOptions, setByFlag:
 function mergeRaw(fileRaw: unknown, flags: Record<string, Record<string, unknown>>): unknown {
   if (fileRaw === null || typeof fileRaw !== 'object' || Array.isArray(fileRaw)) return fileRaw;
   const out: Record<string, unknown> = { ...(fileRaw as Record<string, unknown>) };
-  for (const [section, values] of Object.entries(flags)) {
-    const current = out[section];
-    out[section] = current !== null && typeof current === 'object' && !Array.isArray(current) ? { ...current, ...values } : { ...values };
+  for (const [section, values] of Object.entries(flags)) out[section] = mergeSection(out[section], values);
+  return out;
+}
+
+/** A flag overrides its own key only: nested sections (posture.auth_failure_burst) merge key by key. */
+function mergeSection(current: unknown, values: Record<string, unknown>): Record<string, unknown> {
+  if (current === null || typeof current !== 'object' || Array.isArray(current)) return { ...values };
+  const out: Record<string, unknown> = { ...(current as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(values)) {
+    out[k] = v !== null && typeof v === 'object' && !Array.isArray(v) ? mergeSection(out[k], v as Record<string, unknown>) : v;
   }
   return out;
 }

@@ -57,6 +57,8 @@ describe('parseConfigText', () => {
         timeZone: 'UTC',
         endpoints: [],
         internalListeners: ['CONTROLLER', 'CONTROLPLANE-9090', 'REPLICATION-9091'],
+        superUsers: [],
+        saslPlainListeners: [],
       },
       proxy: { addresses: ['10.0.0.5'], timeZone: 'UTC' },
       sources: {
@@ -68,12 +70,19 @@ describe('parseConfigText', () => {
       },
       input: { containerFormat: 'none', maxLineBytes: 1048576, startAt: 'beginning' },
       join: { toleranceMicros: 30_000_000, maxWindowEvents: 50000, bypass: 'report', unattributedSessions: 'emit', stallAfterMicros: 120_000_000, idleAfterMicros: 30_000_000 },
+      posture: { authFailureBurst: { threshold: 5, windowMicros: 60_000_000 } },
       state: { db: '/var/lib/ktrail/state.db', reportRetentionMicros: 168 * 3600e6 },
       output: { format: 'native', sink: 'stdout', otlp: { endpoint: null, protocol: 'http/protobuf', timeoutMs: 10_000, headers: {} } },
       integrity: { signingKeyFile: null, checkpointEveryRecords: 1000, checkpointEveryMs: 60_000 },
       http: { listen: { host: '127.0.0.1', port: 9464 } },
       observer: { host: 'host-a' },
     } satisfies KtrailConfig);
+  });
+
+  it('reads the posture settings: super users, SASL/PLAIN listeners and the burst rule', () => {
+    const cfg = parseConfigText(withExtra('posture: {auth_failure_burst: {threshold: 3, window: 30s}}').replace('broker:\n', 'broker:\n  super_users: ["User:admin"]\n  sasl_plain_listeners: [SASL_PLAIN]\n'), 't', opts);
+    expect(joinOptions(cfg)).toMatchObject({ superUsers: ['User:admin'], saslPlainListeners: ['SASL_PLAIN'], authFailureBurst: { threshold: 3, windowMicros: 30_000_000 } });
+    expect(() => parseConfigText(withExtra('posture: {auth_failure_burst: {threshold: 1}}'), 't', opts)).toThrow(/threshold/);
   });
 
   it('converts durations to microseconds and milliseconds', () => {
@@ -320,6 +329,9 @@ describe('helpers', () => {
       maxWindowEvents: 50000,
       brokerEndpoints: [],
       internalListeners: ['CONTROLLER', 'CONTROLPLANE-9090', 'REPLICATION-9091'],
+      superUsers: [],
+      saslPlainListeners: [],
+      authFailureBurst: { threshold: 5, windowMicros: 60_000_000 },
     });
     expect(configSources(cfg).map((s) => [s.name, s.key])).toEqual([
       ['broker-request', 'broker.request_log'],

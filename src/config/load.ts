@@ -39,6 +39,10 @@ export interface KtrailConfig {
     endpoints: string[];
     /** Listener names whose requests are cluster-internal: records, never gaps. */
     internalListeners: string[];
+    /** The broker's `super.users` principals (the `super-user` posture finding). */
+    superUsers: string[];
+    /** Listeners with SASL/PLAIN enabled (the `sasl-plain-cleartext` posture finding). */
+    saslPlainListeners: string[];
   };
   proxy: {
     /** As the broker writes them: IPv4 dotted, IPv6 as 8 uncompressed groups. */
@@ -61,6 +65,10 @@ export interface KtrailConfig {
     stallAfterMicros: number;
     /** All sources drained and silent this long: their watermarks move to now − this (0: never). */
     idleAfterMicros: number;
+  };
+  posture: {
+    /** `threshold` failed authentications from one address within `windowMicros`: one finding. */
+    authFailureBurst: { threshold: number; windowMicros: number };
   };
   state: {
     /** null: a temporary database removed on exit. */
@@ -197,6 +205,9 @@ export function joinOptions(cfg: KtrailConfig): JoinOptions {
     maxWindowEvents: cfg.join.maxWindowEvents,
     brokerEndpoints: cfg.broker.endpoints,
     internalListeners: cfg.broker.internalListeners,
+    superUsers: cfg.broker.superUsers,
+    saslPlainListeners: cfg.broker.saslPlainListeners,
+    authFailureBurst: cfg.posture.authFailureBurst,
   };
 }
 
@@ -473,10 +484,20 @@ function clip(s: string, n: number): string {
 // Checks a schema cannot express, and the mapping to KtrailConfig
 
 interface RawConfig {
-  broker: { node_id?: number; node_id_by_host: Record<string, number>; time_zone: string; endpoints: string[]; internal_listeners: string[]; [source: string]: unknown };
+  broker: {
+    node_id?: number;
+    node_id_by_host: Record<string, number>;
+    time_zone: string;
+    endpoints: string[];
+    internal_listeners: string[];
+    super_users: string[];
+    sasl_plain_listeners: string[];
+    [source: string]: unknown;
+  };
   proxy: { addresses: string[]; time_zone: string; [source: string]: unknown };
   input: { container_format: ContainerFormat; max_line_bytes: number; start_at: 'beginning' | 'end' };
   join: { tolerance: string; max_window_events: number; bypass: 'report' | 'allow'; unattributed_sessions: 'emit' | 'drop'; stall_after: string; idle_after: string };
+  posture: { auth_failure_burst: { threshold: number; window: string } };
   state: { db: string; report_retention: string };
   output: {
     format: OutputFormat;
@@ -644,6 +665,8 @@ function typedConfig(r: RawConfig, c: Checked, baseDir?: string): KtrailConfig {
       timeZone: r.broker.time_zone,
       endpoints: c.endpoints,
       internalListeners: r.broker.internal_listeners,
+      superUsers: r.broker.super_users,
+      saslPlainListeners: r.broker.sasl_plain_listeners,
     },
     proxy: { addresses: c.addresses, timeZone: r.proxy.time_zone },
     sources: Object.fromEntries(
@@ -661,6 +684,7 @@ function typedConfig(r: RawConfig, c: Checked, baseDir?: string): KtrailConfig {
       stallAfterMicros: durationToMicros(r.join.stall_after),
       idleAfterMicros: durationToMicros(r.join.idle_after),
     },
+    posture: { authFailureBurst: { threshold: r.posture.auth_failure_burst.threshold, windowMicros: durationToMicros(r.posture.auth_failure_burst.window) } },
     state: { db: r.state.db === '' ? null : abs([r.state.db])[0]!, reportRetentionMicros: durationToMicros(r.state.report_retention) },
     output: {
       format: r.output.format,

@@ -21,6 +21,7 @@ function snapshot(): MetricsSnapshot {
   s.gaps['proxy-only'] = 2;
   s.gaps.bypass = 1;
   s.evicted = 4;
+  s.posture = { 'plaintext-listener': 9, 'auth-failure-burst': 1 };
   return {
     counters,
     stats: s,
@@ -63,6 +64,8 @@ describe('createMetrics', () => {
     expect(v.get('ktrail_joins_total{quality="ambiguous"}')).toBe(0);
     expect(v.get('ktrail_gaps_total{kind="proxy-only"}')).toBe(2);
     expect(v.get('ktrail_gaps_total{kind="orphan-session"}')).toBe(0);
+    expect(v.get('ktrail_posture_findings_total{tag="plaintext-listener"}')).toBe(9);
+    expect(v.get('ktrail_posture_findings_total{tag="auth-failure-burst"}')).toBe(1);
     expect(v.get('ktrail_window_events')).toBe(17);
     expect(v.get('ktrail_window_evictions_total')).toBe(4);
     expect(v.get('ktrail_source_lag_seconds{source="broker-request"}')).toBe(42);

@@ -13,6 +13,7 @@
 // | ktrail_records_emitted_total             | counter | kind           | snapshot.recordsEmitted                |
 // | ktrail_joins_total                       | counter | quality        | JoinStats.joined                       |
 // | ktrail_gaps_total                        | counter | kind           | JoinStats.gaps                         |
+// | ktrail_posture_findings_total            | counter | tag            | JoinStats.posture (records per tag)    |
 // | ktrail_window_events                     | gauge   |                | Joiner.windowSize                      |
 // | ktrail_window_evictions_total            | counter |                | JoinStats.evicted                      |
 // | ktrail_source_lag_seconds                | gauge   | source         | snapshot.sourceLagSeconds              |
@@ -52,6 +53,7 @@ export const METRIC_NAMES = [
   'ktrail_records_emitted_total',
   'ktrail_joins_total',
   'ktrail_gaps_total',
+  'ktrail_posture_findings_total',
   'ktrail_window_events',
   'ktrail_window_evictions_total',
   'ktrail_source_lag_seconds',
@@ -125,6 +127,7 @@ export function createMetrics(snapshot: () => MetricsSnapshot): { registry: Regi
   counter(registry, 'ktrail_records_emitted_total', 'Audit records written to the sink, by record kind', ['kind'], (s) => entries('kind', s.recordsEmitted), snap);
   counter(registry, 'ktrail_joins_total', 'Proxy requests joined with a broker request line, by match quality', ['quality'], (s) => entries('quality', s.stats.joined), snap);
   counter(registry, 'ktrail_gaps_total', 'Correlation gaps reported, by gap kind (spec/join.md)', ['kind'], (s) => entries('kind', s.stats.gaps), snap);
+  counter(registry, 'ktrail_posture_findings_total', 'Records carrying each posture finding (docs/spec/record-v1.md, Posture findings), by tag', ['tag'], (s) => entries('tag', s.stats.posture ?? {}), snap);
   counter(registry, 'ktrail_window_evictions_total', 'Events evicted from the full join window (not reported as gaps)', [], (s) => [[{}, s.stats.evicted]], snap);
   counter(registry, 'ktrail_sink_errors_total', 'Failed writes to the sink', [], (s) => [[{}, s.sinkErrors]], snap);
   counter(registry, 'ktrail_state_errors_total', 'Failed writes of the state database (disk full), retried', [], (s) => [[{}, s.stateErrors ?? 0]], snap);

@@ -29,6 +29,9 @@ import { Pipeline, runLoop, yieldToEventLoop, type Batch, type Driver } from './
 import { Outbox } from './outbox.js';
 import { readerSnapshots, restoreReaders, type SourceSettings } from './sources.js';
 
+/** The stats key that says a run of this state database is under way (1) or stopped gracefully (0). */
+const RUNNING_KEY = 'lifecycle.running';
+
 
 export interface LiveOptions {
   sources: LiveSource[];
@@ -79,6 +82,9 @@ class LiveDriver implements Driver<LiveRound> {
   private readonly inspector: SourceInspector;
   private cursors: Cursor[] = [];
   private lastCheckpointWall: number | null = null;
+  /** How the previous run of this state database ended (in the ktrail-start record). */
+  private readonly previousRun: 'none' | 'stopped' | 'no-stop-record';
+  private stopping = false;
 
   /** Recover the window, the readers' state and the counters; arm the shutdown grace. */
   constructor(private readonly opts: LiveOptions) {
@@ -90,6 +96,9 @@ class LiveDriver implements Driver<LiveRound> {
     this.p = new Pipeline(joiner, opts.sources.map((s) => s.name), opts.join, opts.record, opts.timeZones);
     restoreReaders(this.p.open, store.loadReaderState());
     const previous = store.loadStats();
+    // A run marks itself running in every commit and stopped in its last: a mark still set means
+    // the previous run ended without its ktrail-stop record (killed, crashed, power lost).
+    this.previousRun = previous[RUNNING_KEY] === undefined ? 'none' : previous[RUNNING_KEY] === 1 ? 'no-stop-record' : 'stopped';
     this.p.counters.restore(previous);
     joiner.restoreStats(previous);
     this.state = {
@@ -165,6 +174,11 @@ class LiveDriver implements Driver<LiveRound> {
     else await yieldToEventLoop();
   }
 
+  /** The counters as committed, with the running mark (cleared by the commit of the stop record). */
+  private stats(): Record<string, number> {
+    return { ...this.p.flatStats(), [RUNNING_KEY]: this.stopping ? 0 : 1 };
+  }
+
   /** Send what a crash left undelivered, open the tailers, say that we start. */
   private async start(): Promise<void> {
     const opts = this.opts;
@@ -180,6 +194,7 @@ class LiveDriver implements Driver<LiveRound> {
       resumedCheckpoints: checkpoints.length,
       windowEvents: this.p.joiner.windowSize,
       redeliveredLines: redelivered,
+      previousRun: this.previousRun,
     });
     // A corrupt state database was moved aside and this run started afresh: say what was lost.
     const recovered = opts.store.recovered;
@@ -199,6 +214,7 @@ class LiveDriver implements Driver<LiveRound> {
   /** Graceful stop: the window and checkpoints are already durable; say that we stop. */
   private async stop(): Promise<void> {
     const stop = this.health('ktrail-stop', 'success', { windowEvents: this.p.joiner.windowSize });
+    this.stopping = true;
     try {
       this.state.undeliveredAtStop = this.outbox.pending();
       if (this.state.undeliveredAtStop === 0) {
@@ -207,7 +223,7 @@ class LiveDriver implements Driver<LiveRound> {
       } else {
         // The sink is down: queue the stop record (and the chain's stop checkpoint) behind what is waiting, for the next start to send.
         const sealed = sealWith(this.opts.chain, [stop]);
-        this.outbox.queue(this.p.joiner.takeChanges(), sealed.records, sealed.records.map(this.opts.render), this.p.flatStats(), sealed.state);
+        this.outbox.queue(this.p.joiner.takeChanges(), sealed.records, sealed.records.map(this.opts.render), this.stats(), sealed.state);
         this.state.undeliveredAtStop += sealed.records.length;
       }
     } catch (err) {
@@ -225,7 +241,7 @@ class LiveDriver implements Driver<LiveRound> {
     const changes = this.p.joiner.takeChanges();
     if (!records.length && !checkpoints.length && !changes.length) return;
     const lines = records.map(this.opts.render);
-    await this.outbox.commit({ changes, records, lines, stats: this.p.flatStats(), checkpoints, readerState: readerSnapshots(this.p.open), chain });
+    await this.outbox.commit({ changes, records, lines, stats: this.stats(), checkpoints, readerState: readerSnapshots(this.p.open), chain });
     if (checkpoints.length) this.lastCheckpointWall = this.now();
     await this.outbox.deliver(lines);
     await this.outbox.clear();

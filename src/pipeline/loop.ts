@@ -116,6 +116,7 @@ export function flatStats(counters: Counters, joiner: Joiner): Record<string, nu
   out['unrouted_proxy_requests'] = s.unroutedProxyRequests;
   out['evicted'] = s.evicted;
   for (const [k, v] of Object.entries(s.records)) out[`records.${k}`] = v;
+  for (const [k, v] of Object.entries(s.posture)) out[`posture.${k}`] = v;
   return out;
 }
 

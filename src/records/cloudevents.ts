@@ -56,6 +56,8 @@ function methodName(r: AuditRecord): string {
       return 'kafka.Authorization';
     case 'health':
       return `ktrail.${r.action}`;
+    case 'finding':
+      return `ktrail.finding.${r.action}`;
     case 'connection':
       return `kroxylicious.${r.action}`;
     default: {
@@ -136,7 +138,7 @@ export function toCloudEvent(r: AuditRecord): Obj {
       errors: r.broker.errors,
     };
   }
-  if (r.health) ktrail.health = r.health;
+  for (const k of ['health', 'finding'] as const) if (r[k]) ktrail[k] = r[k];
   ktrail.observer = r.observer;
   if (r.truncated) ktrail.truncated = r.truncated;
   if (r.chain) ktrail.chain = r.chain;

@@ -10,6 +10,8 @@
 //                  A gap is an observation about real traffic (one side of a request is missing),
 //                  not a failure inside an ingest pipeline, so it stays `event`; `event.reason` and
 //                  `kafka.gap.kind` carry the gap kind.
+//   finding        alert / [authentication, intrusion_detection] / [info]  (a posture finding over
+//                  many records: a burst of failed authentications; `kafka.finding` cites them)
 //   health         event (start/stop, success) or pipeline_error (failure: evictions, parse-error
 //                  bursts, stalls — the audit pipeline itself lost or could not read input) / [process]
 //
@@ -119,6 +121,8 @@ function eventCategorization(r: AuditRecord): { kind: string; category: string[]
       return { kind: 'event', category: ['network'], type: ['connection', /close/i.test(r.action) ? 'end' : 'start'] };
     case 'gap':
       return { kind: 'event', category: [r.reason === 'orphan-session' ? 'session' : 'api'], type: ['info'] };
+    case 'finding':
+      return { kind: 'alert', category: ['authentication', 'intrusion_detection'], type: ['info'] };
     case 'health': {
       const type = /stop|shutdown/i.test(r.action) ? 'end' : /start/i.test(r.action) ? 'start' : 'info';
       return { kind: r.outcome === 'failure' ? 'pipeline_error' : 'event', category: ['process'], type: [type] };
@@ -201,6 +205,7 @@ function kafkaDoc(r: AuditRecord): Doc {
     posture: r.posture.length ? r.posture : null,
     gap: r.kind === 'gap' ? { kind: r.reason } : null,
     health: r.health ?? null,
+    finding: r.finding ?? null,
     sources: r.observer.sources,
     truncated: r.truncated ?? null,
     chain: r.chain ?? null,

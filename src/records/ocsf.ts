@@ -62,7 +62,7 @@ const STATUS: Record<AuditRecord['outcome'], [number, string]> = {
 function severityId(r: AuditRecord): number {
   if (r.kind === 'gap') return r.reason === 'bypass' ? 4 : 3;
   if (r.outcome !== 'failure') return 1;
-  if (r.kind === 'health') return 3;
+  if (r.kind === 'health' || r.kind === 'finding') return 3;
   return isDenial(r) || r.kind === 'authentication' ? 3 : 2;
 }
 
@@ -141,6 +141,7 @@ function unmapped(r: AuditRecord): Obj {
         })
       : null,
     health: r.health ?? null,
+    finding: r.finding ?? null,
     sources: r.observer.sources,
     time_precise: r.time, // OCSF `time` is epoch ms; the record keeps microseconds
     truncated: r.truncated ?? null,
@@ -159,7 +160,7 @@ export function toOcsf(r: AuditRecord): Obj {
     const code = statusCode(r);
     if (code !== null) out.status_code = code;
   }
-  if (r.kind !== 'health') {
+  if (r.kind !== 'health' && r.kind !== 'finding') {
     if (cls.classUid !== 4001 && Object.keys(actor).length) out.actor = actor;
     out.src_endpoint = src;
     // (4001 requires dst_endpoint: a proxy-side connection, client → proxy, ends at the proxy.)
@@ -217,6 +218,8 @@ function classOf(r: AuditRecord): OcsfClass {
       return { classUid: 3002, categoryUid: 3, activityId: 1, body: authenticationBody(r) };
     case 'connection':
       return { classUid: 4001, categoryUid: 4, activityId: /close/i.test(r.action) ? 2 : /connect|accept/i.test(r.action) ? 1 : 99, body: connectionBody(r) };
+    case 'finding':
+      return { classUid: 2004, categoryUid: 2, activityId: 1, body: detectionFindingBody(r) };
     case 'health':
       return {
         classUid: 6002,
@@ -227,6 +230,25 @@ function classOf(r: AuditRecord): OcsfClass {
     default:
       return { classUid: 6003, categoryUid: 6, activityId: r.kind === 'authorization' ? operationActivity(r.action) : requestActivity(r.action), body: apiActivityBody(r) };
   }
+}
+
+/** Detection Finding 2004: a posture finding over many records, which it cites as related events. */
+function detectionFindingBody(r: AuditRecord): Obj {
+  const f = r.finding;
+  return compact({
+    // 2004's status is the finding's workflow state: a new finding.
+    status_id: 1,
+    status: 'New',
+    evidences: r.actor.address !== null ? [{ src_endpoint: endpoint({ host: r.actor.address, port: null }) }] : null,
+    finding_info: compact({
+      uid: r.id,
+      title: f ? `${f.failures} failed authentications from ${r.actor.address ?? 'unknown'} within ${f.windowSeconds} s` : r.action,
+      types: [r.action],
+      first_seen_time: f ? epochMillis(f.firstTime) : null,
+      last_seen_time: f ? epochMillis(f.lastTime) : null,
+      related_events: f ? f.records.map((uid) => ({ uid })) : null,
+    }),
+  });
 }
 
 /** Authentication 3002. */
@@ -323,6 +345,7 @@ function message(r: AuditRecord): string {
   const who = r.actor.principal ?? 'unknown principal';
   if (r.kind === 'gap') return `correlation gap ${r.reason}: ${r.action} by ${who}`;
   if (r.kind === 'health') return `ktrail ${r.action}`;
+  if (r.kind === 'finding') return `posture finding ${r.action} from ${r.actor.address ?? 'unknown address'}`;
   return `${r.action} by ${who}: ${r.outcome}`;
 }
 
@@ -333,13 +356,15 @@ export function epochMillis(iso: string): number {
 }
 
 const CLASS_NAMES: Record<number, string> = {
+  2004: 'Detection Finding',
   3002: 'Authentication',
   4001: 'Network Activity',
   6002: 'Application Lifecycle',
   6003: 'API Activity',
 };
-const CATEGORY_NAMES: Record<number, string> = { 3: 'Identity & Access Management', 4: 'Network Activity', 6: 'Application Activity' };
+const CATEGORY_NAMES: Record<number, string> = { 2: 'Findings', 3: 'Identity & Access Management', 4: 'Network Activity', 6: 'Application Activity' };
 const ACTIVITY_NAMES: Record<number, Record<number, string>> = {
+  2004: { 1: 'Create', 99: 'Other' },
   3002: { 1: 'Logon', 99: 'Other' },
   4001: { 1: 'Open', 2: 'Close', 99: 'Other' },
   6002: { 3: 'Start', 4: 'Stop', 99: 'Other' },

@@ -91,6 +91,10 @@ export function toOtlpLogRecord(r: AuditRecord, line: string = renderNative(r)):
   set('ktrail.correlation.quality', r.correlation?.quality);
   if (r.kind === 'gap') set('ktrail.gap.kind', r.reason);
   if (r.posture.length) set('ktrail.posture', r.posture);
+  if (r.finding) {
+    set('ktrail.finding.failures', r.finding.failures);
+    set('ktrail.finding.records', r.finding.records);
+  }
   set('ktrail.proxy.virtual_cluster', r.proxy?.virtualCluster);
   set('ktrail.proxy.decision', r.proxy?.decision);
   set('ktrail.broker.node_id', r.broker?.nodeId);

@@ -5,7 +5,7 @@ import type { BrokerTiming } from '../events.js';
 
 export const SCHEMA = 'ktrail.audit/v1';
 
-export type RecordKind = 'request' | 'authentication' | 'authorization' | 'connection' | 'gap' | 'health';
+export type RecordKind = 'request' | 'authentication' | 'authorization' | 'connection' | 'gap' | 'health' | 'finding';
 export type Outcome = 'success' | 'failure' | 'unknown';
 export type GapKind = 'proxy-only' | 'broker-only' | 'bypass' | 'orphan-session';
 export type MatchQuality = 'exact' | 'probable' | 'ambiguous';
@@ -98,11 +98,29 @@ export interface AuditRecord {
   posture: string[];
   /** Health records: what the sidecar reports about itself. */
   health?: Record<string, string | number | boolean | null>;
+  /** Finding records: a posture finding over many records (docs/spec/record-v1.md, "Finding records"). */
+  finding?: RecordFinding;
   observer: { host: string; name: 'ktrail'; version: string; sources: string[] };
   /** Lists cut to keep the record under 16 KiB (see records/native.ts); absent when nothing was cut. */
   truncated?: string[];
   /** The record's place in its stream's hash chain (records/chain.ts); set as the record is emitted. */
   chain?: RecordChainFields;
+}
+
+/** What a `finding` record found, and the records it cites. */
+export interface RecordFinding {
+  /** The posture tag (`auth-failure-burst`). */
+  tag: string;
+  /** The setting that made it a finding: failures within the window. */
+  threshold: number;
+  windowSeconds: number;
+  /** Failures counted when the finding was made (the threshold's worth, within the window). */
+  failures: number;
+  /** ISO times of the first and the last failure counted. */
+  firstTime: string;
+  lastTime: string;
+  /** Ids of the `authentication` records counted, oldest first. */
+  records: string[];
 }
 
 /** Shaped like OCSF's Record Integrity `attestation`: docs/spec/record-v1.md, "The chain". */

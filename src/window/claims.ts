@@ -13,26 +13,52 @@ import type { JoinContext, Watermarks } from './context.js';
 import { addToSet, push, remove, removeFromSet } from './multimap.js';
 import type { PendingAuthorization, PendingBroker } from './state.js';
 
-/** Authorizer timestamps are whole milliseconds: allow one either side, µs. */
-const AUTHZ_SLACK = 1000;
+/**
+ * Authorizer and request-log timestamps are whole milliseconds: allow two after the request's log
+ * time, µs. Before its receive time (log time − totalTimeMs) much more: the request line is
+ * written after the response was sent, by then several ms later than totalTimeMs accounts for (a
+ * real Kafka 4.4 Produce decision came 7 ms before its line, whose totalTimeMs was 2.5). The
+ * window only bounds the search: a request takes the *nearest* line per operation and resource.
+ */
+const AUTHZ_SLACK = 2000;
+const AUTHZ_SLACK_BEFORE = 50_000;
 
 function authzKey(principal: string, host: string, api: string | null): string {
   return `${principal}|${host}|${api ?? ''}`;
 }
 
+/**
+ * A forwarded request (the controller's line of a request a broker sent it inside an Envelope)
+ * comes from the broker's socket, while its authorizer lines name the original client's host: it
+ * is keyed by principal and API only, any host.
+ */
+const ANY_HOST = '\u0000any';
+
 function authzKeyOf(ev: BrokerRequestEvent): string {
-  return authzKey(ev.principal, ev.connection.remote.host, ev.apiKeyName);
+  return authzKey(ev.principal, ev.isForwarded ? ANY_HOST : ev.connection.remote.host, ev.apiKeyName);
 }
 
 /** Would this authorizer line have been logged while handling that request? (see Claims.claim) */
 function authzFits(a: BrokerAuthorizationEvent, ev: BrokerRequestEvent): boolean {
   const t = a.logTime;
-  if (t < ev.receiveTime - AUTHZ_SLACK || t > ev.logTime + AUTHZ_SLACK) return false;
+  if (t < ev.receiveTime - AUTHZ_SLACK_BEFORE || t > ev.logTime + AUTHZ_SLACK) return false;
   if (a.resourceType === 'cluster') return true;
-  if (ev.resources.length === 0) return true;
+  // The parser names no resource of that type (OffsetFetch's topics nest in its groups): the API,
+  // principal, host and time are the evidence.
+  if (!ev.resources.some((r) => r.type === a.resourceType)) return true;
   // Produce/Fetch v13+ name topics by id only: any topic decision may then be this request's.
   if (a.resourceType === 'topic' && ev.resources.some((r) => r.type === 'topic' && r.name === '')) return true;
   return ev.resources.some((r) => r.name === a.resourceName);
+}
+
+/** How far the line is from the time the request was handled (0 inside it), µs. */
+function authzDistance(a: BrokerAuthorizationEvent, ev: BrokerRequestEvent): number {
+  return Math.max(0, ev.receiveTime - a.logTime, a.logTime - ev.logTime);
+}
+
+/** The authorizer decides each operation on each resource of a request once. */
+function decisionKey(a: BrokerAuthorizationEvent): string {
+  return `${a.operation}|${a.resourceType}|${a.resourceName}`;
 }
 
 export class Claims {
@@ -64,21 +90,28 @@ export class Claims {
     return this.c.wm.brokerAuthorizer > b.event.logTime + AUTHZ_SLACK;
   }
 
-  /** An authorizer line: attach it to a waiting request line, or wait to be claimed by one. */
+  /**
+   * An authorizer line: attach it to a waiting request line, or wait to be claimed by one. A
+   * forwarded request waiting for lines of its principal and API comes first: on a combined node
+   * the controller decides the requests the broker side forwards to it.
+   */
   add(ev: BrokerAuthorizationEvent): void {
-    const waiting = this.brokerByAuthzKey.get(authzKey(ev.principal, ev.host, ev.api));
-    let owner: PendingBroker | undefined;
-    if (waiting) for (const b of waiting) if (authzFits(ev, b.event)) { owner = b; break; }
+    const owner = this.waitingOwner(ev, authzKey(ev.principal, ANY_HOST, ev.api)) ?? this.waitingOwner(ev, authzKey(ev.principal, ev.host, ev.api));
     if (owner) {
       owner.authorizations.push(ev);
       this.touchBroker(owner);
       return;
     }
+    // Identical lines (one millisecond, one decision: two consumers of one principal and host) each keep an entry.
+    const base = stableId('authz', ev.logTime, ev.principal, ev.host, ev.operation, ev.resourceType, ev.resourceName, ev.api, ev.decision);
+    let occurrence = 0;
+    while (this.authz.has(occurrence ? `${base}#${occurrence}` : base)) occurrence++;
     const a: PendingAuthorization = {
-      id: stableId('authz', ev.logTime, ev.principal, ev.host, ev.operation, ev.resourceType, ev.resourceName, ev.api, ev.decision),
+      id: occurrence ? `${base}#${occurrence}` : base,
       key: authzKey(ev.principal, ev.host, ev.api),
       event: ev,
     };
+    if (occurrence) a.occurrence = occurrence;
     this.authz.set(a.id, a);
     push(this.authzByKey, a.key, a);
     this.c.touch({ kind: 'authorization', id: a.id }, ev.logTime, a);
@@ -89,15 +122,63 @@ export class Claims {
    * logged while this request was being handled, that name one of its resources (broker-log-formats §8.8).
    */
   claim(ev: BrokerRequestEvent): BrokerAuthorizationEvent[] {
-    const list = this.authzByKey.get(authzKeyOf(ev));
+    const list = ev.isForwarded ? this.ofPrincipalAndApi(ev) : this.authzByKey.get(authzKeyOf(ev));
     if (!list) return [];
-    const claimed: BrokerAuthorizationEvent[] = [];
-    for (const a of [...list]) {
+    // One line per operation and resource: the nearest (a pipelining client's next request has its own).
+    const nearest = new Map<string, PendingAuthorization>();
+    for (const a of list) {
       if (!authzFits(a.event, ev)) continue;
-      claimed.push(a.event);
-      this.forget(a);
+      const k = decisionKey(a.event);
+      const held = nearest.get(k);
+      if (!held || authzDistance(a.event, ev) < authzDistance(held.event, ev)) nearest.set(k, a);
     }
-    return claimed;
+    const claimed = [...nearest.values()].sort((x, y) => x.event.logTime - y.event.logTime);
+    for (const a of claimed) this.forget(a);
+    const out = claimed.map((a) => a.event);
+    if (ev.isForwarded) this.takeFromBrokerSide(ev, out);
+    return out;
+  }
+
+  /** The waiting request line nearest to the decision that does not hold one of that operation and resource yet. */
+  private waitingOwner(ev: BrokerAuthorizationEvent, key: string): PendingBroker | undefined {
+    const waiting = this.brokerByAuthzKey.get(key);
+    if (!waiting) return undefined;
+    const k = decisionKey(ev);
+    let best: PendingBroker | undefined;
+    for (const b of waiting) {
+      if (!authzFits(ev, b.event) || b.authorizations.some((x) => decisionKey(x) === k)) continue;
+      if (!best || authzDistance(ev, b.event) < authzDistance(ev, best.event)) best = b;
+    }
+    return best;
+  }
+
+  /**
+   * A forwarded request's decisions are the controller's. On a combined node the broker side of
+   * the same request is logged too, and may have been read first and taken them: take them back,
+   * so the record holding them does not depend on which line was read first.
+   */
+  private takeFromBrokerSide(ev: BrokerRequestEvent, into: BrokerAuthorizationEvent[]): void {
+    const prefix = `${ev.principal}|`;
+    const suffix = `|${ev.apiKeyName}`;
+    for (const [key, waiting] of this.brokerByAuthzKey) {
+      if (!key.startsWith(prefix) || !key.endsWith(suffix) || key === authzKeyOf(ev)) continue;
+      for (const b of waiting) {
+        if (b.event.isForwarded) continue;
+        const taken = b.authorizations.filter((a) => authzFits(a, ev) && !into.some((x) => decisionKey(x) === decisionKey(a)));
+        if (!taken.length) continue;
+        b.authorizations = b.authorizations.filter((a) => !taken.includes(a));
+        into.push(...taken);
+        this.touchBroker(b);
+      }
+    }
+    into.sort((x, y) => x.logTime - y.logTime);
+  }
+
+  /** Unclaimed lines of a forwarded request's principal and API, whatever the host (few: admin requests). */
+  private ofPrincipalAndApi(ev: BrokerRequestEvent): PendingAuthorization[] {
+    const out: PendingAuthorization[] = [];
+    for (const a of this.authz.values()) if (a.event.principal === ev.principal && a.event.api === ev.apiKeyName) out.push(a);
+    return out;
   }
 
   /** The request log is past these lines: no request line can claim them any more. */
@@ -111,7 +192,7 @@ export class Claims {
   /** An unclaimed line leaves the window as an `authorization` record of its own. */
   release(a: PendingAuthorization): void {
     this.forget(a);
-    this.c.emit(brokerAuthorizationRecord(this.c.ctx, a.event));
+    this.c.emit(brokerAuthorizationRecord(this.c.ctx, a.event, a.occurrence ?? 0));
   }
 
   /** A request line waits (anywhere in the window): late authorizer lines may attach to it. */

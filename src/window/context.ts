@@ -28,6 +28,12 @@ export interface JoinOptions {
    * requests are records, never gaps, whoever the peer is. Compared case-insensitively.
    */
   internalListeners?: string[];
+  /** The broker's `super.users` (posture `super-user`). */
+  superUsers?: string[];
+  /** Listener names with SASL/PLAIN enabled (posture `sasl-plain-cleartext`). Compared case-insensitively. */
+  saslPlainListeners?: string[];
+  /** Failed authentications from one address that make a burst finding: `threshold` within `windowMicros`. */
+  authFailureBurst?: { threshold: number; windowMicros: number };
   /** Track window changes for the durable store (live runs). A replay starts over anyway: off. Default on. */
   durable?: boolean;
 }
@@ -66,9 +72,14 @@ export class JoinContext {
     return this.opts.toleranceMicros;
   }
 
+  /** Sees every record emitted, after it (the burst finding watches authentication failures). */
+  onEmit: ((r: AuditRecord) => void) | null = null;
+
   emit(r: AuditRecord): void {
     this.stats.records[r.kind] = (this.stats.records[r.kind] ?? 0) + 1;
+    for (const tag of r.posture) this.stats.posture[tag] = (this.stats.posture[tag] ?? 0) + 1;
     this.out.push(r);
+    this.onEmit?.(r);
   }
 
   /** The entry `k` of the durable window now holds `value`. */

@@ -12,6 +12,8 @@ export interface JoinStats {
   unroutedProxyRequests: number;
   evicted: number;
   records: Record<string, number>;
+  /** Records emitted by the join that carry each posture tag. */
+  posture: Record<string, number>;
 }
 
 export function emptyJoinStats(): JoinStats {
@@ -25,6 +27,7 @@ export function emptyJoinStats(): JoinStats {
     unroutedProxyRequests: 0,
     evicted: 0,
     records: {},
+    posture: {},
   };
 }
 
@@ -41,4 +44,5 @@ export function restoreJoinStats(s: JoinStats, flat: Record<string, number>): vo
   s.unroutedProxyRequests = flat['unrouted_proxy_requests'] ?? 0;
   s.evicted = flat['evicted'] ?? 0;
   for (const [k, v] of Object.entries(flat)) if (k.startsWith('records.')) s.records[k.slice(8)] = v;
+  for (const [k, v] of Object.entries(flat)) if (k.startsWith('posture.')) s.posture[k.slice(8)] = v;
 }

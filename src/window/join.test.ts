@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BrokerRequestEvent, Endpoint, ProxyEvent } from '../events.js';
+import type { BrokerAuthorizationEvent, BrokerRequestEvent, Endpoint, ProxyEvent } from '../events.js';
 import { isoMicros, type AuditRecord } from '../records/record.js';
 import { Joiner, type JoinOptions } from './join.js';
 
@@ -185,6 +185,24 @@ describe('the join', () => {
     expect(r?.correlation?.quality).toBe('ambiguous');
     expect(r?.correlation?.candidates).toHaveLength(2);
     expect(gaps(records)).toEqual([]);
+  });
+
+  it('keeps the authorizer decisions of every broker line an ambiguous join consumes', () => {
+    const decision = (at: number): BrokerAuthorizationEvent => ({
+      type: 'broker-authorization', logTime: T0 + at, level: 'DEBUG', authorizer: 'standard', principal: 'User:kroxylicious', decision: 'allow', operation: 'WRITE',
+      host: PROXY, resourceType: 'topic', patternType: 'LITERAL', resourceName: 'orders', api: 'PRODUCE', refCount: 1, rule: 'DefaultAllow',
+    });
+    const { records } = run((j) => {
+      j.addBroker(decision(1_000));
+      j.addBrokerRequest(broker({ corr: 3, port: 40000, at: 0 }));
+      j.addBroker(decision(301_000));
+      j.addBrokerRequest(broker({ corr: 3, port: 40001, at: 300_000 }));
+      j.addProxy(egress({ corr: 3, port: null, at: 150_000, session: 's1' }));
+    });
+    const [r] = requests(records);
+    expect(r?.correlation?.quality).toBe('ambiguous');
+    expect(r?.broker?.authorizations).toHaveLength(2);
+    expect(records.filter((x) => x.kind === 'authorization')).toEqual([]);
   });
 
   it('reports a short-circuited request as the proxy decision, not as a gap', () => {

@@ -8,8 +8,11 @@
 // trip; the window's durable copy is written in batches by WindowStore from the changes kept here.
 
 import type { BrokerAuthFailureEvent, BrokerAuthorizationEvent, BrokerEvent, BrokerRequestEvent, ProxyEvent } from '../events.js';
-import { brokerAuthFailureRecord, type RecordContext } from './records.js';
+import type { RecordContext } from './records.js';
 import type { AuditRecord } from '../records/record.js';
+import { postureSettings } from '../records/posture.js';
+import { AuthBursts } from './auth-bursts.js';
+import { AuthFailures } from './auth-failures.js';
 import { Bypass } from './bypass.js';
 import { Claims } from './claims.js';
 import { JoinContext, type JoinOptions, type Watermarks, type WindowChange } from './context.js';
@@ -19,7 +22,7 @@ import { restoreJoinStats, type JoinStats } from './join-stats.js';
 import { Joins } from './joins.js';
 import { Matcher } from './matching.js';
 import { Sessions } from './sessions.js';
-import type { JoinedPending, PendingAuthorization, PendingBroker, PendingEgress, ProxyUnit, SessionState } from './state.js';
+import type { BurstState, JoinedPending, PendingAuthFailure, PendingAuthorization, PendingBroker, PendingEgress, PendingProxyAuthFailure, ProxyUnit, SaslHops, SessionState } from './state.js';
 import { WindowBound } from './window-bound.js';
 import { decodeWindowKey, unitKeyOf } from './window-keys.js';
 
@@ -36,10 +39,19 @@ export class Joiner {
   private readonly joins: Joins;
   private readonly matcher: Matcher;
   private readonly deadlines: Deadlines;
+  private readonly authFailures: AuthFailures;
+  private readonly bursts: AuthBursts;
 
   constructor(opts: JoinOptions, ctx: RecordContext) {
-    const c = (this.c = new JoinContext(opts, ctx));
+    const c = (this.c = new JoinContext(opts, { ...ctx, posture: postureSettings(opts) }));
     this.sessions = new Sessions(c);
+    this.authFailures = new AuthFailures(c, this.sessions);
+    this.sessions.holdAuthFailure = (s, d) => this.authFailures.holdProxy(s, d);
+    this.bursts = new AuthBursts(c);
+    c.onEmit = (r) => {
+      const finding = this.bursts.observe(r, c.ctx);
+      if (finding) c.emit(finding);
+    };
     this.epochs = new Epochs(c);
     this.claims = new Claims(c, (b) => this.touchBroker(b));
     this.bypass = new Bypass(c, this.claims);
@@ -69,7 +81,7 @@ export class Joiner {
 
   get windowSize(): number {
     const { matcher, sessions } = this;
-    return matcher.egressCount + matcher.brokerCount + sessions.unitCount + this.joins.size + this.bypass.size + this.claims.size + sessions.sessionCount;
+    return matcher.egressCount + matcher.brokerCount + sessions.unitCount + this.joins.size + this.bypass.size + this.claims.size + sessions.sessionCount + this.authFailures.size;
   }
 
   // ---------------------------------------------------------------- proxy side (steps 3–5)
@@ -83,6 +95,9 @@ export class Joiner {
         if (ev.upstream?.local && ev.upstream.remote) this.epochs.newEpoch(ev.upstream.remote, ev.upstream.local);
         return;
       case 'request-egress':
+        this.authFailures.saslFrame(ev, time, session);
+        this.matcher.addEgress(ev, time, session);
+        return;
       case 'request-inject':
         this.matcher.addEgress(ev, time, session);
         return;
@@ -116,6 +131,7 @@ export class Joiner {
   }
 
   addBrokerRequest(ev: BrokerRequestEvent): void {
+    this.authFailures.learnListener(ev);
     this.matcher.addBrokerRequest(ev);
   }
 
@@ -124,7 +140,7 @@ export class Joiner {
   }
 
   addBrokerAuthFailure(ev: BrokerAuthFailureEvent): void {
-    this.c.emit(brokerAuthFailureRecord(this.c.ctx, ev));
+    this.authFailures.addBroker(ev);
   }
 
   /** A late authorizer line attached to `b`: persist `b` again wherever it waits. */
@@ -146,6 +162,7 @@ export class Joiner {
    */
   advance(w: Watermarks): void {
     this.deadlines.advance(w);
+    this.authFailures.expire(w);
   }
 
   /** End of input: every source is done, so everything still waiting is decided now. */
@@ -187,6 +204,18 @@ export class Joiner {
           break;
         case 'endpoints':
           this.matcher.loadEndpoints(value as string[]);
+          break;
+        case 'authFailure':
+          this.authFailures.loadFailure(value as PendingAuthFailure);
+          break;
+        case 'proxyAuthFailure':
+          this.authFailures.loadProxyFailure(value as PendingProxyAuthFailure);
+          break;
+        case 'saslHop':
+          this.authFailures.loadHops(value as SaslHops);
+          break;
+        case 'burst':
+          this.bursts.load(value as BurstState);
           break;
         default:
           break;

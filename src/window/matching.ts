@@ -266,6 +266,8 @@ export class Matcher {
     this.join(e, b, ok.length > 1 ? 'ambiguous' : unique, ok.length > 1 ? ok.map((x) => x.id) : []);
     if (ok.length > 1)
       for (const other of ok.slice(1)) {
+        // The record stands for every candidate: their authorizer decisions go with it, not away.
+        b.authorizations.push(...other.authorizations);
         this.removeBroker(other);
         this.claims.unindex(other);
       }

@@ -5,10 +5,10 @@
 import type { BrokerAuthFailureEvent, BrokerAuthorizationEvent, BrokerRequestEvent, Endpoint, ProxyAuthorization, Resource } from '../events.js';
 import { apiKeyName } from '../kafka/api-keys.js';
 import { errorName } from '../kafka/error-codes.js';
-import type { DeferredProxyRecord, JoinedPending, PendingBroker, PendingEgress, ProxyUnit, SessionState } from './state.js';
+import type { DeferredProxyRecord, JoinedPending, PendingBroker, PendingEgress, ProxyUnit, SaslHop, SessionState } from './state.js';
 import { isSaslFrame } from './unlogged.js';
 import { stableId } from '../records/id.js';
-import { brokerPosture } from '../records/posture.js';
+import { authFailurePosture, authorizationPosture, brokerPosture, failureMechanism, NO_POSTURE_SETTINGS, POSTURE, type PostureSettings } from '../records/posture.js';
 import {
   SCHEMA,
   emptyActor,
@@ -19,6 +19,7 @@ import {
   type RecordAuthorization,
   type RecordBroker,
   type RecordCorrelation,
+  type RecordFinding,
   type RecordProxy,
   type RecordResource,
 } from '../records/record.js';
@@ -27,6 +28,17 @@ export interface RecordContext {
   nodeId: number;
   observerHost: string;
   version: string;
+  /** The broker settings posture findings need (the join's options); none when absent. */
+  posture?: PostureSettings;
+}
+
+function settingsOf(ctx: RecordContext): PostureSettings {
+  return ctx.posture ?? NO_POSTURE_SETTINGS;
+}
+
+/** The proxy session's mechanism when the client's own credentials went on to the broker (not SASL termination). */
+function passthroughMechanism(session: SessionState | undefined, brokerPrincipal: string): string | null {
+  return session?.mechanism && session.principals?.includes(brokerPrincipal) ? session.mechanism : null;
 }
 
 const SOURCE_REQUEST = 'kafka-request.log';
@@ -242,7 +254,7 @@ export function joinedRecord(
       j.quality === 'ambiguous' ? { status: 'joined', quality: 'ambiguous', candidates: j.candidates } : { status: 'joined', quality: j.quality },
       j.egress,
     ),
-    posture: brokerPosture(ev, false),
+    posture: brokerPosture(ev, { bypass: false, authorizations: j.broker.authorizations, passthroughMechanism: passthroughMechanism(session, ev.principal) }, settingsOf(ctx)),
     observer: observer(ctx, sources),
   };
 }
@@ -277,7 +289,7 @@ export function brokerOnlyRecord(
     resources: toRecordResources(ev.resources),
     broker: brokerSide(ctx, ev, b.authorizations),
     correlation: { status: 'broker-only', quality: null },
-    posture: brokerPosture(ev, !internal && (gap === 'bypass' || gap === null)),
+    posture: brokerPosture(ev, { bypass: !internal && (gap === 'bypass' || gap === null), authorizations: b.authorizations }, settingsOf(ctx)),
     observer: observer(ctx, sources),
   };
 }
@@ -410,14 +422,17 @@ export function orphanSessionRecord(ctx: RecordContext, session: SessionState): 
 }
 
 /** A broker authorizer line that no request-log line claimed (e.g. a controller-side decision). */
-export function brokerAuthorizationRecord(ctx: RecordContext, ev: BrokerAuthorizationEvent): AuditRecord {
+/** `occurrence`: the line's rank among identical lines (same millisecond, same decision), so each keeps an id of its own. */
+export function brokerAuthorizationRecord(ctx: RecordContext, ev: BrokerAuthorizationEvent, occurrence = 0): AuditRecord {
   const actor = emptyActor();
   actor.principal = ev.principal;
   actor.principalSource = 'broker';
   actor.address = ev.host;
+  const parts: unknown[] = [ctx.nodeId, ev.logTime, ev.principal, ev.host, ev.operation, ev.resourceType, ev.resourceName, ev.api];
+  if (occurrence > 0) parts.push(occurrence);
   return {
     schema: SCHEMA,
-    id: stableId('broker-authorization', ctx.nodeId, ev.logTime, ev.principal, ev.host, ev.operation, ev.resourceType, ev.resourceName, ev.api),
+    id: stableId('broker-authorization', ...parts),
     time: isoMicros(ev.logTime),
     kind: 'authorization',
     action: ev.operation,
@@ -439,16 +454,68 @@ export function brokerAuthorizationRecord(ctx: RecordContext, ev: BrokerAuthoriz
       timing: null,
     },
     correlation: { status: 'broker-only', quality: null },
-    posture: [],
+    posture: authorizationPosture(ev, settingsOf(ctx)),
     observer: observer(ctx, [SOURCE_AUTHORIZER]),
   };
 }
 
-export function brokerAuthFailureRecord(ctx: RecordContext, ev: BrokerAuthFailureEvent): AuditRecord {
+/** The proxy's side of a failed authentication: its SASL frame on the socket the broker names, and the proxy's own failure event. */
+export interface AuthFailureProxySide {
+  hop: SaslHop;
+  session: SessionState | undefined;
+  /** The proxy logged the failure too (SASL inspection): one record for both. */
+  proxyFailure?: DeferredProxyRecord;
+}
+
+function authFailureActor(ev: BrokerAuthFailureEvent, via: AuthFailureProxySide | undefined): RecordActor {
   const actor = emptyActor();
   actor.address = ev.peerHost;
   actor.port = ev.connection?.remote.port ?? null;
-  return {
+  if (!via) return actor;
+  const client = via.hop.clientAddress ?? via.session?.clientAddress ?? null;
+  if (client) {
+    actor.address = client.host;
+    actor.port = client.port;
+  }
+  actor.sessionId = via.hop.sessionId;
+  const named = via.proxyFailure?.principals?.[0] ?? null;
+  if (named) {
+    actor.principal = named;
+    actor.principalSource = 'proxy';
+  }
+  return actor;
+}
+
+function authFailureProxy(ev: BrokerAuthFailureEvent, via: AuthFailureProxySide): RecordProxy {
+  const { hop, session, proxyFailure } = via;
+  const proxy: RecordProxy = {
+    executionId: hop.executionId ?? session?.executionId ?? null,
+    instance: session?.instance ?? null,
+    virtualCluster: session?.virtualCluster ?? null,
+    time: isoMicros(proxyFailure?.time ?? hop.time),
+    clientCorrelationId: null,
+    upstreamCorrelationId: null,
+    origin: null,
+    decision: null,
+    errorCode: null,
+    authorizations: [],
+    upstream: { local: hop.local, remote: endpointText(ev.connection?.local) },
+  };
+  const mechanism = proxyFailure?.mechanism ?? session?.mechanism ?? null;
+  if (mechanism) proxy.mechanism = mechanism;
+  return proxy;
+}
+
+/**
+ * A broker `Failed authentication` line: one record per failed attempt. Behind a proxy the line
+ * names the proxy's upstream socket; `via` is the proxy's SASL frame on that socket (the client's
+ * socket and session) and, when the proxy logged the failure too, its event.
+ * `securityProtocol`: the listener's, learned from the request log (null if not yet seen).
+ */
+export function brokerAuthFailureRecord(ctx: RecordContext, ev: BrokerAuthFailureEvent, via?: AuthFailureProxySide, securityProtocol: string | null = null): AuditRecord {
+  const sources = [SOURCE_SERVER];
+  if (via) sources.push(proxySource(via.hop));
+  const record: AuditRecord = {
     schema: SCHEMA,
     id: stableId('broker-auth-failure', ctx.nodeId, ev.logTime, ev.peerHost, ev.connection?.raw ?? null, ev.message),
     time: isoMicros(ev.logTime),
@@ -456,7 +523,7 @@ export function brokerAuthFailureRecord(ctx: RecordContext, ev: BrokerAuthFailur
     action: ev.reauthentication ? 'REAUTHENTICATE' : 'AUTHENTICATE',
     outcome: 'failure',
     reason: ev.message,
-    actor,
+    actor: authFailureActor(ev, via),
     resources: [],
     broker: {
       nodeId: ctx.nodeId,
@@ -466,14 +533,39 @@ export function brokerAuthFailureRecord(ctx: RecordContext, ev: BrokerAuthFailur
       apiVersion: null,
       principal: null,
       listener: ev.listenerType,
-      securityProtocol: null,
+      securityProtocol,
       errors: [],
       authorizations: [],
       timing: null,
     },
-    correlation: { status: 'broker-only', quality: null },
-    posture: [],
-    observer: observer(ctx, [SOURCE_SERVER]),
+    correlation: via ? { status: 'joined', quality: 'exact' } : { status: 'broker-only', quality: null },
+    posture: authFailurePosture(failureMechanism(ev.message), securityProtocol),
+    observer: observer(ctx, sources),
+  };
+  if (via) {
+    record.proxy = authFailureProxy(ev, via);
+    if (via.hop.binding) record.correlation = { status: 'joined', quality: 'exact', clientBinding: { quality: via.hop.binding.session === 'none' && via.hop.clientAddress ? 'inferred' : via.hop.binding.session, via: via.hop.binding.via } };
+  }
+  return record;
+}
+
+/** One finding over many records: a burst of failed authentications from one client address. */
+export function burstFindingRecord(ctx: RecordContext, address: string, finding: RecordFinding, micros: number): AuditRecord {
+  const actor = emptyActor();
+  actor.address = address;
+  return {
+    schema: SCHEMA,
+    id: stableId('finding', finding.tag, address, finding.firstTime),
+    time: isoMicros(micros),
+    kind: 'finding',
+    action: finding.tag,
+    outcome: 'failure',
+    reason: finding.tag,
+    actor,
+    resources: [],
+    posture: [POSTURE.authFailureBurst],
+    finding,
+    observer: observer(ctx, []),
   };
 }
 

@@ -13,6 +13,9 @@ export class Sessions {
   private sessions = new Map<string, SessionState>();
   private units = new Map<string, ProxyUnit>();
 
+  /** Set by the Joiner: takes a failed authentication the broker may also have logged (auth-failures.ts). */
+  holdAuthFailure: (s: SessionState, d: DeferredProxyRecord) => boolean = () => false;
+
   constructor(private readonly c: JoinContext) {}
 
   get sessionCount(): number {
@@ -159,9 +162,15 @@ export class Sessions {
   /** A session-level record: emitted if the session is ours, held while that is unknown. */
   private record(s: SessionState, ev: ProxyEvent, time: number, kind: DeferredProxyRecord['kind']): void {
     const d = deferredRecord(s, ev, time, kind);
-    const owned = this.owns(s);
+    if (this.holdAuthFailure(s, d)) return;
+    this.emitSessionRecord(s, d);
+  }
+
+  /** A session-level record, now: emitted if the session is ours, held while that is unknown. */
+  emitSessionRecord(s: SessionState | undefined, d: DeferredProxyRecord): void {
+    const owned = s ? this.owns(s) : this.c.opts.unattributedSessions === 'emit' ? true : false;
     if (owned === true) this.c.emit(sessionEventRecord(this.c.ctx, d, s));
-    else if (owned === null) {
+    else if (owned === null && s) {
       s.deferred.push(d);
       this.touch(s);
     }

@@ -45,6 +45,8 @@ export interface SessionState {
    * whichever log happened to be read first.
    */
   authenticatedAt?: number;
+  /** When the session last sent a SASL frame upstream (its credentials went on to a broker), µs. */
+  saslUpstreamAt?: number;
 }
 
 export interface DeferredProxyRecord {
@@ -147,6 +149,48 @@ export interface PendingAuthorization {
   id: string;
   key: string;
   event: BrokerAuthorizationEvent;
+  /** Rank among identical lines waiting at once (their ids and record ids then differ); absent for the first. */
+  occurrence?: number;
 }
 
-export type PendingAuthFailure = BrokerAuthFailureEvent;
+/** A broker `Failed authentication` line held until the proxy's log is past it (auth-failures.ts). */
+export interface PendingAuthFailure {
+  id: string;
+  event: BrokerAuthFailureEvent;
+}
+
+/** A failed authentication the proxy logged, held for the broker's line of the same attempt. */
+export interface PendingProxyAuthFailure {
+  id: string;
+  sessionId: string;
+  record: DeferredProxyRecord;
+}
+
+/** The recent SASL frames the proxy sent upstream on one of its sockets (several lifetimes of a reused port), oldest first. */
+export interface SaslHops {
+  local: string;
+  hops: SaslHop[];
+}
+
+/** A SASL frame the proxy sent upstream on one of its sockets: who was behind that socket then. */
+export interface SaslHop {
+  /** The proxy's upstream socket (`ip:port`), as the broker's connection id names its peer. */
+  local: string;
+  time: number;
+  sessionId: string | null;
+  executionId: string | null;
+  clientAddress: Endpoint | null;
+  binding?: { session: 'exact' | 'inferred' | 'none'; via: string };
+  dialect?: 'P4';
+}
+
+/** Failed authentications of one client address, for the burst finding (auth-bursts.ts). */
+export interface BurstState {
+  address: string;
+  /** Times (µs) and record ids of the failures within the window, oldest first. */
+  times: number[];
+  ids: string[];
+  /** A finding was made and no window-long pause has ended the burst since. */
+  open: boolean;
+  last: number;
+}

@@ -13,6 +13,10 @@ describe('window keys', () => {
     ['a:authz-id', { kind: 'authorization', id: 'authz-id' }],
     ['p:10.0.1.1:9093|10.0.0.5:40000', { kind: 'pair', id: '10.0.1.1:9093|10.0.0.5:40000' }],
     ['m:endpoints', ENDPOINTS_KEY],
+    ['f:["f",1]', { kind: 'authFailure', id: '["f",1]' }],
+    ['q:proxy-failure', { kind: 'proxyAuthFailure', id: 'proxy-failure' }],
+    ['h:10.0.0.5:40000', { kind: 'saslHop', id: '10.0.0.5:40000' }],
+    ['g:10.0.4.20', { kind: 'burst', id: '10.0.4.20' }],
   ];
 
   it('encodes and decodes the persisted strings byte for byte', () => {

@@ -26,7 +26,15 @@ export type WindowKey =
   /** Connection epochs of one proxy→broker endpoint pair (PairState), id = `remote|local`. */
   | { kind: 'pair'; id: string }
   /** The broker endpoints learned so far (a string array); a single entry, id `endpoints`. */
-  | { kind: 'endpoints'; id: string };
+  | { kind: 'endpoints'; id: string }
+  /** A broker `Failed authentication` line held for the proxy's side (PendingAuthFailure). */
+  | { kind: 'authFailure'; id: string }
+  /** A failed authentication the proxy logged, held for the broker's line (PendingProxyAuthFailure). */
+  | { kind: 'proxyAuthFailure'; id: string }
+  /** The recent SASL frames on one proxy upstream socket (SaslHops), id = the socket. */
+  | { kind: 'saslHop'; id: string }
+  /** Failed authentications of one client address (BurstState), id = the address. */
+  | { kind: 'burst'; id: string };
 
 export type WindowKind = WindowKey['kind'];
 
@@ -41,6 +49,10 @@ const LETTER: Record<WindowKind, string> = {
   authorization: 'a',
   pair: 'p',
   endpoints: 'm',
+  authFailure: 'f',
+  proxyAuthFailure: 'q',
+  saslHop: 'h',
+  burst: 'g',
 };
 
 const KIND_BY_LETTER = new Map<string, WindowKind>(Object.entries(LETTER).map(([kind, letter]) => [letter, kind as WindowKind]));

@@ -17,6 +17,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditRecord } from '../../src/records/record.js';
+import { burstsOf } from '../sim/truth.js';
 
 /** The repository root, from test/real (vitest) or dist/test/real (compiled). */
 const REPO = ['../../', '../../../'].map((rel) => new URL(rel, import.meta.url).pathname).find((p) => existsSync(join(p, 'bin/ktrail.js'))) as string;
@@ -37,10 +38,19 @@ interface Action {
   label: string;
   via?: string;
   principal?: string;
+  mechanism?: string;
   expect?: string;
   outcome?: string;
   clientId?: string;
+  start?: string;
+  end?: string;
 }
+
+/** What the stack's broker.properties says that no log line shows (stack.sh): ktrail is told it, as an operator would. */
+const SUPER_USERS = ['User:admin', 'User:ANONYMOUS'];
+const SASL_PLAIN_LISTENERS = ['SASL', 'DIRECT'];
+/** A burst rule the workload's wrong passwords (3.4 s apart, then one more a minute later) meet once. */
+const BURST = { threshold: 2, windowUs: 10_000_000 };
 
 export interface CheckResult {
   capture: string;
@@ -85,6 +95,8 @@ function logArgs(capture: string): string[] {
     ...(has(/^server\.log/) ? ['--server-log', join(capture, 'server.log*')] : []),
     '--kroxylicious-log', join(capture, 'proxy.log'),
     '--broker-node-id', '1', '--proxy-address', PROXY_ADDRESS, '--observer-host', 'real-stack',
+    '--super-user', ...SUPER_USERS, '--sasl-plain-listener', ...SASL_PLAIN_LISTENERS,
+    '--auth-failure-burst', String(BURST.threshold), '--auth-failure-burst-window', `${BURST.windowUs / 1_000_000}s`,
   ];
 }
 
@@ -213,11 +225,8 @@ export async function checkCapture(capture: string): Promise<CheckResult> {
       else fail(`denied action ${a.label} has no failure record with the broker's deny decision`);
     }
 
-    // Every wrong password through the proxy is an authentication failure record (the broker's
-    // server.log names the proxy's upstream socket; the client behind it is not tied yet).
-    const authFailures = rs.filter((r) => r.kind === 'authentication' && r.outcome === 'failure');
-    const wrongPasswords = [...actions.values()].filter((a) => a.expect === 'auth-failure' && a.via === 'proxy');
-    if (authFailures.length < wrongPasswords.length) fail(`${wrongPasswords.length} wrong passwords through the proxy, ${authFailures.length} authentication failure records`);
+    const auth = checkAuthentication(rs, actions, fail);
+    const posture = checkPosture(capture, rs, fail);
 
     // No false gaps: every proxy-only or broker-only gap is a failure (bypass is the direct clients').
     const gaps = rs.filter((r) => r.kind === 'gap');
@@ -268,7 +277,10 @@ export async function checkCapture(capture: string): Promise<CheckResult> {
       ['proxied client requests with exactly one record', `${proxiedOk} / ${sent.filter((q) => q.via === 'proxy').length} (${proxiedOk - proxyAnswered} joined exact, ${proxyAnswered} answered by the proxy)`],
       ['direct client requests that are one bypass gap', `${directOk} / ${sent.filter((q) => q.via.startsWith('direct')).length}`],
       ['denied actions with the broker\'s decision', `${deniedOk} / ${deniedActions.length}`],
-      ['wrong passwords through the proxy / authentication failure records', `${wrongPasswords.length} / ${authFailures.length}`],
+      ['wrong passwords through the proxy / authentication failure records (joined to the client)', `${auth.wrongPasswords} / ${auth.records} (${auth.joined})`],
+      ['auth-failure bursts (rule: 2 in 10 s) / finding records', `${auth.bursts} / ${auth.findings}`],
+      ['authorizer lines / decisions carried by records', `${posture.authorizerLines} / ${posture.decisions} (${posture.standalone} standalone, all Envelope checks)`],
+      ['posture tags (records)', JSON.stringify(posture.tags)],
       ['client requests with no record (expected: none)', missing.length],
       ['run vs replay', liveOnly.length || replayOnly.length ? `${replayOnly.length}/${liveOnly.length} differ` : `same ${rs.length - waiting} records; ${waiting} of the last 30 s still waiting in run's window`],
       ['one broker line cut out of a copy', cutResult],
@@ -277,6 +289,72 @@ export async function checkCapture(capture: string): Promise<CheckResult> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Every wrong password through the proxy is exactly one authentication failure record, tied to the
+ * client behind the proxy (the broker names the proxy's upstream socket; the proxy's SASL frame on
+ * it names the client), PLAIN ones tagged sasl-plain-cleartext (SASL_PLAINTEXT listener); and the
+ * failures make one finding per burst, citing them.
+ */
+function checkAuthentication(rs: AuditRecord[], actions: Map<string, Action>, fail: (m: string) => void) {
+  const failed = rs.filter((r) => r.kind === 'authentication' && r.outcome === 'failure');
+  const wrong = [...actions.values()].filter((a) => a.expect === 'auth-failure' && a.via === 'proxy');
+  if (failed.length !== wrong.length) fail(`${wrong.length} wrong passwords through the proxy, ${failed.length} authentication failure records`);
+  let joined = 0;
+  for (const a of wrong) {
+    const t0 = Date.parse(a.start ?? '');
+    const t1 = Date.parse(a.end ?? '');
+    const hits = failed.filter((r) => Date.parse(r.time) >= t0 && Date.parse(r.time) <= t1);
+    if (hits.length !== 1) {
+      fail(`wrong password ${a.label}: ${hits.length} authentication failure records in its time`);
+      continue;
+    }
+    const r = hits[0] as AuditRecord;
+    const proxySocket = Number(r.broker?.connection?.split('-')[1]?.split(':').pop());
+    if (r.correlation?.status !== 'joined' || !r.actor.sessionId || r.actor.port === proxySocket) fail(`wrong password ${a.label}: not tied to its client (${JSON.stringify(r.actor)})`);
+    else joined += 1;
+    const plain = r.posture.includes('sasl-plain-cleartext');
+    if (plain !== (a.mechanism === 'PLAIN')) fail(`wrong password ${a.label} (${a.mechanism}): posture ${JSON.stringify(r.posture)}`);
+  }
+  const entries = failed.map((r) => ({ timeUs: Date.parse(r.time) * 1000, address: r.actor.address ?? '', port: r.actor.port ?? 0, sessionId: null, posture: [] }));
+  const bursts = burstsOf(entries, BURST.threshold, BURST.windowUs);
+  const findings = rs.filter((r) => r.kind === 'finding');
+  if (findings.length !== bursts.length) fail(`${bursts.length} bursts of failed authentications, ${findings.length} finding records`);
+  for (const b of bursts) {
+    const cited = b.failures.map((i) => failed[i]?.id);
+    if (!findings.some((f) => JSON.stringify(f.finding?.records) === JSON.stringify(cited))) fail(`no finding cites the burst ${JSON.stringify(cited)}`);
+  }
+  return { wrongPasswords: wrong.length, records: failed.length, joined, bursts: bursts.length, findings: findings.length };
+}
+
+/**
+ * Every authorizer line is a decision of exactly one record; the only ones no request line owns
+ * are the controller's Envelope checks (forwarded-request); every forwarded request line is a
+ * record tagged forwarded-request; and each request's tags follow from its listener, principal and
+ * decisions.
+ */
+function checkPosture(capture: string, rs: AuditRecord[], fail: (m: string) => void) {
+  const text = (f: RegExp) => readdirSync(capture).filter((n) => f.test(n)).map((file) => readFileSync(join(capture, file), 'utf8')).join('\n');
+  const authorizerLines = text(/^kafka-authorizer\.log/).split('\n').filter((l) => l.includes(' Principal = ')).length;
+  const decisions = rs.reduce((n, r) => n + (r.broker?.authorizations.length ?? 0), 0);
+  if (decisions !== authorizerLines) fail(`${authorizerLines} authorizer lines, ${decisions} decisions in records`);
+  const standalone = rs.filter((r) => r.kind === 'authorization' && r.broker);
+  for (const r of standalone) if (!r.posture.includes('forwarded-request')) fail(`an authorizer line no request owns that is not an Envelope check: ${r.action} ${JSON.stringify(r.resources)} at ${r.time}`);
+  const forwardedLines = text(/^kafka-request\.log/).split('\n').filter((l) => l.includes('{"isForwarded":true,')).length;
+  const forwarded = rs.filter((r) => r.kind === 'request' && r.posture.includes('forwarded-request')).length;
+  if (forwarded !== forwardedLines) fail(`${forwardedLines} forwarded request lines, ${forwarded} records tagged forwarded-request`);
+  for (const r of rs.filter((x) => (x.kind === 'request' || x.kind === 'gap') && x.broker?.principal)) {
+    const b = r.broker!;
+    const want = {
+      'development-only': b.securityProtocol === 'PLAINTEXT' || b.principal === 'User:ANONYMOUS',
+      'sasl-plain-cleartext': b.securityProtocol === 'SASL_PLAINTEXT' && SASL_PLAIN_LISTENERS.includes(b.listener ?? ''),
+      'super-user': SUPER_USERS.includes(b.principal ?? '') || b.authorizations.some((a) => a.rule === 'SuperUser'),
+    };
+    for (const [tag, yes] of Object.entries(want)) if (r.posture.includes(tag) !== yes) fail(`${r.action} on ${b.listener} by ${b.principal} at ${r.time}: ${tag} ${yes ? 'missing' : 'not expected'}`);
+  }
+  const tags = count(rs.flatMap((r) => r.posture), (t) => t);
+  return { authorizerLines, decisions, standalone: standalone.length, tags };
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {

@@ -43,6 +43,7 @@ const program = new Command('ktrail-sim')
   .option('--wrapper <mode>', 'proxy line wrapper: bare, logstash or mixed')
   .option('--proxy-rotate-bytes <n>', 'rotate proxy-audit.log at about this size', number)
   .option('--no-hostile', 'no hostile client ids')
+  .option('--posture-cases', 'add the posture cases (test/sim/posture-session.ts; replay with --sasl-plain-listener SASL_PLAIN)')
   .option('--no-joined', 'leave the joined list out of expected.json (counts stay)');
 
 program.parse(process.argv);
@@ -68,9 +69,10 @@ const a = program.opts<{
   proxyRotateBytes?: number;
   hostile: boolean;
   joined: boolean;
+  postureCases?: boolean;
 }>();
 
-const opts: Partial<ScenarioOptions> = { hostileClientIds: a.hostile, writeJoined: a.joined };
+const opts: Partial<ScenarioOptions> = { hostileClientIds: a.hostile, writeJoined: a.joined, postureCases: a.postureCases === true };
 if (a.seed !== undefined) opts.seed = /^-?\d+$/.test(a.seed) ? Number(a.seed) : a.seed;
 if (a.sessions !== undefined) opts.sessions = a.sessions;
 if (a.brokerLines !== undefined) opts.brokerLines = a.brokerLines;

@@ -28,6 +28,7 @@ export const API_NAMES: Record<number, { enumName: string; name: string }> = {
   19: { enumName: 'CREATE_TOPICS', name: 'CreateTopics' },
   22: { enumName: 'INIT_PRODUCER_ID', name: 'InitProducerId' },
   36: { enumName: 'SASL_AUTHENTICATE', name: 'SaslAuthenticate' },
+  58: { enumName: 'ENVELOPE', name: 'Envelope' },
 };
 
 /** What differs between the two broker generations the simulator writes. */
@@ -115,6 +116,8 @@ export interface RequestLine {
   /** Rendered `clientInformation` object. */
   clientInformation: string;
   temporaryMemoryBytes?: number;
+  /** The controller's line of a request a broker forwarded inside an Envelope. */
+  isForwarded?: boolean;
 }
 
 export function clientInformation(softwareName: string, softwareVersion: string): string {
@@ -129,7 +132,7 @@ export function requestLogLine(r: RequestLine): string {
   if (names === undefined) throw new Error(`no name for api key ${r.apiKey}`);
   const t = r.timing;
   return (
-    `[${r.timestamp}] DEBUG Completed request:{"isForwarded":false,"requestHeader":{"requestApiKey":${r.apiKey},` +
+    `[${r.timestamp}] DEBUG Completed request:{"isForwarded":${r.isForwarded === true},"requestHeader":{"requestApiKey":${r.apiKey},` +
     `"requestApiVersion":${r.apiVersion},"correlationId":${r.correlationId},"clientId":${r.clientId === null ? 'null' : jsonString(r.clientId)},` +
     `"requestApiKeyName":"${names.enumName}"},"request":${r.request},"response":${r.response},"connection":"${r.connection}",` +
     `"totalTimeMs":${javaMillis(totalUs(t))},"requestQueueTimeMs":${javaMillis(t.requestQueueUs)},"localTimeMs":${javaMillis(t.localUs)},` +
@@ -150,6 +153,7 @@ export function authorizerLine(a: {
   host: string;
   resourceType: 'Topic' | 'Group' | 'TransactionalId' | 'Cluster';
   resourceName: string;
+  /** 58 (Envelope) is named here too. */
   apiKey: number;
   refCount: number;
   rule: string;
@@ -164,9 +168,11 @@ export function authorizerLine(a: {
 
 /** Selector.pollSelectionKeys on an AuthenticationException (3.2+ form with channelId). */
 export function authFailureLine(timestamp: string, nodeId: number, peerHost: string, channelId: string, mechanism: string): string {
+  // PlainSaslServer throws its own message; SaslServerAuthenticator's names the mechanism.
+  const message = mechanism === 'PLAIN' ? 'Authentication failed: Invalid username or password' : `Authentication failed during authentication due to invalid credentials with SASL mechanism ${mechanism}`;
   return (
     `[${timestamp}] INFO [SocketServer listenerType=BROKER, nodeId=${nodeId}] Failed authentication with /${peerHost} ` +
-    `(channelId=${channelId}) (Authentication failed during authentication due to invalid credentials with SASL mechanism ${mechanism}) ` +
+    `(channelId=${channelId}) (${message}) ` +
     `(org.apache.kafka.common.network.Selector)`
   );
 }

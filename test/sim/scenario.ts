@@ -14,9 +14,10 @@ import * as path from 'node:path';
 import { BrokerTimeFormatter } from './format.js';
 import { PROFILES, kafkaUuid, type ClusterShape, type Topic } from './kafka-lines.js';
 import { Rng, type Seed } from './rng.js';
+import { PostureSession, SASL_PLAIN_LISTENER } from './posture-session.js';
 import { DirectSession, ProxiedSession, type SessionPlan, type TruthSink, type World } from './session.js';
 import { ConnectionIds, PortPool } from './topology.js';
-import type { ExpectedTruth, Gap, JoinedEntry, PortReuseCase, ShortCircuitEntry, TruthCounts, UnloggedEntry } from './truth.js';
+import { burstsOf, type AuthFailureEntry, type ExpectedTruth, type Gap, type JoinedEntry, type PortReuseCase, type PostureAuthorizationEntry, type PostureRequestEntry, type ShortCircuitEntry, type TruthCounts, type UnloggedEntry } from './truth.js';
 import { BufferedLineFile, HourlyRotatingLog, JsonArrayFile, SizeRotatingLog, type LineBatch } from './writers.js';
 
 export type { ExpectedTruth, Gap, JoinedEntry, PortReuseCase, ShortCircuitEntry, UnloggedEntry, TruthCounts } from './truth.js';
@@ -70,6 +71,8 @@ export interface ScenarioOptions {
   proxyRotateBytes: number;
   /** Write the `joined` list to expected.json (it is large at 1M lines). */
   writeJoined: boolean;
+  /** Add the posture cases (posture-session.ts) and a proxied wrong password under SASL inspection. */
+  postureCases: boolean;
 }
 
 export const DEFAULT_OPTIONS: ScenarioOptions = {
@@ -100,6 +103,7 @@ export const DEFAULT_OPTIONS: ScenarioOptions = {
   proxyWrapper: 'bare',
   proxyRotateBytes: 0,
   writeJoined: true,
+  postureCases: false,
 };
 
 /**
@@ -191,6 +195,10 @@ function planSessions(o: ScenarioOptions, rng: Rng, startUs: number): SessionPla
   for (let i = 0; i < o.sessions; i++) add('proxied', others.length > 0 && rng.chance(o.otherNodeShare) ? rng.pick(others) : o.brokerNodeId);
   for (let i = 0; i < atLeastOne(o.bypassSessionShare); i++) add('direct', o.brokerNodeId);
   for (let i = 0; i < atLeastOne(o.authFailureShare); i++) add('auth-failure', o.brokerNodeId);
+  if (o.postureCases) {
+    add('posture', o.brokerNodeId);
+    add('proxied-auth-failure', o.brokerNodeId);
+  }
   return plans.sort((a, b) => a.startUs - b.startUs || a.index - b.index);
 }
 
@@ -276,6 +284,9 @@ class Truth implements TruthSink {
   readonly unloggedEntries: UnloggedEntry[] = [];
   readonly portReuseCases: PortReuseCase[] = [];
   readonly hostileIds = new Set<string>();
+  readonly postureRequests: PostureRequestEntry[] = [];
+  readonly postureAuthorizations: PostureAuthorizationEntry[] = [];
+  readonly authFailures: AuthFailureEntry[] = [];
   readonly counts: TruthCounts = { joined: 0, joinedFromFilter: 0, 'proxy-only': 0, 'broker-only': 0, bypass: 0, 'orphan-session': 0, shortCircuited: 0, unloggedByDesign: 0 };
 
   constructor(private readonly joinedFile: JsonArrayFile | null) {}
@@ -302,6 +313,15 @@ class Truth implements TruthSink {
   }
   hostile(clientId: string): void {
     this.hostileIds.add(clientId);
+  }
+  postureRequest(entry: PostureRequestEntry): void {
+    this.postureRequests.push(entry);
+  }
+  postureAuthorization(entry: PostureAuthorizationEntry): void {
+    this.postureAuthorizations.push(entry);
+  }
+  authFailure(entry: AuthFailureEntry): void {
+    this.authFailures.push(entry);
   }
   close(): void {
     this.joinedFile?.close();
@@ -397,9 +417,11 @@ export async function generateScenario(dir: string, opts: Partial<ScenarioOption
     if (plan !== undefined && (top === undefined || plan.startUs <= top.t)) {
       next++;
       let out;
-      if (plan.kind === 'proxied') {
+      if (plan.kind === 'proxied' || plan.kind === 'proxied-auth-failure') {
         if (plan.nodeId === o.brokerNodeId) sessionsOnBroker++;
         out = new ProxiedSession(world, plan).generate();
+      } else if (plan.kind === 'posture') {
+        out = new PostureSession(world, plan).generate();
       } else {
         out = new DirectSession(world, plan).generate();
       }
@@ -438,6 +460,13 @@ export async function generateScenario(dir: string, opts: Partial<ScenarioOption
       gaps: truth.gaps,
       shortCircuited: truth.shortCircuitedEntries,
       unloggedByDesign: truth.unloggedEntries,
+      posture: {
+        requests: truth.postureRequests,
+        authorizations: truth.postureAuthorizations,
+        authFailures: truth.authFailures,
+        bursts: burstsOf(truth.authFailures),
+        saslPlainListeners: o.postureCases ? [SASL_PLAIN_LISTENER] : [],
+      },
     },
     o.writeJoined ? joinedTmp : null,
   );

@@ -40,7 +40,7 @@ import {
 import { clientActor, logstashLine, proxyAuditLine } from './proxy-lines.js';
 import type { Rng } from './rng.js';
 import type { ConnectionIds, PortPool } from './topology.js';
-import type { Gap, JoinedEntry, PortReuseCase, ShortCircuitEntry, UnloggedEntry } from './truth.js';
+import type { AuthFailureEntry, Gap, JoinedEntry, PortReuseCase, PostureAuthorizationEntry, PostureRequestEntry, ShortCircuitEntry, UnloggedEntry } from './truth.js';
 import { LineBatch } from './writers.js';
 
 /** A session's lines per file, each batch in time order. */
@@ -55,7 +55,7 @@ export interface SessionPlan {
   index: number;
   startUs: number;
   /** proxied: a client of the proxy; direct: a client of the broker under test bypassing it; auth-failure: a direct client whose SASL login fails. */
-  kind: 'proxied' | 'direct' | 'auth-failure';
+  kind: 'proxied' | 'direct' | 'auth-failure' | 'posture' | 'proxied-auth-failure';
   nodeId: number;
 }
 
@@ -66,6 +66,9 @@ export interface TruthSink {
   unlogged(entry: UnloggedEntry): void;
   portReuse(entry: PortReuseCase): void;
   hostile(clientId: string): void;
+  postureRequest(entry: PostureRequestEntry): void;
+  postureAuthorization(entry: PostureAuthorizationEntry): void;
+  authFailure(entry: AuthFailureEntry): void;
 }
 
 export interface Rates {
@@ -191,7 +194,7 @@ function brokerIp(endpoint: string): string {
 }
 
 /** Shared helpers for everything that writes broker lines of the node under test. */
-abstract class SessionBase {
+export abstract class SessionBase {
   readonly out: SessionOutput = { proxy: new LineBatch(), request: new LineBatch(), authorizer: new LineBatch(), server: new LineBatch() };
   protected now: number;
 
@@ -296,6 +299,8 @@ export class ProxiedSession extends SessionBase {
     this.persona = rng.weighted(PERSONAS.map((p) => [p, p.weight] as const));
     this.user = this.persona.user;
     let mode: SaslMode = rng.chance(w.rates.saslInspection) ? 'inspection' : 'termination';
+    // A failed login the broker judges: the client's credentials must reach it (inspection).
+    if (plan.kind === 'proxied-auth-failure') mode = 'inspection';
     this.sessionId = rng.uuid();
     this.clientIp = `${rng.pick(['203.0.113', '198.51.100', '192.0.2'])}.${rng.between(2, 254)}`;
     this.clientPort = rng.between(32768, 60999);
@@ -303,7 +308,8 @@ export class ProxiedSession extends SessionBase {
     let clientId = `${this.persona.clientId}-${rng.between(1, 40)}`;
     this.thread = `kroxylicious-network-event-loop-${rng.between(1, 8)}`;
 
-    if (this.onNode) {
+    // The special cases (hard port reuse, orphan, hostile ids) go to ordinary sessions only.
+    if (this.onNode && plan.kind === 'proxied') {
       const ordinal = w.nodeSessions++;
       const hard = w.hardCase;
       if (hard.state === 'pick') {
@@ -480,6 +486,15 @@ export class ProxiedSession extends SessionBase {
     this.emit(this.now, 'ServerConnect', null, this.sessionRef, `{"serverConn":"${serverConn}","nodeId":${this.plan.nodeId}}`);
     this.think(300, 2000);
 
+    if (this.plan.kind === 'proxied-auth-failure') {
+      this.failedLogin();
+      this.think(1000, 5000);
+      this.emit(this.now, 'ClientClose', null, this.sessionRef);
+      this.think(100, 600);
+      this.emit(this.now, 'ServerClose', null, this.sessionRef, `{"serverConn":"${serverConn}","nodeId":${this.plan.nodeId}}`);
+      w.ports.release(this.proxyIp, this.plan.nodeId, port, this.now);
+      return this.out;
+    }
     this.saslPhase();
 
     // The NetworkClient's own ApiVersions: the first request the broker logs under inspection.
@@ -518,6 +533,28 @@ export class ProxiedSession extends SessionBase {
       w.ports.release(this.proxyIp, this.plan.nodeId, port, this.now);
     }
     return this.out;
+  }
+
+  /**
+   * A wrong password under SASL inspection: the frames go upstream, the broker writes `Failed
+   * authentication` naming the proxy's upstream socket, and the proxy logs the failure too. One
+   * attempt, so one authentication record, joined.
+   */
+  private failedLogin(): void {
+    const v = this.w.profile.versions;
+    this.exchange({ apiKey: ApiKey.ApiVersions, apiVersion: 0, clientCorrelationId: SASL_CORRELATION_BASE, logged: false, timing: this.timing('quick'), responseErrorCode: 0 });
+    const frames: [number, number, number][] = [
+      [ApiKey.SaslHandshake, v.saslHandshake, 0],
+      [ApiKey.SaslAuthenticate, v.saslAuthenticate, 58], // SASL_AUTHENTICATION_FAILED
+    ];
+    frames.forEach(([apiKey, apiVersion, errorCode], i) => {
+      this.think(200, 3000);
+      this.exchange({ apiKey, apiVersion, clientCorrelationId: SASL_CORRELATION_BASE + 1 + i, logged: false, timing: this.timing('quick'), responseErrorCode: errorCode });
+    });
+    const failedAt = this.now - this.rng.between(100, 300);
+    this.pushBroker('server', failedAt, authFailureLine(this.brokerTimestamp(failedAt), this.w.nodeUnderTest, this.proxyIp, this.connection, SASL_MECHANISM));
+    this.emit(this.now, 'ClientAuthenticate', 'failed', `{"vc":${jsonString(this.w.virtualCluster)}}`, undefined, `{"authMode":"${this.mode}","mechanism":"${SASL_MECHANISM}"}`);
+    this.w.truth.authFailure({ timeUs: failedAt, address: this.clientIp, port: this.clientPort, sessionId: this.sessionId, posture: [] });
   }
 
   /** SCRAM login: ApiVersions v0, SaslHandshake, then two SaslAuthenticate round trips. */
@@ -873,10 +910,12 @@ export class DirectSession extends SessionBase {
     const ip = `10.0.2.${rng.between(2, 60)}`;
     const local = w.brokerEndpoints.get(w.nodeUnderTest);
     if (local === undefined) throw new Error('no endpoint for the broker under test');
-    const connection = w.connectionIds.open(local, `${ip}:${rng.between(32768, 60999)}`);
+    const port = rng.between(32768, 60999);
+    const connection = w.connectionIds.open(local, `${ip}:${port}`);
     this.now += rng.between(5_000, 40_000); // TLS and SASL
     if (this.plan.kind === 'auth-failure') {
       this.pushBroker('server', this.now, authFailureLine(this.brokerTimestamp(this.now), w.nodeUnderTest, ip, connection, SASL_MECHANISM));
+      w.truth.authFailure({ timeUs: this.now, address: ip, port, sessionId: null, posture: [] });
       return this.out;
     }
 
