@@ -43,7 +43,7 @@ export const DRAW_SCRIPT = `
     type: 'bar',
     data: { labels: data.principals.map(function (p) { return p.label; }), datasets: [
       { label: 'records', data: data.principals.map(function (p) { return p.records; }), backgroundColor: '#0969da' },
-      { label: 'denials', data: data.principals.map(function (p) { return p.denied; }), backgroundColor: '#cf222e' }
+      { label: 'denied actions', data: data.principals.map(function (p) { return p.denied; }), backgroundColor: '#cf222e' }
     ] },
     options: { indexAxis: 'y', scales: { x: { beginAtZero: true } } }
   });

@@ -104,7 +104,7 @@ function postureSection(m: ReportModel): string {
 function principalsSection(m: ReportModel): string {
   const rows = m.principals.map((p) => [cell(p.principal), num(p.records), num(p.denied)]);
   const over = m.overflow.principal ? `<p class="warn">${num(m.overflow.principal)} more records came from more distinct principals in an hour than the database keeps.</p>` : '';
-  const body = rows.length ? `<div class="chart small"><canvas id="chart-principals" role="img" aria-label="top principals"></canvas></div>${table(['principal', 'records', 'denials'], rows, [1, 2])}` : '<p class="muted">No requests counted yet.</p>';
+  const body = rows.length ? `<div class="chart small"><canvas id="chart-principals" role="img" aria-label="top principals"></canvas></div>${table(['principal', 'records', 'denied actions'], rows, [1, 2])}` : '<p class="muted">No requests counted yet.</p>';
   return `<section id="principals"><h2>Top principals</h2>${body}${over}</section>`;
 }
 
