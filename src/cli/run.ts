@@ -6,10 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { pino } from 'pino';
-import { SOURCES } from '../../parsers/index.js';
+import { SOURCES, sourceNamed } from '../../parsers/index.js';
 import { addSettingOptions } from '../config/flags.js';
-import { configSources, joinOptions, readConfigFile, type KtrailConfig } from '../config/load.js';
+import { ConfigError, configSources, joinOptions, readConfigFile, type KtrailConfig } from '../config/load.js';
 import { configFromFileAndFlags, configFromRunFlags, sourceGlobsFromOptions } from '../config/from-flags.js';
+import { runForward } from '../pipeline/forward.js';
+import { ForwardSink } from '../sinks/forward.js';
 import { createMetrics } from '../http/metrics.js';
 import { startHttpServer } from '../http/server.js';
 import { Counters } from '../pipeline/counters.js';
@@ -61,6 +63,7 @@ export function runConfig(a: RunArgs): KtrailConfig {
 
 export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<number> {
   const cfg = runConfig(a);
+  if (cfg.output.sink === 'forward') return forwardCommand(cfg, extra);
   const tmp = cfg.state.db ? null : mkdtempSync(join(tmpdir(), 'ktrail-run-'));
   const dbPath = cfg.state.db ?? join(tmp as string, 'state.db');
   const store = new WindowStore(dbPath);
@@ -80,7 +83,14 @@ export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<
       join: joinOptions(cfg),
       record,
       chain: liveChain(cfg, store, record),
-      timeZones: { brokerTimeZone: cfg.broker.timeZone, proxyTimeZone: cfg.proxy.timeZone },
+      timeZones: { brokerTimeZone: cfg.broker.timeZone, proxyTimeZone: cfg.proxy.timeZone, forwardedSenders: cfg.proxy.forwardedFrom.allowedSenders },
+      forwarded: {
+        bootstrap: cfg.proxy.forwardedFrom.bootstrap,
+        node: cfg.broker.nodeId,
+        clientId: `ktrail-${cfg.observer.host}-node-${cfg.broker.nodeId}`,
+        client: cfg.proxy.forwardedFrom.client,
+        onError: (err) => log.warn({ error: err instanceof Error ? err.message : String(err) }, 'cannot read the forwarded proxy events from Kafka: retrying'),
+      },
       maxLineBytes: cfg.input.maxLineBytes,
       containerFormat: cfg.input.containerFormat,
       startAt: extra.startAt ?? cfg.input.startAt,
@@ -103,6 +113,49 @@ export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<
   } finally {
     clearInterval(watchParent);
     await server?.close();
+    await sink.close();
+    store.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The proxy side of cross-node forwarding (output.sink forward, docs/cross-node.md): read the
+ * proxy's logs and publish their events to Kafka; no join, no records, no HTTP listener yet.
+ */
+async function forwardCommand(cfg: KtrailConfig, extra: RunOverrides): Promise<number> {
+  const f = cfg.output.forward;
+  if (!f.sender || !f.bootstrap.length || !f.nodes.length) throw new ConfigError('config', ['output.forward: sender, bootstrap and nodes are required when output.sink is forward']);
+  const tmp = cfg.state.db ? null : mkdtempSync(join(tmpdir(), 'ktrail-run-'));
+  const dbPath = cfg.state.db ?? join(tmp as string, 'state.db');
+  const store = new WindowStore(dbPath);
+  const sink = new ForwardSink({ bootstrap: f.bootstrap, topic: f.topic, clientId: `ktrail-forward-${f.sender}`, client: f.client, onError: (err) => log.warn({ error: err instanceof Error ? err.message : String(err) }, 'cannot publish to Kafka: reading paused, retrying') });
+  const stop = new AbortController();
+  const watchParent = stopOnSignals(stop);
+  const sources = configSources(cfg)
+    .filter((s) => sourceNamed(s.name).role === 'proxy-requests' && sourceNamed(s.name).setting.input !== 'kafka-topics')
+    .map((s) => ({ name: s.name, patterns: s.globs }));
+  log.info({ db: dbPath, sources: sources.map((s) => s.name), topic: f.topic, sender: f.sender }, 'starting: forwarding proxy events');
+  try {
+    const state = await runForward({
+      sources,
+      timeZones: { brokerTimeZone: cfg.broker.timeZone, proxyTimeZone: cfg.proxy.timeZone },
+      maxLineBytes: cfg.input.maxLineBytes,
+      containerFormat: cfg.input.containerFormat,
+      startAt: extra.startAt ?? cfg.input.startAt,
+      store,
+      sink,
+      sender: f.sender,
+      nodes: f.nodes,
+      brokerEndpoints: f.brokerEndpoints,
+      signal: stop.signal,
+      ...(extra.pollIntervalMs === undefined ? {} : { pollIntervalMs: extra.pollIntervalMs }),
+      ...(extra.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: extra.shutdownGraceMs }),
+    });
+    log.info({ messages: state.messagesSent, sinkErrors: state.sinkErrors }, 'stopped');
+    return 0;
+  } finally {
+    clearInterval(watchParent);
     await sink.close();
     store.close();
     if (tmp) rmSync(tmp, { recursive: true, force: true });

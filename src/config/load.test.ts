@@ -58,18 +58,19 @@ describe('parseConfigText', () => {
         endpoints: [],
         internalListeners: ['CONTROLLER', 'CONTROLPLANE-9090', 'REPLICATION-9091'],
       },
-      proxy: { addresses: ['10.0.0.5'], timeZone: 'UTC' },
+      proxy: { addresses: ['10.0.0.5'], timeZone: 'UTC', forwardedFrom: { bootstrap: [], allowedSenders: [], client: {} } },
       sources: {
         'broker-request': ['/var/log/kafka/kafka-request.log*'],
         'broker-authorizer': ['/var/log/kafka/kafka-authorizer.log*'],
         'broker-server': ['/var/log/kafka/server.log*'],
         proxy: ['/var/log/kroxylicious/audit.log*'],
         'kroxylicious-log': [],
+        'proxy-forwarded': [],
       },
       input: { containerFormat: 'none', maxLineBytes: 1048576, startAt: 'beginning' },
       join: { toleranceMicros: 30_000_000, maxWindowEvents: 50000, bypass: 'report', unattributedSessions: 'emit', stallAfterMicros: 120_000_000, idleAfterMicros: 30_000_000 },
       state: { db: '/var/lib/ktrail/state.db' },
-      output: { format: 'native', sink: 'stdout', otlp: { endpoint: null, protocol: 'http/protobuf', timeoutMs: 10_000, headers: {} } },
+      output: { format: 'native', sink: 'stdout', forward: { bootstrap: [], topic: 'ktrail-proxy-events', sender: '', nodes: [], brokerEndpoints: {}, client: {} }, otlp: { endpoint: null, protocol: 'http/protobuf', timeoutMs: 10_000, headers: {} } },
       integrity: { signingKeyFile: null, checkpointEveryRecords: 1000, checkpointEveryMs: 60_000 },
       http: { listen: { host: '127.0.0.1', port: 9464 } },
       observer: { host: 'host-a' },
@@ -352,7 +353,8 @@ describe('config/schema.json', () => {
     walk(schema, '', (n, path, required) => {
       if (!n.description) missing.push(`${path}: description`);
       // broker.node_id has no default and is not required by the schema: node_id_by_host may stand in.
-      if (!required && n.default === undefined && path !== 'broker.node_id') missing.push(`${path}: default`);
+      // broker.request_log is required unless output.sink is forward (the schema's allOf/if).
+      if (!required && n.default === undefined && path !== 'broker.node_id' && path !== 'broker.request_log') missing.push(`${path}: default`);
       if (required && n.default !== undefined) missing.push(`${path}: required keys have no default`);
     });
     expect(missing).toEqual([]);

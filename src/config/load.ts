@@ -45,6 +45,8 @@ export interface KtrailConfig {
     addresses: string[];
     /** IANA zone of the proxy JVM, for layouts that write local times. */
     timeZone: string;
+    /** Where the proxy-forwarded source reads (docs/cross-node.md). */
+    forwardedFrom: { bootstrap: string[]; allowedSenders: string[]; client: Record<string, unknown> };
   };
   /** Absolute paths or globs of each log source, by source name (parsers/index.ts); [] reads none. */
   sources: Record<string, string[]>;
@@ -68,7 +70,9 @@ export interface KtrailConfig {
   };
   output: {
     format: OutputFormat;
-    sink: 'stdout' | 'otlp';
+    sink: 'stdout' | 'otlp' | 'forward';
+    /** The proxy side of cross-node forwarding (docs/cross-node.md). */
+    forward: { bootstrap: string[]; topic: string; sender: string; nodes: number[]; brokerEndpoints: Record<string, number>; client: Record<string, unknown> };
     otlp: {
       /** null when not configured (only allowed with sink stdout). */
       endpoint: string | null;
@@ -161,8 +165,10 @@ export function configFromObject(raw: unknown, sourceName: string, opts: LoadOpt
   const data: unknown = raw !== null && typeof raw === 'object' ? structuredClone(raw) : raw;
   const validate = schemaValidator();
   const valid = validate(data); // fills defaults in place
-  const problems = valid ? [] : problemsFromSchemaErrors(validate.errors ?? [], data);
-  const badPaths = new Set((validate.errors ?? []).map((e) => e.instancePath));
+  // The `if` of a conditional requirement says nothing its `else` did not say already.
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if');
+  const problems = valid ? [] : problemsFromSchemaErrors(errors, data);
+  const badPaths = new Set(errors.map((e) => e.instancePath));
   const env = opts.env ?? process.env;
   const configuredHost = (data as { observer?: { host?: unknown } } | null)?.observer?.host;
   const host = (typeof configuredHost === 'string' && configuredHost) || env.NODE_NAME || opts.hostname || hostname();
@@ -268,6 +274,9 @@ export function schemaPath(): string {
   throw new Error('config/schema.json not found; is this a complete ktrail install?');
 }
 
+/** A config whose output.sink is `forward` (the proxy side of cross-node forwarding). */
+const FORWARDING = { type: 'object', properties: { output: { type: 'object', properties: { sink: { const: 'forward' } }, required: ['sink'] } }, required: ['output'] };
+
 type SchemaNode = { properties?: Record<string, SchemaNode>; required?: string[]; [k: string]: unknown };
 
 /** config/schema.json with each registered source's key added to its section (parsers/index.ts). */
@@ -280,7 +289,8 @@ export function effectiveSchema(): SchemaNode {
     node.properties[key] = setting.required
       ? { description: `${setting.help}. Required; no default.`, type: 'array', $ref: '#/$defs/globs', minItems: 1 }
       : { description: `${setting.help}. An empty list reads none.`, $ref: '#/$defs/globs', default: setting.default };
-    if (setting.required) node.required = [...(node.required ?? []), key];
+    // Required except on a forwarding proxy side (output.sink forward), which reads no broker log.
+    if (setting.required) schema.allOf = [...((schema.allOf as unknown[]) ?? []), { if: FORWARDING, else: { type: 'object', properties: { [section]: { type: 'object', properties: { [key]: true }, required: [key] } } } }];
   }
   return schema;
 }
@@ -472,13 +482,14 @@ function clip(s: string, n: number): string {
 
 interface RawConfig {
   broker: { node_id?: number; node_id_by_host: Record<string, number>; time_zone: string; endpoints: string[]; internal_listeners: string[]; [source: string]: unknown };
-  proxy: { addresses: string[]; time_zone: string; [source: string]: unknown };
+  proxy: { addresses: string[]; time_zone: string; forwarded_from: { bootstrap: string[]; allowed_senders: string[]; client: Record<string, unknown> }; [source: string]: unknown };
   input: { container_format: ContainerFormat; max_line_bytes: number; start_at: 'beginning' | 'end' };
   join: { tolerance: string; max_window_events: number; bypass: 'report' | 'allow'; unattributed_sessions: 'emit' | 'drop'; stall_after: string; idle_after: string };
   state: { db: string };
   output: {
     format: OutputFormat;
-    sink: 'stdout' | 'otlp';
+    sink: 'stdout' | 'otlp' | 'forward';
+    forward: { bootstrap: string[]; topic: string; sender: string; nodes: number[]; broker_endpoints: Record<string, number>; client: Record<string, unknown> };
     otlp: {
       endpoint: string;
       protocol: 'http/protobuf' | 'http/json';
@@ -642,11 +653,16 @@ function typedConfig(r: RawConfig, c: Checked, baseDir?: string): KtrailConfig {
       endpoints: c.endpoints,
       internalListeners: r.broker.internal_listeners,
     },
-    proxy: { addresses: c.addresses, timeZone: r.proxy.time_zone },
+    proxy: {
+      addresses: c.addresses,
+      timeZone: r.proxy.time_zone,
+      forwardedFrom: { bootstrap: r.proxy.forwarded_from.bootstrap, allowedSenders: r.proxy.forwarded_from.allowed_senders, client: r.proxy.forwarded_from.client },
+    },
     sources: Object.fromEntries(
       SOURCES.map((s) => {
         const [section, k] = s.setting.key.split('.') as ['broker' | 'proxy', string];
-        return [s.name, abs(r[section][k] as string[])];
+        const values = (r[section][k] as string[] | undefined) ?? []; // request_log is absent on a forwarding proxy side
+        return [s.name, s.setting.input === 'kafka-topics' ? values : abs(values)];
       }),
     ),
     input: { containerFormat: r.input.container_format, maxLineBytes: r.input.max_line_bytes, startAt: r.input.start_at },
@@ -662,6 +678,7 @@ function typedConfig(r: RawConfig, c: Checked, baseDir?: string): KtrailConfig {
     output: {
       format: r.output.format,
       sink: r.output.sink,
+      forward: { bootstrap: r.output.forward.bootstrap, topic: r.output.forward.topic, sender: r.output.forward.sender, nodes: r.output.forward.nodes, brokerEndpoints: r.output.forward.broker_endpoints, client: r.output.forward.client },
       otlp: { endpoint: c.endpoint, protocol: r.output.otlp.protocol, timeoutMs: Math.round(durationToMicros(r.output.otlp.timeout) / 1000), headers: c.headers },
     },
     integrity: {
