@@ -75,38 +75,79 @@ describe('routing', () => {
   });
 });
 
+const released = (r: ReturnType<ReturnType<typeof createForwardedReader>['parse']>) => (r.kind === 'events' ? r.events : r.kind === 'event' ? [r.event] : r);
+
 describe('the proxy-forwarded reader', () => {
   it('takes only allowed senders, counting the others as rejections', () => {
     const r = createForwardedReader(2, ['proxy-a']);
-    expect(r.parse(line(2, 0, message())).kind).toBe('event');
+    expect(released(r.parse(line(2, 0, message())))).toHaveLength(1);
     expect(r.parse(line(2, 1, message({ sender: 'mallory' })))).toEqual({ kind: 'reject', reason: 'forward_sender_not_allowed' });
     expect(createForwardedReader(2, []).parse(line(2, 0, message()))).toEqual({ kind: 'reject', reason: 'forward_sender_not_allowed' });
   });
 
   it("passes over other nodes' messages sharing the partition, and messages sent again", () => {
     const r = createForwardedReader(2, ['proxy-a']);
-    expect(r.parse(line(2, 0, message({ seq: 5 }))).kind).toBe('event');
+    expect(released(r.parse(line(2, 0, message({ seq: 5 }))))).toHaveLength(1);
     expect(r.parse(line(2, 1, message({ seq: 6, node: 5 })))).toEqual({ kind: 'skip', reason: 'other_broker' });
     expect(r.parse(line(2, 2, message({ seq: 5 })))).toEqual({ kind: 'skip', reason: 'forward_duplicate' });
     // A sender whose state was reset starts a new epoch: its sequence starts over and is taken.
-    expect(r.parse(line(2, 3, message({ seq: 0, epoch: 'e2' }))).kind).toBe('event');
+    expect(released(r.parse(line(2, 3, message({ seq: 0, epoch: 'e2' }))))).toHaveLength(1);
   });
 
-  it('keeps offsets, sequences and per-sender times in its snapshot, and resumes from it', () => {
+  it('merges the senders by time: an event waits until every sender has vouched for its time, then comes out in time order', () => {
+    const t = egress.time!;
     const r = createForwardedReader(2, ['proxy-a', 'proxy-b']);
-    r.parse(line(2, 41, message({ seq: 3 })));
-    expect(r.watermark?.()).toBe(-Infinity); // proxy-b not heard from: holds everything back
-    r.parse(line(2, 42, message({ seq: 0, sender: 'proxy-b' }, { time: egress.time! - 5 })));
-    expect(r.watermark?.()).toBe(egress.time! - 5);
+    // proxy-b is ahead; proxy-a (lagging) has not been heard from: nothing is released yet.
+    expect(released(r.parse(line(2, 0, message({ sender: 'proxy-b', seq: 0 }, { time: t + 20, upstreamCorrelationId: 20 }))))).toEqual([]);
+    expect(released(r.parse(line(2, 1, message({ sender: 'proxy-b', seq: 1 }, { time: t + 30, upstreamCorrelationId: 30 }))))).toEqual([]);
+    expect(r.watermark?.()).toBe(-Infinity);
+    // proxy-a at t + 10: both vouch for t + 10, so its event comes out; proxy-b's wait.
+    const ids = (x: ReturnType<typeof released>) => (x as { upstreamCorrelationId: number }[]).map((e) => e.upstreamCorrelationId);
+    expect(ids(released(r.parse(line(2, 2, message({ sender: 'proxy-a', seq: 0 }, { time: t + 10, upstreamCorrelationId: 10 })))))).toEqual([10]);
+    // proxy-a catches up to t + 25: proxy-b's older event and its own come out, oldest first.
+    expect(ids(released(r.parse(line(2, 3, message({ sender: 'proxy-a', seq: 1 }, { time: t + 25, upstreamCorrelationId: 25 })))))).toEqual([20, 25]);
+    expect(r.watermark?.()).toBe(t + 25);
+  });
+
+  it('moves the watermark on a heartbeat, releasing what it covers', () => {
+    const t = egress.time!;
+    const r = createForwardedReader(2, ['proxy-a', 'proxy-b']);
+    expect(released(r.parse(line(2, 0, message({ sender: 'proxy-a' }, { time: t }))))).toEqual([]);
+    const beat = { v: 1, sender: 'proxy-b', epoch: 'e1', seq: 0, node: 2, heartbeat: { time: t + 1_000_000 } } as const;
+    expect(released(r.parse(line(2, 1, encodeForward(beat))))).toHaveLength(1);
+    expect(r.watermark?.()).toBe(t);
+    // A heartbeat from a sender not allowed counts as a rejection and moves nothing.
+    expect(r.parse(line(2, 2, encodeForward({ ...beat, sender: 'mallory', heartbeat: { time: t + 9e9 } })))).toEqual({ kind: 'reject', reason: 'forward_sender_not_allowed' });
+  });
+
+  it('resumes from the oldest message still held, and releases nothing it re-reads until it is back where it stopped', () => {
+    const t = egress.time!;
+    const r = createForwardedReader(2, ['proxy-a', 'proxy-b']);
+    r.parse(line(2, 41, message({ seq: 3 }, { time: t + 10, upstreamCorrelationId: 10 })));
+    r.parse(line(2, 42, message({ seq: 0, sender: 'proxy-b' }, { time: t + 5, upstreamCorrelationId: 5 })));
+    expect(r.watermark?.()).toBe(t + 5);
     const saved = JSON.parse(JSON.stringify(r.snapshot()));
-    expect(saved.offsets).toEqual({ '2': 43 });
+    expect(saved.offsets).toEqual({ '2': 41 }); // proxy-a's t + 10 is still held
+    expect(saved.readTo).toEqual({ '2': 43 });
     const again = createForwardedReader(2, ['proxy-a', 'proxy-b']);
     again.restore?.(saved);
-    expect(again.parse(line(2, 41, message({ seq: 3 })))).toEqual({ kind: 'skip', reason: 'forward_duplicate' });
-    expect(again.watermark?.()).toBe(egress.time! - 5);
+    expect(released(again.parse(line(2, 41, message({ seq: 3 }, { time: t + 10, upstreamCorrelationId: 10 }))))).toEqual([]);
+    expect(again.parse(line(2, 42, message({ seq: 0, sender: 'proxy-b' }, { time: t + 5 })))).toEqual({ kind: 'skip', reason: 'forward_duplicate' });
+    const out = released(again.parse(line(2, 43, message({ seq: 1, sender: 'proxy-b' }, { time: t + 12, upstreamCorrelationId: 12 })))) as { upstreamCorrelationId: number }[];
+    expect(out.map((e) => e.upstreamCorrelationId)).toEqual([10]);
   });
 
   it('rejects a line that is not partition, offset and message', () => {
     expect(createForwardedReader(2, ['proxy-a']).parse('garbage')).toEqual({ kind: 'reject', reason: 'forward_malformed' });
+  });
+});
+
+describe('heartbeat messages', () => {
+  const beat = { v: 1, sender: 'proxy-a', epoch: 'e1', seq: 4, node: 2, heartbeat: { time: 1_795_336_200_000_000 } };
+  it('decode strictly', () => {
+    expect(decodeForward(JSON.stringify(beat))).toEqual({ ok: true, message: beat });
+    for (const bad of [{ ...beat, heartbeat: { time: 1, extra: 1 } }, { ...beat, source: 'proxy' }, { ...beat, event: message().event, source: 'proxy' }, { ...beat, heartbeat: { time: 'soon' } }]) {
+      expect(decodeForward(JSON.stringify(bad))).toEqual({ ok: false, reason: 'forward_schema' });
+    }
   });
 });

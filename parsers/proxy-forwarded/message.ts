@@ -10,7 +10,14 @@ import type { ProxyEvent } from '../../src/events.js';
 
 export const FORWARD_VERSION = 1;
 
-export interface ForwardMessage {
+/**
+ * One message: a proxy event for one broker node, or a heartbeat. Both carry the sender, its epoch
+ * and the next sequence number (a heartbeat takes one too: the proxy side numbers everything it
+ * sends in the order it committed it).
+ */
+export type ForwardMessage = ForwardEventMessage | ForwardHeartbeat;
+
+interface ForwardHeader {
   v: typeof FORWARD_VERSION;
   /** The proxy instance that sent it (`output.forward.sender`); checked against `allowed_senders`. */
   sender: string;
@@ -18,11 +25,29 @@ export interface ForwardMessage {
   epoch: string;
   /** Strictly increasing per (sender, epoch): the broker side drops what it already has (redelivery). */
   seq: number;
-  /** The broker node the event is for (also the Kafka key). */
+  /** The broker node the event or heartbeat is for (also the Kafka key). */
   node: number;
+}
+
+export interface ForwardEventMessage extends ForwardHeader {
   /** The registry name of the proxy source it was read from (`proxy`, `kroxylicious-log`). */
   source: string;
   event: ProxyEvent;
+}
+
+/**
+ * "Everything I will send this node from now on is newer than `time`": sent by an idle proxy side
+ * (every source read to its end) every `output.forward.heartbeat_interval`, so that a proxy
+ * instance without traffic does not hold the broker side's forwarded watermark back forever.
+ * `time` (µs UTC) is the newest event the proxy side read, or, once its logs have been silent for
+ * `join.idle_after`, its wall clock minus that (the logs are written as things happen).
+ */
+export interface ForwardHeartbeat extends ForwardHeader {
+  heartbeat: { time: number };
+}
+
+export function isHeartbeat(m: ForwardMessage): m is ForwardHeartbeat {
+  return 'heartbeat' in m;
 }
 
 const MAX_TEXT = 8192;
@@ -95,7 +120,10 @@ const eventSchema = {
 const messageSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['v', 'sender', 'epoch', 'seq', 'node', 'source', 'event'],
+  required: ['v', 'sender', 'epoch', 'seq', 'node'],
+  // An event (with the source it was read from) or a heartbeat, never both.
+  oneOf: [{ required: ['source', 'event'] }, { required: ['heartbeat'] }],
+  dependentRequired: { source: ['event'], event: ['source'] },
   properties: {
     v: { const: FORWARD_VERSION },
     sender: { type: 'string', minLength: 1, maxLength: 128 },
@@ -104,10 +132,11 @@ const messageSchema = {
     node: { type: 'integer', minimum: 0 },
     source: { enum: ['proxy', 'kroxylicious-log'] },
     event: eventSchema,
+    heartbeat: { type: 'object', additionalProperties: false, required: ['time'], properties: { time: { type: 'number' } } },
   },
 } as const;
 
-const validate = new Ajv2020({ allErrors: false, strict: true }).compile(messageSchema);
+const validate = new Ajv2020({ allErrors: false, strict: true, strictRequired: false }).compile(messageSchema);
 
 /** A forwarded message is at most this long: under Kafka's default message.max.bytes (1 MB) with room for the batch header. */
 export const MAX_MESSAGE_BYTES = 900 * 1024;

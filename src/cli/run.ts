@@ -11,7 +11,6 @@ import { addSettingOptions } from '../config/flags.js';
 import { ConfigError, configSources, joinOptions, readConfigFile, type KtrailConfig } from '../config/load.js';
 import { configFromFileAndFlags, configFromRunFlags, sourceGlobsFromOptions } from '../config/from-flags.js';
 import { runForward } from '../pipeline/forward.js';
-import { ForwardSink } from '../sinks/forward.js';
 import { createMetrics } from '../http/metrics.js';
 import { startHttpServer } from '../http/server.js';
 import { Counters } from '../pipeline/counters.js';
@@ -129,7 +128,7 @@ async function forwardCommand(cfg: KtrailConfig, extra: RunOverrides): Promise<n
   const tmp = cfg.state.db ? null : mkdtempSync(join(tmpdir(), 'ktrail-run-'));
   const dbPath = cfg.state.db ?? join(tmp as string, 'state.db');
   const store = new WindowStore(dbPath);
-  const sink = new ForwardSink({ bootstrap: f.bootstrap, topic: f.topic, clientId: `ktrail-forward-${f.sender}`, client: f.client, onError: (err) => log.warn({ error: err instanceof Error ? err.message : String(err) }, 'cannot publish to Kafka: reading paused, retrying') });
+  const sink = await openSink(cfg, (err) => log.warn({ error: err instanceof Error ? err.message : String(err) }, 'cannot publish to Kafka: reading paused, retrying'));
   const stop = new AbortController();
   const watchParent = stopOnSignals(stop);
   const sources = configSources(cfg)
@@ -148,6 +147,8 @@ async function forwardCommand(cfg: KtrailConfig, extra: RunOverrides): Promise<n
       sender: f.sender,
       nodes: f.nodes,
       brokerEndpoints: f.brokerEndpoints,
+      heartbeatIntervalMs: f.heartbeatIntervalMs,
+      idleAfterMicros: cfg.join.idleAfterMicros,
       signal: stop.signal,
       ...(extra.pollIntervalMs === undefined ? {} : { pollIntervalMs: extra.pollIntervalMs }),
       ...(extra.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: extra.shutdownGraceMs }),

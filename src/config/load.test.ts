@@ -70,7 +70,7 @@ describe('parseConfigText', () => {
       input: { containerFormat: 'none', maxLineBytes: 1048576, startAt: 'beginning' },
       join: { toleranceMicros: 30_000_000, maxWindowEvents: 50000, bypass: 'report', unattributedSessions: 'emit', stallAfterMicros: 120_000_000, idleAfterMicros: 30_000_000 },
       state: { db: '/var/lib/ktrail/state.db' },
-      output: { format: 'native', sink: 'stdout', forward: { bootstrap: [], topic: 'ktrail-proxy-events', sender: '', nodes: [], brokerEndpoints: {}, client: {} }, otlp: { endpoint: null, protocol: 'http/protobuf', timeoutMs: 10_000, headers: {} } },
+      output: { format: 'native', sink: 'stdout', forward: { bootstrap: [], topic: 'ktrail-proxy-events', sender: '', nodes: [], brokerEndpoints: {}, heartbeatIntervalMs: 5000, client: {} }, otlp: { endpoint: null, protocol: 'http/protobuf', timeoutMs: 10_000, headers: {} } },
       integrity: { signingKeyFile: null, checkpointEveryRecords: 1000, checkpointEveryMs: 60_000 },
       http: { listen: { host: '127.0.0.1', port: 9464 } },
       observer: { host: 'host-a' },

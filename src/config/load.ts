@@ -72,7 +72,7 @@ export interface KtrailConfig {
     format: OutputFormat;
     sink: 'stdout' | 'otlp' | 'forward';
     /** The proxy side of cross-node forwarding (docs/cross-node.md). */
-    forward: { bootstrap: string[]; topic: string; sender: string; nodes: number[]; brokerEndpoints: Record<string, number>; client: Record<string, unknown> };
+    forward: { bootstrap: string[]; topic: string; sender: string; nodes: number[]; brokerEndpoints: Record<string, number>; heartbeatIntervalMs: number; client: Record<string, unknown> };
     otlp: {
       /** null when not configured (only allowed with sink stdout). */
       endpoint: string | null;
@@ -489,7 +489,7 @@ interface RawConfig {
   output: {
     format: OutputFormat;
     sink: 'stdout' | 'otlp' | 'forward';
-    forward: { bootstrap: string[]; topic: string; sender: string; nodes: number[]; broker_endpoints: Record<string, number>; client: Record<string, unknown> };
+    forward: { bootstrap: string[]; topic: string; sender: string; nodes: number[]; broker_endpoints: Record<string, number>; heartbeat_interval: string; client: Record<string, unknown> };
     otlp: {
       endpoint: string;
       protocol: 'http/protobuf' | 'http/json';
@@ -602,6 +602,7 @@ function checkDurations(d: Partial<RawConfig>, ok: Ok, problems: string[]): void
     ['join.stall_after', '/join/stall_after', d.join?.stall_after],
     ['output.otlp.timeout', '/output/otlp/timeout', d.output?.otlp?.timeout],
     ['integrity.checkpoint_every', '/integrity/checkpoint_every', d.integrity?.checkpoint_every],
+    ['output.forward.heartbeat_interval', '/output/forward/heartbeat_interval', d.output?.forward?.heartbeat_interval],
   ] as const) {
     if (ok(pointer, v) && durationToMicros(v as string) === 0) problems.push(`${key}: expected a duration above zero, got ${sample(v)}`);
   }
@@ -678,7 +679,7 @@ function typedConfig(r: RawConfig, c: Checked, baseDir?: string): KtrailConfig {
     output: {
       format: r.output.format,
       sink: r.output.sink,
-      forward: { bootstrap: r.output.forward.bootstrap, topic: r.output.forward.topic, sender: r.output.forward.sender, nodes: r.output.forward.nodes, brokerEndpoints: r.output.forward.broker_endpoints, client: r.output.forward.client },
+      forward: { bootstrap: r.output.forward.bootstrap, topic: r.output.forward.topic, sender: r.output.forward.sender, nodes: r.output.forward.nodes, brokerEndpoints: r.output.forward.broker_endpoints, heartbeatIntervalMs: Math.round(durationToMicros(r.output.forward.heartbeat_interval) / 1000), client: r.output.forward.client },
       otlp: { endpoint: c.endpoint, protocol: r.output.otlp.protocol, timeoutMs: Math.round(durationToMicros(r.output.otlp.timeout) / 1000), headers: c.headers },
     },
     integrity: {

@@ -35,6 +35,10 @@ export interface ForwardOptions {
   nodes: number[];
   /** `ip:port` of a broker as the proxy's upstream socket sees it → its node id. */
   brokerEndpoints: Record<string, number>;
+  /** How often an idle proxy side says how far it has sent everything (output.forward.heartbeat_interval; default 5 s). */
+  heartbeatIntervalMs?: number;
+  /** Logs silent this long: heartbeats vouch for the wall clock minus this (join.idle_after; 0: never). */
+  idleAfterMicros?: number;
   signal: AbortSignal;
   shutdownGraceMs?: number;
   pollIntervalMs?: number;
@@ -47,6 +51,7 @@ export interface ForwardState {
   counters: Counters;
   ready: boolean;
   messagesSent: number;
+  heartbeatsSent: number;
   sinkErrors: number;
   lastProgressWall: number;
 }
@@ -64,10 +69,11 @@ export async function runForward(opts: ForwardOptions): Promise<ForwardState> {
   const sequence = { epoch: seqState.epoch ?? randomUUID(), seq: seqState.seq ?? 0 };
   const router = new SessionRouter(opts.brokerEndpoints, opts.nodes);
   router.restore(seqState.sessions);
-  const state: ForwardState = { counters, ready: false, messagesSent: 0, sinkErrors: 0, lastProgressWall: Date.now() };
+  const state: ForwardState = { counters, ready: false, messagesSent: 0, heartbeatsSent: 0, sinkErrors: 0, lastProgressWall: Date.now() };
   const shutdown = new AbortController();
   opts.signal.addEventListener('abort', () => setTimeout(() => shutdown.abort(), opts.shutdownGraceMs ?? 10_000).unref(), { once: true });
   const outbox = new Outbox({ store: opts.store, sink: opts.sink, signal: shutdown.signal, ...(opts.retry ? { retry: opts.retry } : {}), onSinkRetry: () => { state.sinkErrors += 1; state.lastProgressWall = Date.now(); opts.onState?.(state); } });
+  const heartbeat = new Heartbeat(opts, Date.now());
   let cursors: Cursor[] = [];
   try {
     await outbox.recover();
@@ -81,11 +87,14 @@ export async function runForward(opts: ForwardOptions): Promise<ForwardState> {
         feed(batch.source, batch.lines, counters, { addProxy: (ev) => events.push({ source: batch.source, ev }), addBroker: () => {} }, { accept: (ev) => [ev] });
       }
       const lines = messages(events, opts, sequence, counters, router);
+      const beats = heartbeat.due(round.read, cursors, Date.now()) ? heartbeat.messages(cursors, opts, sequence, Date.now()) : [];
+      lines.push(...beats);
       if (lines.length || round.checkpoints.length) {
         await outbox.commit({ changes: [], records: [], lines, stats: counters.flat(), checkpoints: round.checkpoints, readerState: { ...readerSnapshots(open), [SEQUENCE_KEY]: { ...sequence, sessions: router.snapshot() } } });
         await outbox.deliver(lines);
         await outbox.clear();
-        state.messagesSent += lines.length;
+        state.messagesSent += lines.length - beats.length;
+        state.heartbeatsSent += beats.length;
       }
       state.lastProgressWall = Date.now();
       opts.onState?.(state);
@@ -99,6 +108,46 @@ export async function runForward(opts: ForwardOptions): Promise<ForwardState> {
     for (const c of cursors) c.tailer.close();
   }
   return state;
+}
+
+/**
+ * The proxy side's heartbeat (parsers/proxy-forwarded/message.ts, ForwardHeartbeat): once every
+ * interval while every log is read to its end, one message per broker node saying how far this
+ * sender has sent everything — its newest event, or once its logs have been silent for
+ * `idleAfterMicros`, the wall clock minus that. Without it a proxy instance that serves no traffic
+ * would hold every broker side's forwarded watermark at its last event, forever.
+ */
+export class Heartbeat {
+  private lastSent = -Infinity;
+  private lastLineWall: number;
+
+  constructor(
+    private readonly opts: Pick<ForwardOptions, 'heartbeatIntervalMs' | 'idleAfterMicros'>,
+    nowMs: number,
+  ) {
+    this.lastLineWall = nowMs;
+  }
+
+  /** After a round that read `read` lines: is a heartbeat due now? */
+  due(read: number, cursors: readonly Cursor[], nowMs: number): boolean {
+    if (read > 0) this.lastLineWall = nowMs;
+    return read === 0 && cursors.every((c) => c.drained) && nowMs - this.lastSent >= (this.opts.heartbeatIntervalMs ?? 5000);
+  }
+
+  /** The time this sender vouches for, µs UTC (-∞: nothing yet). */
+  time(cursors: readonly Cursor[], nowMs: number): number {
+    let t = Math.max(...cursors.map((c) => c.source.newestEvent ?? -Infinity));
+    const idle = this.opts.idleAfterMicros ?? 0;
+    if (idle > 0 && (nowMs - this.lastLineWall) * 1000 >= idle) t = Math.max(t, nowMs * 1000 - idle);
+    return t;
+  }
+
+  messages(cursors: readonly Cursor[], opts: Pick<ForwardOptions, 'sender' | 'nodes'>, sequence: { epoch: string; seq: number }, nowMs: number): string[] {
+    const time = this.time(cursors, nowMs);
+    if (!Number.isFinite(time)) return [];
+    this.lastSent = nowMs;
+    return opts.nodes.map((node) => `${node}\t${encodeForward({ v: FORWARD_VERSION, sender: opts.sender, epoch: sequence.epoch, seq: sequence.seq++, node, heartbeat: { time } })}`);
+  }
 }
 
 /** One `node<TAB>message` line per (event, node it concerns), numbered in order. */

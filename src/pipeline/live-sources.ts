@@ -49,6 +49,8 @@ export interface Cursor {
   stalled: boolean;
   /** The last read reached the end of everything this source had written. */
   drained: boolean;
+  /** The source's event count when last fed: a batch of heartbeats alone is not a sign of traffic. */
+  eventsSeen?: number;
 }
 
 /** A live round: the batches read, the checkpoints they move to, how many lines they hold. */
@@ -177,7 +179,14 @@ export function advanceIdle(cursors: Cursor[], nowMs: number, idleMicros: number
   const newest = Math.max(...cursors.map((c) => c.source.newestEvent ?? -Infinity));
   if (!Number.isFinite(newest)) return;
   const idleWatermark = Math.min(nowMs * 1000 - idleMicros, newest + toleranceMicros + idleMicros);
-  for (const c of cursors) if (c.source.watermark < idleWatermark) c.source.watermark = idleWatermark;
+  // A source that says itself how far it is complete (the forwarded proxy events: their senders'
+  // heartbeats) is not moved by this sidecar's clock.
+  for (const c of cursors) if (c.source.watermark < idleWatermark && !vouchesForItself(c)) c.source.watermark = idleWatermark;
+}
+
+/** A source whose reader reports its own watermark (parsers/source.ts, `SourceReader.watermark`). */
+export function vouchesForItself(c: Cursor): boolean {
+  return c.source.reader.watermark !== undefined;
 }
 
 /** Sources that fell behind the others in event time AND went silent in wall-clock time: one `source-stalled` each. */

@@ -194,7 +194,7 @@ function records(file: string): { keys: string[]; lines: string[]; dupIds: strin
   const keys: string[] = [];
   for (const l of readFileSync(file, 'utf8').split('\n')) {
     if (!l.startsWith('{')) continue;
-    let r: { id: string; kind: string; reason: string | null; correlation?: { status?: string } };
+    let r: { id: string; kind: string; reason: string | null; correlation?: { status?: string }; chain?: unknown };
     try {
       r = JSON.parse(l);
     } catch {
@@ -203,7 +203,9 @@ function records(file: string): { keys: string[]; lines: string[]; dupIds: strin
     if (r.kind === 'health') continue;
     if (seen.has(r.id)) dupIds.push(r.id);
     seen.add(r.id);
-    lines.push(l);
+    // Each process seals its own hash chain (chain uid, sequence): compare what the record says.
+    delete r.chain;
+    lines.push(JSON.stringify(r));
     keys.push(`${r.id} ${r.kind} ${r.reason} ${r.correlation?.status ?? ''}`);
   }
   return { keys: keys.sort(), lines: lines.sort(), dupIds };
