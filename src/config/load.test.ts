@@ -348,6 +348,17 @@ describe('config/schema.json', () => {
     expect(parseConfigText(MINIMAL, 't', { env: { NODE_NAME: 'k8s-node-b' }, hostname: 'h' }).broker.nodeId).toBe(1);
   });
 
+  it('reads a forwarding proxy side (output.sink forward) with an empty broker section: no node id, the sender defaults to the node name', () => {
+    const text = 'broker: {}\nproxy:\n  addresses: [10.0.0.5]\n  audit_log: [/var/log/proxy.log]\noutput:\n  sink: forward\n  forward: {bootstrap: ["kafka:9092"], nodes: [0, 1, 2], heartbeat_interval: 2s}\n';
+    const cfg = parseConfigText(text, 't', { env: { NODE_NAME: 'proxy-node-a' }, hostname: 'h' });
+    expect(cfg.broker.nodeId).toBe(-1);
+    expect(cfg.observer.host).toBe('proxy-node-a');
+    expect(cfg.output.forward).toMatchObject({ bootstrap: ['kafka:9092'], nodes: [0, 1, 2], sender: '', heartbeatIntervalMs: 2000 });
+    expect(() => parseConfigText(text.replace('2s', '0s'), 't')).toThrow(/output.forward.heartbeat_interval: expected a duration above zero/);
+    // The sidecar still needs its node id and request log.
+    expect(() => parseConfigText(text.replace('sink: forward', 'sink: stdout'), 't')).toThrow(/broker.request_log: required/);
+  });
+
   it('gives every key a description, and a default unless it is required', () => {
     const missing: string[] = [];
     walk(schema, '', (n, path, required) => {

@@ -540,6 +540,8 @@ type Ok = (pointer: string, v: unknown, type?: 'string' | 'object') => boolean;
 function brokerNodeId(d: Partial<RawConfig>, badPaths: Set<string>, problems: string[], host?: string): number | undefined {
   let nodeId: number | undefined = typeof d.broker?.node_id === 'number' ? d.broker.node_id : undefined;
   const byHost = d.broker?.node_id_by_host;
+  // A forwarding proxy side (output.sink forward) serves every node and joins nothing: no node id.
+  if (nodeId === undefined && d.output?.sink === 'forward') return -1;
   if (nodeId === undefined && !badPaths.has('/broker/node_id') && !badPaths.has('/broker/node_id_by_host') && d.broker) {
     const hostName = host ?? '';
     const fromTable = byHost && typeof byHost === 'object' ? byHost[hostName] : undefined;

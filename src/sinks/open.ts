@@ -36,7 +36,7 @@ export async function openSink(s: SinkSettings, onError?: (err: unknown) => void
     // Loaded only when used: the Kafka client is needed on a forwarding proxy side only.
     const { ForwardSink } = await import('./forward.js');
     const f = s.forward as NonNullable<SinkSettings['forward']>;
-    return new ForwardSink({ bootstrap: f.bootstrap, topic: f.topic, clientId: `ktrail-forward-${f.sender}`, client: f.client, ...(onError ? { onError } : {}) });
+    return new ForwardSink({ bootstrap: f.bootstrap, topic: f.topic, clientId: `ktrail-forward-${f.sender || s.hostName}`, client: f.client, ...(onError ? { onError } : {}) });
   }
   return new StreamSink(process.stdout, 'stdout', 1);
 }
