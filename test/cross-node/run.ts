@@ -26,6 +26,14 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const WORK = process.env.KTRAIL_XNODE_DIR ?? mkdtempSync(join(tmpdir(), 'ktrail-xnode-'));
 const PORT_BASE = Number(process.env.KTRAIL_REAL_PORT_BASE ?? 29092);
 const BOOTSTRAP = `[::1]:${PORT_BASE}`;
+// The broker's SASL listener (SCRAM users of test/real): proxy-b writes and node 3 reads through it
+// as dedicated principals holding only their ACLs — the same-cluster deployment (THREAT_MODEL.md),
+// and proof that `client.sasl` reaches the Kafka client.
+const SASL_BOOTSTRAP = `127.0.0.1:${PORT_BASE + 1}`;
+const SASL_CLIENT: Record<string, string> = {
+  'proxy-b': '{sasl: {mechanism: SCRAM-SHA-512, username: alice, password: alice-secret}}',
+  node3: '{sasl: {mechanism: SCRAM-SHA-512, username: bob, password: bob-secret}}',
+};
 const TOPIC = 'ktrail-proxy-events';
 const NODES = [1, 2, 3];
 const SENDERS = ['proxy-a', 'proxy-b'];
@@ -43,9 +51,17 @@ function stack(cmd: string): Promise<void> {
   });
 }
 
-function createTopic(): void {
+function kafkaTool(main: string, args: string[]): void {
   const lib = join(REPO, 'test/real/kafka/lib');
-  execFileSync('java', ['-Xmx256m', `-Dlog4j2.configurationFile=${join(REPO, 'test/real/config/tools-log4j2.yaml')}`, '-cp', `${lib}/*`, 'org.apache.kafka.tools.TopicCommand', '--bootstrap-server', BOOTSTRAP, '--create', '--if-not-exists', '--topic', TOPIC, '--partitions', '3', '--replication-factor', '1'], { stdio: 'inherit' });
+  execFileSync('java', ['-Xmx256m', `-Dlog4j2.configurationFile=${join(REPO, 'test/real/config/tools-log4j2.yaml')}`, '-cp', `${lib}/*`, main, '--bootstrap-server', BOOTSTRAP, ...args], { stdio: 'inherit' });
+}
+
+/** The topic, and the ACLs of the two SASL principals: alice may write (proxy-b), bob may read (node 3); nothing else. */
+function createTopic(): void {
+  kafkaTool('org.apache.kafka.tools.TopicCommand', ['--create', '--if-not-exists', '--topic', TOPIC, '--partitions', '3', '--replication-factor', '1']);
+  const acl = (user: string, ops: string[]) => kafkaTool('org.apache.kafka.tools.AclCommand', ['--add', '--allow-principal', `User:${user}`, ...ops.flatMap((o) => ['--operation', o]), '--topic', TOPIC]);
+  acl('alice', ['Write', 'Describe']);
+  acl('bob', ['Read', 'Describe']);
 }
 
 /** The simulator's logs for nodes 1-3, the proxy log split by session into two proxy instances' logs, with a sentinel each. */
@@ -131,10 +147,10 @@ function configs(): { proxies: Proc[]; sidecars: Proc[]; locals: Proc[]; lives: 
     return { name, config, out: join(WORK, 'out', `${name}.jsonl`), child: null };
   };
   const proxies = SENDERS.map((s) =>
-    write(s, `broker: {node_id: 1}\nproxy:\n  addresses: [10.0.0.5]\n  audit_log: ${yamlList([join(WORK, 'in', `${s}.log`)])}\noutput:\n  sink: forward\n  forward: {bootstrap: [${JSON.stringify(BOOTSTRAP)}], topic: ${TOPIC}, sender: ${s}, nodes: [1, 2, 3]}\n${common(`${s}.db`)}`),
+    write(s, `broker: {}\nproxy:\n  addresses: [10.0.0.5]\n  audit_log: ${yamlList([join(WORK, 'in', `${s}.log`)])}\noutput:\n  sink: forward\n  forward: {bootstrap: [${JSON.stringify(SASL_CLIENT[s] ? SASL_BOOTSTRAP : BOOTSTRAP)}], topic: ${TOPIC}, sender: ${s}, nodes: [1, 2, 3], client: ${SASL_CLIENT[s] ?? '{}'}}\n${common(`${s}.db`)}`),
   );
   const sidecars = NODES.map((n) =>
-    write(`node${n}`, `${brokerLogs(n)}proxy:\n  addresses: [10.0.0.5]\n  forwarded: [${TOPIC}]\n  forwarded_from: {bootstrap: [${JSON.stringify(BOOTSTRAP)}], allowed_senders: ${yamlList(SENDERS)}}\n${common(`node${n}.db`)}`),
+    write(`node${n}`, `${brokerLogs(n)}proxy:\n  addresses: [10.0.0.5]\n  forwarded: [${TOPIC}]\n  forwarded_from: {bootstrap: [${JSON.stringify(SASL_CLIENT[`node${n}`] ? SASL_BOOTSTRAP : BOOTSTRAP)}], allowed_senders: ${yamlList(SENDERS)}, client: ${SASL_CLIENT[`node${n}`] ?? '{}'}}\n${common(`node${n}.db`)}`),
   );
   const lives = NODES.map((n) => write(`live${n}`, `${brokerLogs(n)}proxy:\n  addresses: [10.0.0.5]\n  audit_log: ${yamlList([join(WORK, 'in', 'all.log')])}\n${common(`live${n}.db`)}`));
   const locals = NODES.map((n) => write(`local${n}`, `${brokerLogs(n)}proxy:\n  addresses: [10.0.0.5]\n  audit_log: ${yamlList([join(WORK, 'in', 'all.log')])}\n${common(`local${n}.db`)}`));
