@@ -59,7 +59,9 @@ function run(lagMicros: number, stepMicros: number, restartEvery = 0): AuditReco
   const seq: Record<string, number> = { 'proxy-a': 0, 'proxy-b': 0 };
   let reader = createForwardedReader(node, SENDERS);
   let at = 0;
-  const sent = new Set<ProxyEvent>();
+  const bySender: Record<string, ProxyEvent[]> = { 'proxy-a': [], 'proxy-b': [] };
+  for (const ev of proxyEvents) bySender[senderOf(ev)]!.push(ev);
+  const next: Record<string, number> = { 'proxy-a': 0, 'proxy-b': 0 };
   const from = brokerEvents[0]!.logTime;
   const to = Math.max(brokerEvents.at(-1)!.logTime, proxyEvents.at(-1)!.time ?? 0) + lagMicros + stepMicros;
   let bi = 0;
@@ -71,11 +73,13 @@ function run(lagMicros: number, stepMicros: number, restartEvery = 0): AuditReco
       joiner.addBroker(b);
       bw = Math.max(bw, b.logTime);
     }
-    for (const ev of proxyEvents) {
-      const sender = senderOf(ev);
-      if (sent.has(ev) || (ev.time ?? 0) > t - (sender === 'proxy-a' ? lagMicros : 0)) continue;
-      sent.add(ev);
-      partition.push(`0\t${partition.length}\t${encodeForward({ v: 1, sender, epoch: 'e', seq: seq[sender]!++, node, source: 'proxy', event: ev })}`);
+    // Each sender sends its own log in order, up to its own lag.
+    for (const sender of SENDERS) {
+      const mine = bySender[sender]!;
+      while (next[sender]! < mine.length && (mine[next[sender]!]!.time ?? 0) <= t - (sender === 'proxy-a' ? lagMicros : 0)) {
+        const ev = mine[next[sender]!++]!;
+        partition.push(`0\t${partition.length}\t${encodeForward({ v: 1, sender, epoch: 'e', seq: seq[sender]!++, node, source: 'proxy', event: ev })}`);
+      }
     }
     if (restartEvery && step % restartEvery === 0) {
       const saved = JSON.parse(JSON.stringify(reader.snapshot()));
