@@ -131,10 +131,15 @@ describe('the proxy-forwarded reader', () => {
     expect(saved.readTo).toEqual({ '2': 43 });
     const again = createForwardedReader(2, ['proxy-a', 'proxy-b']);
     again.restore?.(saved);
+    // Where the Kafka input starts after a restart (live-sources.ts asks the reader): still the held message,
+    // also if the sidecar stops again before reading anything.
+    expect(again.snapshot().offsets).toEqual({ '2': 41 });
     expect(released(again.parse(line(2, 41, message({ seq: 3 }, { time: t + 10, upstreamCorrelationId: 10 }))))).toEqual([]);
     expect(again.parse(line(2, 42, message({ seq: 0, sender: 'proxy-b' }, { time: t + 5 })))).toEqual({ kind: 'skip', reason: 'forward_duplicate' });
+    expect(again.snapshot().offsets).toEqual({ '2': 41 }); // back at readTo, proxy-a's t + 10 still held
     const out = released(again.parse(line(2, 43, message({ seq: 1, sender: 'proxy-b' }, { time: t + 12, upstreamCorrelationId: 12 })))) as { upstreamCorrelationId: number }[];
     expect(out.map((e) => e.upstreamCorrelationId)).toEqual([10]);
+    expect(again.snapshot().offsets).toEqual({ '2': 43 }); // proxy-b's t + 12 held
   });
 
   it('rejects a line that is not partition, offset and message', () => {

@@ -84,9 +84,16 @@ export function createForwardedReader(nodeId: number, allowedSenders: readonly s
     return out;
   };
 
+  /**
+   * Restored resume offsets of partitions not yet read back to `readTo`: until then the held
+   * messages before it are not all in the queues again, and a restart must resume from here too.
+   */
+  let refillFrom: Record<string, number> = {};
+
   /** Where a restart resumes: the oldest held message of each partition, else the next one. */
   const resumeOffsets = (): Record<string, number> => {
     const out = { ...state.readTo };
+    for (const [p, o] of Object.entries(refillFrom)) if (o < (out[p] ?? Infinity)) out[p] = o;
     for (const q of queues.values()) for (const h of q) if (h.offset < (out[h.partition] ?? Infinity)) out[h.partition] = h.offset;
     return out;
   };
@@ -122,7 +129,10 @@ export function createForwardedReader(nodeId: number, allowedSenders: readonly s
     if (a < 0 || b < 0 || !/^\d+$/.test(partition) || !Number.isSafeInteger(offset)) return { kind: 'reject', reason: 'forward_malformed' };
     // Read again after a restart (held when it stopped): refill the queues, release nothing until back where it was.
     const refilling = offset + 1 < (state.readTo[partition] ?? 0);
-    if (!refilling) state.readTo[partition] = offset + 1;
+    if (!refilling) {
+      state.readTo[partition] = offset + 1;
+      delete refillFrom[partition];
+    }
     const r = take(partition, offset, line.slice(b + 1));
     if (refilling) return r;
     const events = release();
@@ -136,6 +146,7 @@ export function createForwardedReader(nodeId: number, allowedSenders: readonly s
     restore(saved) {
       const s = saved as Partial<ForwardedState> | null;
       state = { offsets: { ...(s?.offsets ?? {}) }, readTo: { ...(s?.readTo ?? s?.offsets ?? {}) }, seen: { ...(s?.seen ?? {}) }, newest: { ...(s?.newest ?? {}) } };
+      refillFrom = Object.fromEntries(Object.entries(state.offsets).filter(([p, o]) => o < (state.readTo[p] ?? 0)));
       queues.clear();
       lastRead.clear();
       held = 0;

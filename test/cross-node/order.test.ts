@@ -85,7 +85,8 @@ function run(lagMicros: number, stepMicros: number, restartEvery = 0): AuditReco
       const saved = JSON.parse(JSON.stringify(reader.snapshot()));
       reader = createForwardedReader(node, SENDERS);
       reader.restore?.(saved);
-      at = saved.offsets['0'] ?? 0;
+      // As the live loop does: the Kafka input starts where the restored reader says.
+      at = reader.snapshot().offsets['0'] ?? 0;
     }
     for (; at < partition.length; at++) {
       const r = reader.parse(partition[at]!);

@@ -2,7 +2,9 @@
 //
 // A real Kafka 4.4 broker from test/real (on its own ports, KTRAIL_REAL_PORT_BASE, default 29092, and
 // its own run dir) carries the events. Two proxy-side ktrail processes (output.sink forward) read the
-// simulator's proxy log split by session into two proxy instances' logs; three broker-side ktrail
+// simulator's proxy log split by session into two proxy instances' logs (a third proxy side reads an
+// idle proxy's empty log: its heartbeats must keep it from holding everything back; proxy-b and
+// node 3 talk to Kafka as SASL/SCRAM principals with only their ACLs); three broker-side ktrail
 // processes (proxy.forwarded) read the broker logs of nodes 1-3. While the logs grow, each of the
 // five is SIGKILLed once and restarted, and the Kafka broker is restarted. Then three ktrail
 // processes reading the same files locally (today's deployment) run as the reference: the test
@@ -37,6 +39,10 @@ const SASL_CLIENT: Record<string, string> = {
 const TOPIC = 'ktrail-proxy-events';
 const NODES = [1, 2, 3];
 const SENDERS = ['proxy-a', 'proxy-b'];
+// A third proxy side whose proxy serves no traffic at all (an empty log): allowed like the others,
+// it must not hold the forwarded watermark (nothing would ever be released): its heartbeats, once
+// its log has been silent for its idle_after (3 s here), vouch for its wall clock.
+const IDLE_SENDER = 'proxy-c';
 const SESSIONS = Number(process.env.KTRAIL_XNODE_SESSIONS ?? 120);
 const STACK_ENV = { ...process.env, KTRAIL_REAL_RUN: join(WORK, 'stack'), KTRAIL_REAL_PORT_BASE: String(PORT_BASE) };
 
@@ -146,11 +152,12 @@ function configs(): { proxies: Proc[]; sidecars: Proc[]; locals: Proc[]; lives: 
     writeFileSync(config, text);
     return { name, config, out: join(WORK, 'out', `${name}.jsonl`), child: null };
   };
-  const proxies = SENDERS.map((s) =>
-    write(s, `broker: {}\nproxy:\n  addresses: [10.0.0.5]\n  audit_log: ${yamlList([join(WORK, 'in', `${s}.log`)])}\noutput:\n  sink: forward\n  forward: {bootstrap: [${JSON.stringify(SASL_CLIENT[s] ? SASL_BOOTSTRAP : BOOTSTRAP)}], topic: ${TOPIC}, sender: ${s}, nodes: [1, 2, 3], client: ${SASL_CLIENT[s] ?? '{}'}}\n${common(`${s}.db`)}`),
+  const idle = (s: string) => (s === IDLE_SENDER ? 'join: {idle_after: 3s}\n' : '');
+  const proxies = [...SENDERS, IDLE_SENDER].map((s) =>
+    write(s, `broker: {}\nproxy:\n  addresses: [10.0.0.5]\n  audit_log: ${yamlList([join(WORK, 'in', `${s}.log`)])}\noutput:\n  sink: forward\n  forward: {bootstrap: [${JSON.stringify(SASL_CLIENT[s] ? SASL_BOOTSTRAP : BOOTSTRAP)}], topic: ${TOPIC}, sender: ${s}, nodes: [1, 2, 3], heartbeat_interval: 1s, client: ${SASL_CLIENT[s] ?? '{}'}}\n${idle(s)}${common(`${s}.db`)}`),
   );
   const sidecars = NODES.map((n) =>
-    write(`node${n}`, `${brokerLogs(n)}proxy:\n  addresses: [10.0.0.5]\n  forwarded: [${TOPIC}]\n  forwarded_from: {bootstrap: [${JSON.stringify(SASL_CLIENT[`node${n}`] ? SASL_BOOTSTRAP : BOOTSTRAP)}], allowed_senders: ${yamlList(SENDERS)}, client: ${SASL_CLIENT[`node${n}`] ?? '{}'}}\n${common(`node${n}.db`)}`),
+    write(`node${n}`, `${brokerLogs(n)}proxy:\n  addresses: [10.0.0.5]\n  forwarded: [${TOPIC}]\n  forwarded_from: {bootstrap: [${JSON.stringify(SASL_CLIENT[`node${n}`] ? SASL_BOOTSTRAP : BOOTSTRAP)}], allowed_senders: ${yamlList([...SENDERS, IDLE_SENDER])}, client: ${SASL_CLIENT[`node${n}`] ?? '{}'}}\n${common(`node${n}.db`)}`),
   );
   const lives = NODES.map((n) => write(`live${n}`, `${brokerLogs(n)}proxy:\n  addresses: [10.0.0.5]\n  audit_log: ${yamlList([join(WORK, 'in', 'all.log')])}\n${common(`live${n}.db`)}`));
   const locals = NODES.map((n) => write(`local${n}`, `${brokerLogs(n)}proxy:\n  addresses: [10.0.0.5]\n  audit_log: ${yamlList([join(WORK, 'in', 'all.log')])}\n${common(`local${n}.db`)}`));
@@ -181,6 +188,7 @@ async function feed(inputs: ReturnType<typeof makeInputs>, steps: number, ms: nu
     for (const [f, lines] of Object.entries(inputs.broker[n]!)) add(join(WORK, 'in', `node${n}`, f), lines);
   }
   for (const [f] of files) writeFileSync(f, '');
+  writeFileSync(join(WORK, 'in', `${IDLE_SENDER}.log`), '');
   const times = files.flatMap(([, , t]) => t.filter((x) => x > 0 && x < 4e12));
   const [from, to] = [Math.min(...times), Math.max(...files.map(([, , t]) => t[t.length - 2] ?? 0))];
   const at = files.map(() => 0);
