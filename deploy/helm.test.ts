@@ -178,6 +178,46 @@ describe('deploy/helm/ktrail', () => {
     });
   });
 
+  describe('the two cross-node roles (roles/*.yaml, docs/cross-node.md)', () => {
+    const role = (name: string, ...more: string[]) => ['-f', `${chart}/roles/${name}.yaml`, ...more];
+    const kafkaEgress = { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kafka-audit' } }, podSelector: { matchLabels: { 'strimzi.io/cluster': 'audit', 'strimzi.io/kind': 'Kafka' } } }], ports: [{ port: 9093, protocol: 'TCP' }] };
+
+    it('proxy nodes: a forwarding config ktrail accepts, on proxy nodes only, with egress to the audit cluster', () => {
+      const objs = renderOk(...role('proxy-nodes'));
+      expect(podOf(objs).nodeSelector).toEqual({ 'ktrail.io/kroxylicious-proxy': 'true' });
+      const cfg = parseConfigText(configOf(objs), 'chart', { env: { NODE_NAME: 'proxy-node-a' }, hostname: 'h' });
+      expect(cfg.output.sink).toBe('forward');
+      expect(cfg.output.forward).toMatchObject({ topic: 'ktrail-proxy-events', nodes: [0, 1, 2], sender: '' });
+      expect(cfg.observer.host).toBe('proxy-node-a'); // the sender's name
+      expect(cfg.output.forward.client).toMatchObject({ tls: { rejectUnauthorized: true }, sasl: { mechanism: 'SCRAM-SHA-512' } });
+      expect(cfg.state.db).toBe('/var/lib/ktrail/forward.db');
+      expect((byKind(objs, 'NetworkPolicy').spec.egress as Obj[])[1]).toEqual(kafkaEgress);
+      const r = kubeValidate(render(...role('proxy-nodes')).stdout);
+      expect(r.ok, r.output).toBe(true);
+    });
+
+    it('broker nodes: the forwarded source, its allowed senders, and egress to the audit cluster', () => {
+      const objs = renderOk(...role('broker-nodes'));
+      expect(podOf(objs).nodeSelector).toEqual({ 'ktrail.io/kafka-broker': 'true' });
+      const cfg = parseConfigText(configOf(objs), 'chart', { env: { NODE_NAME: 'kafka-node-2' }, hostname: 'h' });
+      expect(cfg.broker.nodeId).toBe(2);
+      expect(cfg.sources['proxy-forwarded']).toEqual(['ktrail-proxy-events']);
+      expect(cfg.proxy.forwardedFrom).toMatchObject({ bootstrap: ['audit-kafka-bootstrap.kafka-audit.svc:9093'], allowedSenders: ['proxy-node-a', 'proxy-node-b'] });
+      expect(cfg.sources.proxy).toEqual([]);
+      expect((byKind(objs, 'NetworkPolicy').spec.egress as Obj[])[1]).toEqual(kafkaEgress);
+      const r = kubeValidate(render(...role('broker-nodes')).stdout);
+      expect(r.ok, r.output).toBe(true);
+    });
+
+    it('refuses either role when the NetworkPolicy would block Kafka', () => {
+      for (const name of ['proxy-nodes', 'broker-nodes']) {
+        const r = render(...role(name, '--set', 'networkPolicy.kafka.to=null'));
+        expect(r.ok, name).toBe(false);
+        expect(r.stderr).toMatch(/networkPolicy.kafka.to is empty/);
+      }
+    });
+  });
+
   describe('the loopback exec probes, run against a real ktrail', () => {
     let child: ReturnType<typeof spawn> | undefined;
     const dir = mkdtempSync(join(tmpdir(), 'ktrail-probe-'));

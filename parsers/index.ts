@@ -6,9 +6,10 @@ import { kafkaRequestLog } from './kafka-request-log/source.js';
 import { kafkaServerLog } from './kafka-server-log/source.js';
 import { kroxyliciousAuditLog } from './kroxylicious-audit/source.js';
 import { kroxyliciousLog } from './kroxylicious-log/source.js';
+import { proxyForwarded } from './proxy-forwarded/source.js';
 import type { SourceDefinition } from './source.js';
 
-export const SOURCES: readonly SourceDefinition[] = [kafkaRequestLog, kafkaAuthorizerLog, kafkaServerLog, kroxyliciousAuditLog, kroxyliciousLog];
+export const SOURCES: readonly SourceDefinition[] = [kafkaRequestLog, kafkaAuthorizerLog, kafkaServerLog, kroxyliciousAuditLog, kroxyliciousLog, proxyForwarded];
 
 export type { SourceDefinition, SourceReader, SourceRole, ParseOutcome, ReaderContext } from './source.js';
 

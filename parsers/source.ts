@@ -23,7 +23,10 @@ export type ParseOutcome = ParseResult<NormalizedEvent> | { kind: 'events'; even
 
 /** What a reader may know beyond the line: time zones, and what the join already knows. */
 export interface ReaderContext extends ParseContext {
+  /** The node this sidecar serves; negative on a forwarding proxy side (output.sink forward): every node. */
   brokerNodeId: number;
+  /** Senders whose forwarded events are taken (proxy.forwarded_from.allowed_senders). */
+  forwardedSenders?: readonly string[];
   /** True for a proxy session already known to belong to another broker node. */
   isForeignSession(sessionId: string): boolean;
 }
@@ -37,6 +40,12 @@ export interface SourceReader {
   parse(line: string): ParseOutcome;
   snapshot?(): unknown;
   restore?(state: unknown): void;
+  /**
+   * When the reader knows better than "the newest event read": the time up to which this source
+   * has delivered everything, µs UTC. A source that merges several writers' streams (forwarded
+   * proxy events) is complete only up to the oldest of its writers' newest times.
+   */
+  watermark?(): number;
 }
 
 /** The source's config key, its flag, and its help: one row for all three. */
@@ -50,6 +59,8 @@ export interface SourceSetting {
   default: string[];
   /** The key must be given, with at least one glob (the request log: without it there is no join). */
   required?: boolean;
+  /** What the values name: files or globs (default), or Kafka topics (the forwarded source: no paths to resolve or inspect). */
+  input?: 'files' | 'kafka-topics';
 }
 
 export interface SourceDefinition {

@@ -15,7 +15,8 @@ export const kroxyliciousAuditLog: SourceDefinition = {
     parse(line) {
       // Every sidecar reads the whole proxy log: pass over other brokers' request traffic, and the
       // node-less events (authorizations) of sessions known to be another node's, unparsed.
-      if (isOtherBrokersLine(line, ctx.brokerNodeId, ctx.isForeignSession)) return { kind: 'skip', reason: 'other_broker' };
+      // (A forwarding proxy side, brokerNodeId < 0, serves every node and passes nothing over.)
+      if (ctx.brokerNodeId >= 0 && isOtherBrokersLine(line, ctx.brokerNodeId, ctx.isForeignSession)) return { kind: 'skip', reason: 'other_broker' };
       return parseKroxyliciousLine(line);
     },
   }),

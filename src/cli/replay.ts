@@ -91,8 +91,8 @@ export function withOutputFlags(cfg: KtrailConfig, a: { output?: string; otlpEnd
 }
 
 /** The configured output's sink (src/sinks/open.ts builds it). */
-export function openSink(cfg: KtrailConfig): Promise<Sink> {
-  return openConfiguredSink({ ...cfg.output, hostName: cfg.observer.host, serviceVersion: VERSION });
+export function openSink(cfg: KtrailConfig, onError?: (err: unknown) => void): Promise<Sink> {
+  return openConfiguredSink({ ...cfg.output, hostName: cfg.observer.host, serviceVersion: VERSION }, onError);
 }
 
 /** OTLP builds its log records from the native record; stdout renders the configured format. */
@@ -142,6 +142,7 @@ export async function executeReplay(cfg: KtrailConfig, sink: Sink, progress?: (t
 
 export async function replayCommand(a: ReplayArgs): Promise<number> {
   const cfg = replayConfig(a);
+  if (cfg.output.sink === 'forward') throw new UsageError('replay: output.sink forward (cross-node forwarding) is for `ktrail run` on a proxy node');
   const started = performance.now();
   const sink = await openSink(cfg);
   // On a terminal only: a progress line, cleared before the summary (progress.ts).

@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { pino } from 'pino';
-import { SOURCES } from '../../parsers/index.js';
+import { SOURCES, sourceNamed } from '../../parsers/index.js';
 import { addSettingOptions } from '../config/flags.js';
-import { configSources, joinOptions, readConfigFile, type KtrailConfig } from '../config/load.js';
+import { ConfigError, configSources, joinOptions, readConfigFile, type KtrailConfig } from '../config/load.js';
 import { configFromFileAndFlags, configFromRunFlags, sourceGlobsFromOptions } from '../config/from-flags.js';
+import { runForward, type ForwardState } from '../pipeline/forward.js';
 import { createMetrics } from '../http/metrics.js';
 import { startHttpServer } from '../http/server.js';
 import { Counters } from '../pipeline/counters.js';
@@ -61,6 +62,7 @@ export function runConfig(a: RunArgs): KtrailConfig {
 
 export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<number> {
   const cfg = runConfig(a);
+  if (cfg.output.sink === 'forward') return forwardCommand(cfg, extra);
   const tmp = cfg.state.db ? null : mkdtempSync(join(tmpdir(), 'ktrail-run-'));
   const dbPath = cfg.state.db ?? join(tmp as string, 'state.db');
   const store = new WindowStore(dbPath, { reportRetentionMs: cfg.state.reportRetentionMicros / 1000 });
@@ -80,7 +82,14 @@ export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<
       join: joinOptions(cfg),
       record,
       chain: liveChain(cfg, store, record),
-      timeZones: { brokerTimeZone: cfg.broker.timeZone, proxyTimeZone: cfg.proxy.timeZone },
+      timeZones: { brokerTimeZone: cfg.broker.timeZone, proxyTimeZone: cfg.proxy.timeZone, forwardedSenders: cfg.proxy.forwardedFrom.allowedSenders },
+      forwarded: {
+        bootstrap: cfg.proxy.forwardedFrom.bootstrap,
+        node: cfg.broker.nodeId,
+        clientId: `ktrail-${cfg.observer.host}-node-${cfg.broker.nodeId}`,
+        client: cfg.proxy.forwardedFrom.client,
+        onError: (err) => log.warn({ error: err instanceof Error ? err.message : String(err) }, 'cannot read the forwarded proxy events from Kafka: retrying'),
+      },
       maxLineBytes: cfg.input.maxLineBytes,
       containerFormat: cfg.input.containerFormat,
       startAt: extra.startAt ?? cfg.input.startAt,
@@ -99,6 +108,60 @@ export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<
     });
     if (state.undeliveredAtStop) log.warn({ undelivered: state.undeliveredAtStop }, 'stopped while the output was unavailable: these lines stay in the state database and are sent first on the next start');
     log.info({ records: state.recordsEmitted, window: state.joiner.windowSize }, 'stopped');
+    return 0;
+  } finally {
+    clearInterval(watchParent);
+    await server?.close();
+    await sink.close();
+    store.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The proxy side of cross-node forwarding (output.sink forward, docs/cross-node.md): read the
+ * proxy's logs and publish their events to Kafka; no join, no records. /metrics (the sources'
+ * counters), /healthz and /readyz as for the sidecar.
+ */
+async function forwardCommand(cfg: KtrailConfig, extra: RunOverrides): Promise<number> {
+  const f = cfg.output.forward;
+  if (!f.bootstrap.length || !f.nodes.length) throw new ConfigError('config', ['output.forward: bootstrap and nodes are required when output.sink is forward']);
+  // One proxy-side instance per proxy node by default (a DaemonSet): the node's name names the sender.
+  const sender = f.sender || cfg.observer.host;
+  const tmp = cfg.state.db ? null : mkdtempSync(join(tmpdir(), 'ktrail-run-'));
+  const dbPath = cfg.state.db ?? join(tmp as string, 'state.db');
+  const store = new WindowStore(dbPath);
+  const sink = await openSink(cfg, (err) => log.warn({ error: err instanceof Error ? err.message : String(err) }, 'cannot publish to Kafka: reading paused, retrying'));
+  const stop = new AbortController();
+  const watchParent = stopOnSignals(stop);
+  let current: ForwardState | null = null;
+  const server = await serveHttp(cfg, extra, () => current, stop.signal);
+  const sources = configSources(cfg)
+    .filter((s) => sourceNamed(s.name).role === 'proxy-requests' && sourceNamed(s.name).setting.input !== 'kafka-topics')
+    .map((s) => ({ name: s.name, patterns: s.globs }));
+  log.info({ db: dbPath, sources: sources.map((s) => s.name), topic: f.topic, sender }, 'starting: forwarding proxy events');
+  try {
+    const state = await runForward({
+      sources,
+      timeZones: { brokerTimeZone: cfg.broker.timeZone, proxyTimeZone: cfg.proxy.timeZone },
+      maxLineBytes: cfg.input.maxLineBytes,
+      containerFormat: cfg.input.containerFormat,
+      startAt: extra.startAt ?? cfg.input.startAt,
+      store,
+      sink,
+      sender,
+      nodes: f.nodes,
+      brokerEndpoints: f.brokerEndpoints,
+      heartbeatIntervalMs: f.heartbeatIntervalMs,
+      idleAfterMicros: cfg.join.idleAfterMicros,
+      signal: stop.signal,
+      ...(extra.pollIntervalMs === undefined ? {} : { pollIntervalMs: extra.pollIntervalMs }),
+      ...(extra.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: extra.shutdownGraceMs }),
+      onState: (s) => {
+        current = s;
+      },
+    });
+    log.info({ messages: state.messagesSent, heartbeats: state.heartbeatsSent, sinkErrors: state.sinkErrors }, 'stopped');
     return 0;
   } finally {
     clearInterval(watchParent);
@@ -128,16 +191,19 @@ function stopOnSignals(stop: AbortController): NodeJS.Timeout {
   return watchParent;
 }
 
+/** What /metrics, /healthz and /readyz read: the sidecar's LiveState, or the forwarding proxy side's ForwardState (no join). */
+type ServedState = Pick<LiveState, 'counters' | 'ready' | 'sinkErrors' | 'lastProgressWall'> & Partial<LiveState>;
+
 /** /metrics, /healthz and /readyz over the loop's latest state (null before it published any). */
-async function serveHttp(cfg: KtrailConfig, extra: RunOverrides, current: () => LiveState | null, stopped: AbortSignal) {
+async function serveHttp(cfg: KtrailConfig, extra: RunOverrides, current: () => ServedState | null, stopped: AbortSignal) {
   const emptyCounters = new Counters();
   const emptyStats = emptyJoinStats();
   const metrics = createMetrics(() => {
     const state = current();
     return {
       counters: state?.counters ?? emptyCounters,
-      stats: state?.joiner.stats ?? emptyStats,
-      windowSize: state?.joiner.windowSize ?? 0,
+      stats: state?.joiner?.stats ?? emptyStats,
+      windowSize: state?.joiner?.windowSize ?? 0,
       sourceLagSeconds: state?.sourceLagSeconds ?? {},
       checkpointAgeSeconds: state?.checkpointAgeSeconds ?? null,
       recordsEmitted: state?.recordsEmitted ?? {},
@@ -157,7 +223,7 @@ async function serveHttp(cfg: KtrailConfig, extra: RunOverrides, current: () => 
     ready: () => (current()?.ready ?? false) && Object.keys(current()?.sourceProblems ?? {}).length === 0,
     notReadyBecause: () => {
       const state = current();
-      return state ? Object.values(state.sourceProblems) : ['starting'];
+      return state ? Object.values(state.sourceProblems ?? {}) : ['starting'];
     },
     healthy: () => {
       const state = current();

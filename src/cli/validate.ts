@@ -14,6 +14,7 @@ import type { Sink } from '../sinks/sink.js';
 import { executeReplay } from './replay.js';
 import type { Command } from 'commander';
 import { expandPaths, orderRotatedFiles } from '../sources/file-order.js';
+import { sourceNamed } from '../../parsers/index.js';
 import { ConfigError, configSources, loadConfigFile, redactedConfig, type KtrailConfig, type LoadOptions } from '../config/load.js';
 
 export interface ValidateIo {
@@ -74,8 +75,13 @@ export function registerValidateCommand(program: Command, setCode: (code: number
     });
 }
 
+/** The file sources' globs (a forwarded source names Kafka topics, not files). */
+function fileSources(cfg: KtrailConfig) {
+  return configSources(cfg).filter((s) => sourceNamed(s.name).setting.input !== 'kafka-topics');
+}
+
 function globMatches(cfg: KtrailConfig): GlobMatch[] {
-  return configSources(cfg).flatMap((s) =>
+  return fileSources(cfg).flatMap((s) =>
     s.globs.map((glob) => {
       const files = orderRotatedFiles(expandPaths([glob])).filter((p) => isFile(p));
       const unreadable = files.flatMap((path) => {
@@ -190,7 +196,7 @@ async function probeSample(cfg: KtrailConfig, lines: number): Promise<ProbeResul
   const dir = mkdtempSync(join(tmpdir(), 'ktrail-probe-'));
   try {
     const sources: Record<string, string[]> = {};
-    for (const s of configSources(cfg)) {
+    for (const s of fileSources(cfg)) {
       const files = orderRotatedFiles(expandPaths(s.globs)).filter((p) => isFile(p));
       const newest = files.at(-1);
       if (!newest) continue;

@@ -60,19 +60,20 @@ describe('parseConfigText', () => {
         superUsers: [],
         saslPlainListeners: [],
       },
-      proxy: { addresses: ['10.0.0.5'], timeZone: 'UTC' },
+      proxy: { addresses: ['10.0.0.5'], timeZone: 'UTC', forwardedFrom: { bootstrap: [], allowedSenders: [], client: {} } },
       sources: {
         'broker-request': ['/var/log/kafka/kafka-request.log*'],
         'broker-authorizer': ['/var/log/kafka/kafka-authorizer.log*'],
         'broker-server': ['/var/log/kafka/server.log*'],
         proxy: ['/var/log/kroxylicious/audit.log*'],
         'kroxylicious-log': [],
+        'proxy-forwarded': [],
       },
       input: { containerFormat: 'none', maxLineBytes: 1048576, startAt: 'beginning' },
       join: { toleranceMicros: 30_000_000, maxWindowEvents: 50000, bypass: 'report', unattributedSessions: 'emit', stallAfterMicros: 120_000_000, idleAfterMicros: 30_000_000 },
       posture: { authFailureBurst: { threshold: 5, windowMicros: 60_000_000 } },
       state: { db: '/var/lib/ktrail/state.db', reportRetentionMicros: 168 * 3600e6 },
-      output: { format: 'native', sink: 'stdout', otlp: { endpoint: null, protocol: 'http/protobuf', timeoutMs: 10_000, headers: {} } },
+      output: { format: 'native', sink: 'stdout', forward: { bootstrap: [], topic: 'ktrail-proxy-events', sender: '', nodes: [], brokerEndpoints: {}, heartbeatIntervalMs: 5000, client: {} }, otlp: { endpoint: null, protocol: 'http/protobuf', timeoutMs: 10_000, headers: {} } },
       integrity: { signingKeyFile: null, checkpointEveryRecords: 1000, checkpointEveryMs: 60_000 },
       http: { listen: { host: '127.0.0.1', port: 9464 } },
       observer: { host: 'host-a' },
@@ -359,12 +360,24 @@ describe('config/schema.json', () => {
     expect(parseConfigText(MINIMAL, 't', { env: { NODE_NAME: 'k8s-node-b' }, hostname: 'h' }).broker.nodeId).toBe(1);
   });
 
+  it('reads a forwarding proxy side (output.sink forward) with an empty broker section: no node id, the sender defaults to the node name', () => {
+    const text = 'broker: {}\nproxy:\n  addresses: [10.0.0.5]\n  audit_log: [/var/log/proxy.log]\noutput:\n  sink: forward\n  forward: {bootstrap: ["kafka:9092"], nodes: [0, 1, 2], heartbeat_interval: 2s}\n';
+    const cfg = parseConfigText(text, 't', { env: { NODE_NAME: 'proxy-node-a' }, hostname: 'h' });
+    expect(cfg.broker.nodeId).toBe(-1);
+    expect(cfg.observer.host).toBe('proxy-node-a');
+    expect(cfg.output.forward).toMatchObject({ bootstrap: ['kafka:9092'], nodes: [0, 1, 2], sender: '', heartbeatIntervalMs: 2000 });
+    expect(() => parseConfigText(text.replace('2s', '0s'), 't')).toThrow(/output.forward.heartbeat_interval: expected a duration above zero/);
+    // The sidecar still needs its node id and request log.
+    expect(() => parseConfigText(text.replace('sink: forward', 'sink: stdout'), 't')).toThrow(/broker.request_log: required/);
+  });
+
   it('gives every key a description, and a default unless it is required', () => {
     const missing: string[] = [];
     walk(schema, '', (n, path, required) => {
       if (!n.description) missing.push(`${path}: description`);
       // broker.node_id has no default and is not required by the schema: node_id_by_host may stand in.
-      if (!required && n.default === undefined && path !== 'broker.node_id') missing.push(`${path}: default`);
+      // broker.request_log is required unless output.sink is forward (the schema's allOf/if).
+      if (!required && n.default === undefined && path !== 'broker.node_id' && path !== 'broker.request_log') missing.push(`${path}: default`);
       if (required && n.default !== undefined) missing.push(`${path}: required keys have no default`);
     });
     expect(missing).toEqual([]);

@@ -49,6 +49,8 @@ export interface KtrailConfig {
     addresses: string[];
     /** IANA zone of the proxy JVM, for layouts that write local times. */
     timeZone: string;
+    /** Where the proxy-forwarded source reads (docs/cross-node.md). */
+    forwardedFrom: { bootstrap: string[]; allowedSenders: string[]; client: Record<string, unknown> };
   };
   /** Absolute paths or globs of each log source, by source name (parsers/index.ts); [] reads none. */
   sources: Record<string, string[]>;
@@ -78,7 +80,9 @@ export interface KtrailConfig {
   };
   output: {
     format: OutputFormat;
-    sink: 'stdout' | 'otlp';
+    sink: 'stdout' | 'otlp' | 'forward';
+    /** The proxy side of cross-node forwarding (docs/cross-node.md). */
+    forward: { bootstrap: string[]; topic: string; sender: string; nodes: number[]; brokerEndpoints: Record<string, number>; heartbeatIntervalMs: number; client: Record<string, unknown> };
     otlp: {
       /** null when not configured (only allowed with sink stdout). */
       endpoint: string | null;
@@ -171,8 +175,10 @@ export function configFromObject(raw: unknown, sourceName: string, opts: LoadOpt
   const data: unknown = raw !== null && typeof raw === 'object' ? structuredClone(raw) : raw;
   const validate = schemaValidator();
   const valid = validate(data); // fills defaults in place
-  const problems = valid ? [] : problemsFromSchemaErrors(validate.errors ?? [], data);
-  const badPaths = new Set((validate.errors ?? []).map((e) => e.instancePath));
+  // The `if` of a conditional requirement says nothing its `else` did not say already.
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if');
+  const problems = valid ? [] : problemsFromSchemaErrors(errors, data);
+  const badPaths = new Set(errors.map((e) => e.instancePath));
   const env = opts.env ?? process.env;
   const configuredHost = (data as { observer?: { host?: unknown } } | null)?.observer?.host;
   const host = (typeof configuredHost === 'string' && configuredHost) || env.NODE_NAME || opts.hostname || hostname();
@@ -281,6 +287,9 @@ export function schemaPath(): string {
   throw new Error('config/schema.json not found; is this a complete ktrail install?');
 }
 
+/** A config whose output.sink is `forward` (the proxy side of cross-node forwarding). */
+const FORWARDING = { type: 'object', properties: { output: { type: 'object', properties: { sink: { const: 'forward' } }, required: ['sink'] } }, required: ['output'] };
+
 type SchemaNode = { properties?: Record<string, SchemaNode>; required?: string[]; [k: string]: unknown };
 
 /** config/schema.json with each registered source's key added to its section (parsers/index.ts). */
@@ -293,7 +302,8 @@ export function effectiveSchema(): SchemaNode {
     node.properties[key] = setting.required
       ? { description: `${setting.help}. Required; no default.`, type: 'array', $ref: '#/$defs/globs', minItems: 1 }
       : { description: `${setting.help}. An empty list reads none.`, $ref: '#/$defs/globs', default: setting.default };
-    if (setting.required) node.required = [...(node.required ?? []), key];
+    // Required except on a forwarding proxy side (output.sink forward), which reads no broker log.
+    if (setting.required) schema.allOf = [...((schema.allOf as unknown[]) ?? []), { if: FORWARDING, else: { type: 'object', properties: { [section]: { type: 'object', properties: { [key]: true }, required: [key] } } } }];
   }
   return schema;
 }
@@ -494,14 +504,15 @@ interface RawConfig {
     sasl_plain_listeners: string[];
     [source: string]: unknown;
   };
-  proxy: { addresses: string[]; time_zone: string; [source: string]: unknown };
+  proxy: { addresses: string[]; time_zone: string; forwarded_from: { bootstrap: string[]; allowed_senders: string[]; client: Record<string, unknown> }; [source: string]: unknown };
   input: { container_format: ContainerFormat; max_line_bytes: number; start_at: 'beginning' | 'end' };
   join: { tolerance: string; max_window_events: number; bypass: 'report' | 'allow'; unattributed_sessions: 'emit' | 'drop'; stall_after: string; idle_after: string };
   posture: { auth_failure_burst: { threshold: number; window: string } };
   state: { db: string; report_retention: string };
   output: {
     format: OutputFormat;
-    sink: 'stdout' | 'otlp';
+    sink: 'stdout' | 'otlp' | 'forward';
+    forward: { bootstrap: string[]; topic: string; sender: string; nodes: number[]; broker_endpoints: Record<string, number>; heartbeat_interval: string; client: Record<string, unknown> };
     otlp: {
       endpoint: string;
       protocol: 'http/protobuf' | 'http/json';
@@ -552,6 +563,8 @@ type Ok = (pointer: string, v: unknown, type?: 'string' | 'object') => boolean;
 function brokerNodeId(d: Partial<RawConfig>, badPaths: Set<string>, problems: string[], host?: string): number | undefined {
   let nodeId: number | undefined = typeof d.broker?.node_id === 'number' ? d.broker.node_id : undefined;
   const byHost = d.broker?.node_id_by_host;
+  // A forwarding proxy side (output.sink forward) serves every node and joins nothing: no node id.
+  if (nodeId === undefined && d.output?.sink === 'forward') return -1;
   if (nodeId === undefined && !badPaths.has('/broker/node_id') && !badPaths.has('/broker/node_id_by_host') && d.broker) {
     const hostName = host ?? '';
     const fromTable = byHost && typeof byHost === 'object' ? byHost[hostName] : undefined;
@@ -615,6 +628,7 @@ function checkDurations(d: Partial<RawConfig>, ok: Ok, problems: string[]): void
     ['state.report_retention', '/state/report_retention', d.state?.report_retention],
     ['output.otlp.timeout', '/output/otlp/timeout', d.output?.otlp?.timeout],
     ['integrity.checkpoint_every', '/integrity/checkpoint_every', d.integrity?.checkpoint_every],
+    ['output.forward.heartbeat_interval', '/output/forward/heartbeat_interval', d.output?.forward?.heartbeat_interval],
   ] as const) {
     if (ok(pointer, v) && durationToMicros(v as string) === 0) problems.push(`${key}: expected a duration above zero, got ${sample(v)}`);
   }
@@ -668,11 +682,16 @@ function typedConfig(r: RawConfig, c: Checked, baseDir?: string): KtrailConfig {
       superUsers: r.broker.super_users,
       saslPlainListeners: r.broker.sasl_plain_listeners,
     },
-    proxy: { addresses: c.addresses, timeZone: r.proxy.time_zone },
+    proxy: {
+      addresses: c.addresses,
+      timeZone: r.proxy.time_zone,
+      forwardedFrom: { bootstrap: r.proxy.forwarded_from.bootstrap, allowedSenders: r.proxy.forwarded_from.allowed_senders, client: r.proxy.forwarded_from.client },
+    },
     sources: Object.fromEntries(
       SOURCES.map((s) => {
         const [section, k] = s.setting.key.split('.') as ['broker' | 'proxy', string];
-        return [s.name, abs(r[section][k] as string[])];
+        const values = (r[section][k] as string[] | undefined) ?? []; // request_log is absent on a forwarding proxy side
+        return [s.name, s.setting.input === 'kafka-topics' ? values : abs(values)];
       }),
     ),
     input: { containerFormat: r.input.container_format, maxLineBytes: r.input.max_line_bytes, startAt: r.input.start_at },
@@ -689,6 +708,7 @@ function typedConfig(r: RawConfig, c: Checked, baseDir?: string): KtrailConfig {
     output: {
       format: r.output.format,
       sink: r.output.sink,
+      forward: { bootstrap: r.output.forward.bootstrap, topic: r.output.forward.topic, sender: r.output.forward.sender, nodes: r.output.forward.nodes, brokerEndpoints: r.output.forward.broker_endpoints, heartbeatIntervalMs: Math.round(durationToMicros(r.output.forward.heartbeat_interval) / 1000), client: r.output.forward.client },
       otlp: { endpoint: c.endpoint, protocol: r.output.otlp.protocol, timeoutMs: Math.round(durationToMicros(r.output.otlp.timeout) / 1000), headers: c.headers },
     },
     integrity: {

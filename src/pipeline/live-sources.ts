@@ -5,6 +5,7 @@ import type { AuditRecord } from '../records/record.js';
 import type { ContainerFormat } from '../sources/container-format.js';
 import { expandPaths } from '../sources/file-order.js';
 import { describeProblem, inspectSource } from '../sources/status.js';
+import { KafkaInput, type LineInput } from '../sources/kafka-input.js';
 import { FileTailer, findStaleCheckpoints } from '../sources/tailer.js';
 import type { Checkpoint, WindowStore } from '../window/store.js';
 import type { Joiner } from '../window/join.js';
@@ -42,11 +43,14 @@ export interface LiveState {
 
 export interface Cursor {
   source: OpenSource;
-  tailer: FileTailer;
+  /** A file tailer, or the Kafka input of a forwarded source (the same shape). */
+  tailer: LineInput;
   lastLineWall: number;
   stalled: boolean;
   /** The last read reached the end of everything this source had written. */
   drained: boolean;
+  /** The source's event count when last fed: a batch of heartbeats alone is not a sign of traffic. */
+  eventsSeen?: number;
 }
 
 /** A live round: the batches read, the checkpoints they move to, how many lines they hold. */
@@ -63,13 +67,35 @@ export interface TailerSettings {
   containerFormat: ContainerFormat;
   startAt: 'beginning' | 'end';
   pollIntervalMs?: number;
+  /** Where a forwarded source (setting.input `kafka-topics`) reads from (proxy.forwarded_from). */
+  forwarded?: ForwardedInputSettings;
 }
 
-/** A tailer per open source, resuming from its checkpoints. */
+export interface ForwardedInputSettings {
+  bootstrap: string[];
+  node: number;
+  clientId: string;
+  client?: Record<string, unknown>;
+  onError?: (err: unknown) => void;
+}
+
+function isKafkaSource(s: OpenSource): boolean {
+  return s.def.setting.input === 'kafka-topics';
+}
+
+/** A forwarded source reads its node's partition from the offsets its reader state restored (the state database). */
+function openKafkaInput(source: OpenSource, topics: string[], settings: TailerSettings): LineInput {
+  const f = settings.forwarded;
+  if (!f || topics.length !== 1) throw new Error(`${source.def.name}: needs exactly one topic and ${source.def.setting.key}_from settings`);
+  const saved = (source.reader.snapshot?.() ?? {}) as { offsets?: Record<string, number> };
+  return new KafkaInput({ source: source.def.name, bootstrap: f.bootstrap, topic: topics[0] as string, node: f.node, startOffsets: saved.offsets ?? {}, clientId: f.clientId, ...(f.client ? { client: f.client } : {}), ...(f.onError ? { onError: f.onError } : {}) });
+}
+
+/** A tailer per open source, resuming from its checkpoints (a forwarded source: its Kafka input). */
 export function openCursors(open: OpenSource[], sources: LiveSource[], checkpoints: Checkpoint[], settings: TailerSettings, nowMs: number): Cursor[] {
   return open.map((source) => ({
     source,
-    tailer: new FileTailer({
+    tailer: isKafkaSource(source) ? openKafkaInput(source, sources.find((s) => s.name === source.def.name)?.patterns ?? [], settings) : new FileTailer({
       source: source.def.name,
       patterns: sources.find((s) => s.name === source.def.name)?.patterns ?? [],
       maxLineBytes: settings.maxLineBytes,
@@ -153,7 +179,14 @@ export function advanceIdle(cursors: Cursor[], nowMs: number, idleMicros: number
   const newest = Math.max(...cursors.map((c) => c.source.newestEvent ?? -Infinity));
   if (!Number.isFinite(newest)) return;
   const idleWatermark = Math.min(nowMs * 1000 - idleMicros, newest + toleranceMicros + idleMicros);
-  for (const c of cursors) if (c.source.watermark < idleWatermark) c.source.watermark = idleWatermark;
+  // A source that says itself how far it is complete (the forwarded proxy events: their senders'
+  // heartbeats) is not moved by this sidecar's clock.
+  for (const c of cursors) if (c.source.watermark < idleWatermark && !vouchesForItself(c)) c.source.watermark = idleWatermark;
+}
+
+/** A source whose reader reports its own watermark (parsers/source.ts, `SourceReader.watermark`). */
+export function vouchesForItself(c: Cursor): boolean {
+  return c.source.reader.watermark !== undefined;
 }
 
 /** Sources that fell behind the others in event time AND went silent in wall-clock time: one `source-stalled` each. */
@@ -218,6 +251,7 @@ export class SourceInspector {
     const out: AuditRecord[] = [];
     for (const s of this.sources) {
       const def = this.open.find((o) => o.def.name === s.name)?.def;
+      if (def?.setting.input === 'kafka-topics') continue; // topics, not files: its lag and stalls tell
       const status = inspectSource(s.patterns);
       const decidesGapsOn = def?.role === 'broker-requests' || def?.role === 'proxy-requests';
       const problem = status.problem === 'empty' && !decidesGapsOn ? null : status.problem;

@@ -24,7 +24,7 @@ import type { Checkpoint, WindowStore } from '../window/store.js';
 import type { Counters, SourceName } from './counters.js';
 import type { Finding } from './diagnose.js';
 export type { LiveSource, LiveState } from './live-sources.js';
-import { advanceIdle, detectStalls, forgetStaleCheckpoints, openCursors, readRound, SourceInspector, updateLag, waitForAny, type Cursor, type HealthRecordFn, type LiveRound, type LiveSource, type LiveState } from './live-sources.js';
+import { advanceIdle, detectStalls, vouchesForItself, forgetStaleCheckpoints, openCursors, readRound, SourceInspector, updateLag, waitForAny, type Cursor, type ForwardedInputSettings, type HealthRecordFn, type LiveRound, type LiveSource, type LiveState } from './live-sources.js';
 import { Pipeline, runLoop, yieldToEventLoop, type Batch, type Driver } from './loop.js';
 import { Outbox } from './outbox.js';
 import { readerSnapshots, restoreReaders, type SourceSettings } from './sources.js';
@@ -54,6 +54,8 @@ export interface LiveOptions {
   /** Give up delivering the last batch this long after `signal` (it stays in the outbox). */
   shutdownGraceMs?: number;
   pollIntervalMs?: number;
+  /** Where a forwarded source reads from (proxy.forwarded_from), when one is configured. */
+  forwarded?: ForwardedInputSettings;
   batchLines?: number;
   retry?: { initialMs?: number; maxMs?: number };
   /** The state database could not be written (err), or can again (null): for the operator's log. */
@@ -144,7 +146,11 @@ class LiveDriver implements Driver<LiveRound> {
 
   fed(batch: Batch): AuditRecord[] {
     const c = this.cursors.find((c) => c.source === batch.source) as Cursor;
-    c.lastLineWall = this.now();
+    // Heartbeats (forwarded sources) say the sender is alive, not that traffic flows: only events
+    // keep such a source from counting as quiet (advanceIdle).
+    const events = this.p.counters.of(c.source.def.name).events;
+    if (events !== c.eventsSeen || !vouchesForItself(c)) c.lastLineWall = this.now();
+    c.eventsSeen = events;
     if (!c.stalled) return [];
     c.stalled = false;
     return [this.health('source-resumed', 'success', { source: c.source.def.name })];

@@ -26,10 +26,12 @@ export interface OpenSource {
 export interface SourceSettings {
   brokerTimeZone: string;
   proxyTimeZone: string;
+  /** Senders whose forwarded events the proxy-forwarded source takes (none unless configured). */
+  forwardedSenders?: readonly string[];
 }
 
 /** Opens the named sources, in registry order; the readers see what the join knows. */
-export function openSources(names: readonly string[], settings: SourceSettings, joiner: Joiner): OpenSource[] {
+export function openSources(names: readonly string[], settings: SourceSettings, joiner: Pick<Joiner, 'brokerNodeId' | 'isForeignSession'>): OpenSource[] {
   const ctx = {
     ...settings,
     brokerNodeId: joiner.brokerNodeId,
@@ -53,7 +55,7 @@ export function watermarks(sources: readonly OpenSource[]): Watermarks {
 }
 
 /** Parse one batch of a source and hand the events to the join; moves the source's watermark. */
-export function feed(source: OpenSource, lines: string[], counters: Counters, joiner: Joiner, clock: ProxyClock, observe?: (ev: NormalizedEvent) => void): void {
+export function feed(source: OpenSource, lines: string[], counters: Counters, joiner: Pick<Joiner, 'addProxy' | 'addBroker'>, clock: Pick<ProxyClock, 'accept'>, observe?: (ev: NormalizedEvent) => void): void {
   const name = source.def.name;
   const sc = counters.of(name);
   const reader = source.reader;
@@ -81,7 +83,8 @@ export function feed(source: OpenSource, lines: string[], counters: Counters, jo
     else if (r.kind === 'skip') counters.skip(name, r.reason);
     else counters.reject(name, r.reason);
   }
-  if (newest > source.watermark) source.watermark = newest;
+  const w = reader.watermark ? reader.watermark() : newest;
+  if (w > source.watermark) source.watermark = w;
   if (newest > (source.newestEvent ?? -Infinity)) source.newestEvent = newest;
 }
 

@@ -23,7 +23,10 @@ KAFKA_LIB="$HERE/kafka/lib"          # clients and CLI tools (always 4.4)
 KAFKA_VERSION="${KAFKA_VERSION:-4.4}" # broker: 4.4 (log4j2) or 3.9 (reload4j); --kafka or env
 export TZ=UTC
 
-BROKER_PLAIN=19092 BROKER_SASL=19093 BROKER_DIRECT=19094 CONTROLLER=19095
+# KTRAIL_REAL_PORT_BASE (default 19092) moves every port, so a second stack (npm run test:cross-node) can run
+# beside test:real: broker ports base..base+3 (the broker only; the proxy keeps 19190-19193).
+PORT_BASE="${KTRAIL_REAL_PORT_BASE:-19092}"
+BROKER_PLAIN=$PORT_BASE BROKER_SASL=$((PORT_BASE + 1)) BROKER_DIRECT=$((PORT_BASE + 2)) CONTROLLER=$((PORT_BASE + 3))
 # Direct clients reach the broker over IPv6 loopback, the proxy over IPv4 (see config/broker.properties.tmpl).
 DIRECT_HOST=::1
 PROXY_BOOT=19192 PROXY_NODE=19193 PROXY_MGMT=19190
@@ -104,7 +107,8 @@ kafka_run() { # main-class args...  (CLI tools, quiet logging)
 
 broker_format() {
   mkdir -p "$RUN/broker/logs" "$RUN/broker/data" "$RUN/clients"
-  sed "s#@RUN@#$RUN#g" "$HERE/config/broker.properties.tmpl" > "$RUN/broker/server.properties"
+  sed -e "s#@RUN@#$RUN#g" -e "s/:19092\b/:$BROKER_PLAIN/g" -e "s/:19093\b/:$BROKER_SASL/g" -e "s/:19094\b/:$BROKER_DIRECT/g" -e "s/:19095\b/:$CONTROLLER/g" \
+    "$HERE/config/broker.properties.tmpl" > "$RUN/broker/server.properties"
   if [[ ! -f "$RUN/broker/data/meta.properties" ]]; then
     log "formatting KRaft storage (standalone controller, SCRAM users)"
     "$(kafka_java)" -Xmx512m -Duser.timezone=UTC -Dlog4j2.configurationFile="$HERE/config/tools-log4j2.yaml" \

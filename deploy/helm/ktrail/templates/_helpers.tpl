@@ -31,4 +31,8 @@ app.kubernetes.io/part-of: ktrail
 {{- if and .Values.networkPolicy.create (eq $sink "otlp") (empty .Values.networkPolicy.otlp.to) -}}
 {{- fail "config.output.sink is otlp but networkPolicy.otlp.to is empty: the NetworkPolicy would block the collector. Set networkPolicy.otlp.to (the collector's namespaceSelector/podSelector or ipBlock)" -}}
 {{- end -}}
+{{- $forwarded := dig "proxy" "forwarded" list .Values.config -}}
+{{- if and .Values.networkPolicy.create (or (eq $sink "forward") $forwarded) (empty .Values.networkPolicy.kafka.to) -}}
+{{- fail "config.output.sink is forward or config.proxy.forwarded is set, but networkPolicy.kafka.to is empty: the NetworkPolicy would block Kafka. Set networkPolicy.kafka.to (the event cluster's brokers: namespaceSelector/podSelector or ipBlock)" -}}
+{{- end -}}
 {{- end }}
