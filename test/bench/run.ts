@@ -5,6 +5,10 @@
 //
 //   node dist/test/bench/run.js [--sizes 100000,1000000] [--runs 3] [--quick] [--cases a,b] [--seed 7]
 //
+// Then the live rate (live.ts): the highest broker request rate `ktrail run` follows with record
+// latency and lag < 2 s and flat RSS, in short probes (--live-seconds, default 20; --no-live to
+// skip; --long adds a 5-minute run at the rate found), beside naive_all's replay rate.
+//
 // The default cases are #16's: `naive_all` (stream every input file, split lines, JSON.parse +
 // JSON.stringify each line's JSON) and `replay_to_file` (`ktrail replay` of all four sources,
 // native records into a file). It prints their MB/s and CPU ratios, and checks every replay's
@@ -23,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import type { CaseResult } from './child.js';
 import { loadManifest, scenario } from './data.js';
 import { checkAgainstTruth, type TruthCheck } from './truth-check.js';
+import { formatProbe, probe, searchRate, type ProbeResult } from './live.js';
 
 const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
 const DEFAULT_CASES = ['naive_all', 'replay_to_file'];
@@ -194,8 +199,31 @@ for (const size of sizes) {
   );
 }
 if (targets.length) process.stdout.write(`#16 targets (medians of ${runs}, interleaved):\n${targets.map((t) => `  ${t}`).join('\n')}\n`);
+// #16's live figure, beside the naive replay rate of the same files.
+const live: { size: number; probes: ProbeResult[]; long?: ProbeResult }[] = [];
+if (!process.argv.includes('--no-live')) {
+  for (const size of sizes) {
+    const dir = scenario(size, seed);
+    const probes = await searchRate(dir, { from: Number(arg('--live-from') ?? 1500), step: 1.4, seconds: Number(arg('--live-seconds') ?? (quick ? 10 : 20)) });
+    const best = probes.filter((r) => r.pass).at(-1);
+    const entry: (typeof live)[number] = { size, probes };
+    if (best && process.argv.includes('--long')) {
+      entry.long = await probe(dir, best.rate, 300);
+      process.stderr.write(`live 5 min: ${formatProbe(entry.long)}\n`);
+    }
+    live.push(entry);
+    const naive = rows.find((x) => x.size === size && x.case === 'naive_all');
+    const naiveRate = naive ? naive.linesPerSec : NaN;
+    const sustained = entry.long?.pass ? entry.long : best;
+    process.stdout.write(
+      `#16 live (${size}): ${sustained ? `ktrail run sustains ${sustained.rate} broker requests/s (${sustained.inputMBps} MB/s of logs), record latency p50 ${sustained.latencyMs.p50} ms / p95 ${sustained.latencyMs.p95} ms, over ${sustained.seconds} s` : 'no rate sustained'}` +
+        `; naive_all replays the same files at ${fmt(naiveRate, 0)} broker lines/s = ${sustained ? fmt(sustained.rate / naiveRate, 2) : '0'}× (target ≥ 1.00×)\n`,
+    );
+    for (const r of probes) process.stdout.write(`  ${formatProbe(r)}\n`);
+  }
+}
 const file = join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify({ node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, seed, runs, sizes, rows }, null, 2) + '\n');
+writeFileSync(file, JSON.stringify({ node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, seed, runs, sizes, rows, live }, null, 2) + '\n');
 process.stdout.write(`wrote ${file}\n`);
 if (wrong) {
   process.stderr.write(`${wrong} replay run(s) wrote records that disagree with the simulator's truth\n`);
