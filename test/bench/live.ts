@@ -213,15 +213,24 @@ export function formatProbe(r: ProbeResult): string {
   );
 }
 
-/** Probes upwards from `from` until a rate fails; returns every probe, the last passing one is the answer. */
+/**
+ * Probes upwards from `from` until a rate fails (downwards, halving, while the first ones fail);
+ * returns every probe, the highest passing one is the answer.
+ */
 export async function searchRate(dir: string, o: { from: number; step: number; seconds: number; max?: number }): Promise<ProbeResult[]> {
   const out: ProbeResult[] = [];
-  for (let rate = o.from; rate <= (o.max ?? 200_000); rate = Math.round(rate * o.step)) {
+  const run = async (rate: number) => {
     const r = await probe(dir, rate, o.seconds);
     out.push(r);
     process.stderr.write(`live ${formatProbe(r)}\n`);
-    if (!r.pass) break;
+    return r.pass;
+  };
+  let rate = o.from;
+  if (!(await run(rate))) {
+    for (let i = 0; i < 3 && rate > 100; i++) if (await run((rate = Math.round(rate / 2)))) break;
+    return out;
   }
+  for (rate = Math.round(rate * o.step); rate <= (o.max ?? 200_000); rate = Math.round(rate * o.step)) if (!(await run(rate))) break;
   return out;
 }
 
@@ -233,7 +242,7 @@ if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).
     ? [await probe(dir, Number(arg('--rate')), seconds)]
     : await searchRate(dir, { from: Number(arg('--from') ?? 1500), step: Number(arg('--step') ?? 1.4), seconds });
   for (const r of results) process.stdout.write(`${formatProbe(r)}\n`);
-  const best = results.filter((r) => r.pass).at(-1);
+  const best = results.filter((r) => r.pass).sort((a, b) => a.rate - b.rate).at(-1);
   process.stdout.write(best ? `highest sustained: ${best.rate} broker requests/s, ${best.inputMBps} MB/s of logs\n` : 'no rate sustained\n');
   mkdirSync('bench-results', { recursive: true });
   writeFileSync(join('bench-results', `live-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ node: process.version, results }, null, 2) + '\n');
