@@ -108,10 +108,12 @@ export async function probe(dir: string, rate: number, seconds: number): Promise
   const speed = rate / (m.counts.brokerRequestLines / m.durationMs) / 1000;
   const maxSeconds = Math.min(seconds, m.durationMs / speed / 1000);
 
+  // KTRAIL_BENCH_NODE_ARGS: node flags for ktrail (e.g. `--cpu-prof --cpu-prof-dir=prof` to profile a probe).
+  const nodeArgs = (process.env.KTRAIL_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(
     process.execPath,
     [
-      BIN, 'run',
+      ...nodeArgs, BIN, 'run',
       '--broker-log', join(live, 'kafka-request.log*'), '--authorizer-log', join(live, 'kafka-authorizer.log*'),
       '--server-log', join(live, 'server.log*'), '--proxy-log', join(live, 'proxy-audit.log*'),
       '--broker-timezone', m.brokerTimeZone, '--broker-node-id', String(m.brokerNodeId), '--proxy-address', ...m.proxyAddresses,
