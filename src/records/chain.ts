@@ -45,19 +45,66 @@ export interface ChainState {
  * so a record and the same record parsed back from its line serialize alike.
  */
 export function canonicalJson(v: unknown): string {
-  if (v === null || v === undefined) return 'null';
-  if (typeof v === 'number') return Number.isFinite(v) ? JSON.stringify(v) : 'null';
-  if (typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined || typeof x === 'function' ? 'null' : canonicalJson(x))).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  const keys = Object.keys(o)
-    .filter((k) => o[k] !== undefined && typeof o[k] !== 'function')
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+      // ECMAScript's Number::toString is what JSON.stringify writes for a finite number.
+      return Number.isFinite(v) ? `${v}` : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object':
+      return Array.isArray(v) ? canonicalArray(v) : canonicalObject(v as Record<string, unknown>);
+    default:
+      return JSON.stringify(v) ?? 'null';
+  }
 }
 
+// A loop and string concatenation rather than filter/map/join per object: the chain serializes
+// every record, and this was ~20% of a replay's CPU (BENCHMARKS.md, session 4).
+function canonicalArray(a: unknown[]): string {
+  let s = '[';
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    if (i > 0) s += ',';
+    s += x === undefined || typeof x === 'function' ? 'null' : canonicalJson(x);
+  }
+  return `${s}]`;
+}
+
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function canonicalObject(o: Record<string, unknown>): string {
+  const keys = Object.keys(o);
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = (keys[i - 1] as string) < (keys[i] as string);
+  if (!sorted) keys.sort(byCodeUnits);
+  let s = '{';
+  for (const k of keys) {
+    const x = o[k];
+    if (x === undefined || typeof x === 'function') continue;
+    if (s.length > 1) s += ',';
+    s += `${quotedKey(k)}:${canonicalJson(x)}`;
+  }
+  return `${s}}`;
+}
+
+// Records repeat a few dozen keys; client-chosen keys (if any ever reach a record) stop being cached.
+const QUOTED_KEYS = new Map<string, string>();
+function quotedKey(k: string): string {
+  let q = QUOTED_KEYS.get(k);
+  if (q === undefined) {
+    q = JSON.stringify(k);
+    if (QUOTED_KEYS.size < 1024) QUOTED_KEYS.set(k, q);
+  }
+  return q;
+}
+
+// The one-shot crypto.hash (Node ≥ 20.12) where it exists, as in id.ts: the same digest, no Hash object.
+const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
 function sha256Hex(text: string): string {
-  return crypto.createHash('sha256').update(text, 'utf8').digest('hex');
+  return oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 /** A record without its `chain` member (what the fingerprint covers, with the chain's position). */
@@ -172,6 +219,21 @@ function fitted(r: AuditRecord): AuditRecord {
   return out;
 }
 
+/**
+ * fitted(r) and its fingerprint at the chain's position. The canonical text holds the same members
+ * as r's native line (a record is plain JSON data without `chain` here), so it is never shorter:
+ * when it fits, so does the line, and the JSON.stringify that fitted() would spend on the question
+ * is saved (~7% of a replay's CPU, BENCHMARKS.md session 4).
+ */
+function fittedAndFingerprint(r: AuditRecord, s: ChainState): { base: AuditRecord; fingerprint: string } {
+  if (r.chain === undefined) {
+    const canonical = canonicalJson({ chain_uid: s.uid, sequence: s.next, prev_event: s.prev, record: r });
+    if (canonical.length * 3 + 512 <= MAX_RECORD_BYTES) return { base: r, fingerprint: sha256Hex(canonical) };
+  }
+  const base = fitted(r);
+  return { base, fingerprint: fingerprintOf(base, s.uid, s.next, s.prev) };
+}
+
 export class RecordChain {
   private memory: ChainState;
   private lastCheckpointWall: number;
@@ -196,8 +258,7 @@ export class RecordChain {
     const s: ChainState = { ...(this.opts.load ? (this.opts.load() ?? this.memory) : this.memory) };
     const out: AuditRecord[] = [];
     const append = (r: AuditRecord) => {
-      const base = fitted(r);
-      const fingerprint = fingerprintOf(base, s.uid, s.next, s.prev);
+      const { base, fingerprint } = fittedAndFingerprint(r, s);
       out.push({ ...base, chain: { chain_uid: s.uid, sequence: s.next, prev_event: s.prev, fingerprint: { algorithm: FINGERPRINT_ALGORITHM, value: fingerprint } } });
       s.prev = fingerprint;
       s.next += 1;

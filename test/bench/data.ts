@@ -20,7 +20,7 @@ export function scenario(brokerLines: number, seed: string): string {
   if (existsSync(join(dir, 'manifest.json'))) return dir;
   rmSync(dir, { recursive: true, force: true });
   process.stderr.write(`generating ${brokerLines} broker lines (seed ${seed}) into ${dir} ...\n`);
-  const r = spawnSync(process.execPath, [SIM_CLI, '--out', dir, '--broker-lines', String(brokerLines), '--seed', seed, '--no-joined'], {
+  const r = spawnSync(process.execPath, [SIM_CLI, '--out', dir, '--broker-lines', String(brokerLines), '--seed', seed], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   if (r.status !== 0) throw new Error(`simulator: exit ${r.status} for ${dir}`);

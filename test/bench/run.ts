@@ -1,8 +1,18 @@
-// `npm run bench`: throughput of the request-log parser and of the whole replay against a naive
-// baseline, on the simulator's realistic logs. Every (case, size, run) is a fresh child process
-// (child.ts), so CPU seconds and peak RSS are that case's alone; medians over --runs.
+// `npm run bench`: throughput of the whole replay (and, on request, of the request-log parser)
+// against a naive baseline, on the simulator's realistic logs. Every (case, size, run) is a fresh
+// child process (child.ts), so CPU seconds and peak RSS are that case's alone; the cases run
+// interleaved (run 1 of every case, then run 2, …) and the table shows medians over --runs.
 //
-//   node dist/test/bench/run.js [--sizes 100000,1000000] [--runs 3] [--quick] [--cases a,b] [--seed bench]
+//   node dist/test/bench/run.js [--sizes 100000,1000000] [--runs 3] [--quick] [--cases a,b] [--seed 7]
+//
+// Then the live rate (live.ts): the highest broker request rate `ktrail run` follows with record
+// latency and lag < 2 s and flat RSS, in short probes (--live-seconds, default 20; --no-live to
+// skip; --long adds a 5-minute run at the rate found), beside naive_all's replay rate.
+//
+// The default cases are #16's: `naive_all` (stream every input file, split lines, JSON.parse +
+// JSON.stringify each line's JSON) and `replay_to_file` (`ktrail replay` of all four sources,
+// native records into a file). It prints their MB/s and CPU ratios, and checks every replay's
+// records against the simulator's truth (truth-check.ts): a wrong answer exits 1.
 //
 // replay_to_stdout writes its records into a real pipe that this process drains (and counts),
 // the way a kubelet or `| fluent-bit` would read it; the other cases write nothing.
@@ -10,15 +20,20 @@
 // request log (the proxy log comes on top for the replay cases: see inputMBps).
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CaseResult } from './child.js';
 import { loadManifest, scenario } from './data.js';
+import { checkAgainstTruth, type TruthCheck } from './truth-check.js';
+import { formatProbe, probe, searchRate, type ProbeResult } from './live.js';
 
 const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
+const DEFAULT_CASES = ['naive_all', 'replay_to_file'];
 const ALL_CASES = [
+  'naive_all',
+  'replay_to_file',
   'request_log_to_json_naive',
   'request_log_to_events',
   'request_log_to_events_scanner',
@@ -35,20 +50,35 @@ function arg(name: string): string | undefined {
 const quick = process.argv.includes('--quick');
 const sizes = (arg('--sizes') ?? (quick ? '20000' : '100000,1000000')).split(',').map(Number);
 const runs = Number(arg('--runs') ?? (quick ? 1 : 3));
-const cases = (arg('--cases') ?? ALL_CASES.join(',')).split(',');
-const seed = arg('--seed') ?? 'bench';
+const cases = (arg('--cases') ?? DEFAULT_CASES.join(',')).split(',');
+for (const c of cases) if (!ALL_CASES.includes(c)) throw new Error(`unknown case ${c}; cases: ${ALL_CASES.join(', ')}`);
+const seed = arg('--seed') ?? '7';
+const outDir = 'bench-results';
+mkdirSync(outDir, { recursive: true });
 
-function runChild(caseName: string, dir: string): Promise<CaseResult & { stdoutBytes: number }> {
+type RunResult = CaseResult & { stdoutBytes: number; truth?: TruthCheck };
+
+function runChild(caseName: string, dir: string): Promise<RunResult> {
+  // replay_to_file: the child's stdout is a file, as in `ktrail replay … > records.jsonl`.
+  const recordsFile = caseName === 'replay_to_file' ? join(outDir, 'replay-records.jsonl') : null;
+  const out = recordsFile ? openSync(recordsFile, 'w') : 'pipe';
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', CHILD, caseName, dir], { stdio: ['ignore', 'pipe', 'inherit', 'pipe'] });
+    const child = spawn(process.execPath, ['--expose-gc', CHILD, caseName, dir], { stdio: ['ignore', out, 'inherit', 'pipe'] });
+    if (typeof out === 'number') closeSync(out);
     let stdoutBytes = 0;
     let result = '';
-    child.stdout!.on('data', (b: Buffer) => (stdoutBytes += b.length));
+    child.stdout?.on('data', (b: Buffer) => (stdoutBytes += b.length));
     (child.stdio[3] as NodeJS.ReadableStream).on('data', (b: Buffer) => (result += b.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`${caseName}: exit ${code}`));
-      resolve({ ...(JSON.parse(result) as CaseResult), stdoutBytes });
+      const r: RunResult = { ...(JSON.parse(result) as CaseResult), stdoutBytes };
+      if (recordsFile) {
+        r.stdoutBytes = statSync(recordsFile).size;
+        r.truth = checkAgainstTruth(recordsFile, dir);
+        rmSync(recordsFile);
+      }
+      resolve(r);
     });
   });
 }
@@ -88,17 +118,24 @@ function truthGaps(dir: string): Record<string, number> {
 }
 
 const rows: Row[] = [];
+let wrong = 0;
 for (const size of sizes) {
   const dir = scenario(size, seed);
   const m = loadManifest(dir);
   const truth = truthGaps(dir);
-  for (const c of cases) {
-    const rs: Array<CaseResult & { stdoutBytes: number }> = [];
-    for (let i = 0; i < runs; i++) {
+  const byCase = new Map<string, RunResult[]>(cases.map((c) => [c, []]));
+  // Interleaved: the machine's load drifts, and a ratio is only fair between neighbouring runs.
+  for (let i = 0; i < runs; i++) {
+    for (const c of cases) {
       const r = await runChild(c, dir);
-      rs.push(r);
-      process.stderr.write(`${c} ${size} run ${i + 1}: ${r.wallSec.toFixed(2)} s wall, ${r.cpuSec.toFixed(2)} s cpu, ${r.maxRssMb.toFixed(0)} MB rss\n`);
+      byCase.get(c)!.push(r);
+      const check = r.truth ? (r.truth.ok ? ', records = truth' : `, RECORDS WRONG: ${r.truth.problems.join('; ')}`) : '';
+      if (r.truth && !r.truth.ok) wrong++;
+      process.stderr.write(`${c} ${size} run ${i + 1}: ${r.wallSec.toFixed(2)} s wall, ${r.cpuSec.toFixed(2)} s cpu, ${r.maxRssMb.toFixed(0)} MB rss${check}\n`);
     }
+  }
+  for (const c of cases) {
+    const rs = byCase.get(c)!;
     const wall = median(rs.map((r) => r.wallSec));
     const row: Row = {
       case: c,
@@ -115,19 +152,23 @@ for (const size of sizes) {
       inputMBps: rs[0]!.inputBytes / 1e6 / wall,
     };
     if (rs[0]!.windowPeak !== undefined) row.windowPeak = median(rs.map((r) => r.windowPeak!));
-    if (c === 'replay_to_stdout') row.stdoutMB = median(rs.map((r) => r.stdoutBytes)) / 1e6;
+    if (c === 'replay_to_stdout' || c === 'replay_to_file') row.stdoutMB = median(rs.map((r) => r.stdoutBytes)) / 1e6;
     // Speed bought with wrong answers is no speed: every replay run's gaps must be the truth's.
     if (rs[0]!.gaps) {
       const kinds = ['proxy-only', 'broker-only', 'bypass'];
-      const bad = rs.filter((r) => kinds.some((k) => (r.gaps?.[k] ?? 0) !== (truth[k] ?? 0)));
-      row.gapsVsTruth = bad.length === 0 ? 'ok' : kinds.map((k) => `${k} ${bad[0]!.gaps?.[k] ?? 0}/${truth[k] ?? 0}`).join(', ');
+      const bad = rs.filter((r) => kinds.some((k) => (r.gaps?.[k] ?? 0) !== (truth[k] ?? 0)) || (r.truth && !r.truth.ok));
+      row.gapsVsTruth = bad.length === 0 ? (rs[0]!.truth ? 'ok (records)' : 'ok') : (bad[0]!.truth?.problems.join('; ') || kinds.map((k) => `${k} ${bad[0]!.gaps?.[k] ?? 0}/${truth[k] ?? 0}`).join(', '));
+      if (bad.length) wrong++;
     }
     rows.push(row);
   }
 }
 for (const r of rows) {
-  const base = rows.find((x) => x.size === r.size && x.case === 'request_log_to_json_naive');
-  if (base) r.vsNaive = r.brokerMBps / base.brokerMBps;
+  // Against the naive loop over the same input: naive_all for the replay (every file it reads),
+  // the request-log naive loop for the parser cases.
+  const anchor = r.case.startsWith('replay') ? 'naive_all' : 'request_log_to_json_naive';
+  const base = rows.find((x) => x.size === r.size && x.case === anchor) ?? rows.find((x) => x.size === r.size && x.case === 'request_log_to_json_naive');
+  if (base) r.vsNaive = r.inputMB === base.inputMB ? r.inputMBps / base.inputMBps : r.brokerMBps / base.brokerMBps;
 }
 
 const fmt = (n: number, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
@@ -143,8 +184,48 @@ for (const r of rows) {
 process.stdout.write(`medians of ${runs} run(s) per case; node ${process.version}; ${cpus().length} cpus (${cpus()[0]?.model ?? '?'})\n`);
 process.stdout.write(table.join('\n') + '\n');
 
-const outDir = 'bench-results';
-mkdirSync(outDir, { recursive: true });
+// #16's figures: the replay against the naive loop over the same files, per size.
+const targets: string[] = [];
+for (const size of sizes) {
+  const naive = rows.find((x) => x.size === size && x.case === 'naive_all');
+  const replay = rows.find((x) => x.size === size && x.case === 'replay_to_file');
+  if (!naive || !replay) continue;
+  const speed = naive.wallSec / replay.wallSec;
+  const cpu = naive.cpuSec / replay.cpuSec;
+  targets.push(
+    `${size}: replay_to_file ${fmt(replay.inputMBps)} MB/s vs naive_all ${fmt(naive.inputMBps)} MB/s = ${fmt(speed, 2)}× (target ≥ 1.60×); ` +
+      `CPU ${fmt(replay.cpuSec, 2)} s vs ${fmt(naive.cpuSec, 2)} s = ${fmt(cpu, 2)}× less (target ≥ 1.30×); peak RSS ${fmt(replay.maxRssMb, 0)} MB (target < 250); ` +
+      `records ${replay.gapsVsTruth}`,
+  );
+}
+if (targets.length) process.stdout.write(`#16 targets (medians of ${runs}, interleaved):\n${targets.map((t) => `  ${t}`).join('\n')}\n`);
+// #16's live figure, beside the naive replay rate of the same files.
+const live: { size: number; probes: ProbeResult[]; long?: ProbeResult }[] = [];
+if (!process.argv.includes('--no-live')) {
+  for (const size of sizes) {
+    const dir = scenario(size, seed);
+    const probes = await searchRate(dir, { from: Number(arg('--live-from') ?? (quick ? 800 : 1500)), step: 1.4, seconds: Number(arg('--live-seconds') ?? (quick ? 10 : 20)) });
+    const best = probes.filter((r) => r.pass).sort((a, b) => a.rate - b.rate).at(-1);
+    const entry: (typeof live)[number] = { size, probes };
+    if (best && process.argv.includes('--long')) {
+      entry.long = await probe(dir, best.rate, 300);
+      process.stderr.write(`live 5 min: ${formatProbe(entry.long)}\n`);
+    }
+    live.push(entry);
+    const naive = rows.find((x) => x.size === size && x.case === 'naive_all');
+    const naiveRate = naive ? naive.linesPerSec : NaN;
+    const sustained = entry.long?.pass ? entry.long : best;
+    process.stdout.write(
+      `#16 live (${size}): ${sustained ? `ktrail run sustains ${sustained.rate} broker requests/s (${sustained.inputMBps} MB/s of logs), record latency p50 ${sustained.latencyMs.p50} ms / p95 ${sustained.latencyMs.p95} ms, over ${sustained.seconds} s` : 'no rate sustained'}` +
+        `; naive_all replays the same files at ${fmt(naiveRate, 0)} broker lines/s = ${sustained ? fmt(sustained.rate / naiveRate, 2) : '0'}× (target ≥ 1.00×)\n`,
+    );
+    for (const r of probes) process.stdout.write(`  ${formatProbe(r)}\n`);
+  }
+}
 const file = join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify({ node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, seed, runs, sizes, rows }, null, 2) + '\n');
+writeFileSync(file, JSON.stringify({ node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, seed, runs, sizes, rows, live }, null, 2) + '\n');
 process.stdout.write(`wrote ${file}\n`);
+if (wrong) {
+  process.stderr.write(`${wrong} replay run(s) wrote records that disagree with the simulator's truth\n`);
+  process.exitCode = 1;
+}
