@@ -15,11 +15,11 @@
 // its arrival minus that. Lag at the end: when writing stops, how far behind the newest record is.
 
 import { spawn } from 'node:child_process';
-import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, REPO } from '../helpers/cli.js';
-import { LogWriter } from '../helpers/live.js';
+import { LogWriter, log4jTime, proxyTime, rssMiB, timedLines } from '../helpers/live.js';
 import { loadManifest, scenario } from './data.js';
 
 function arg(name: string): string | undefined {
@@ -40,35 +40,6 @@ export interface ProbeResult {
   ktrailCpuPct: number;
   pass: boolean;
   why: string[];
-}
-
-type Timed = [number, string];
-
-/** Lines of files in order with their event time (ms), split on LF only (log lines hold U+2028). */
-async function* timedLines(paths: string[], timeOf: (line: string) => number): AsyncGenerator<Timed> {
-  for (const p of paths) {
-    let rest = '';
-    for await (const chunk of createReadStream(p, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
-      const parts = (rest + (chunk as string)).split('\n');
-      rest = parts.pop() as string;
-      for (const line of parts) if (line) yield [timeOf(line), line];
-    }
-    if (rest) yield [timeOf(rest), rest];
-  }
-}
-
-const log4jTime = (l: string) => Date.parse(`${l.slice(1, 11)}T${l.slice(12, 24).replace(',', '.')}Z`);
-const proxyTime = (l: string) => {
-  const m = /"time":"([^"]+)"/.exec(l);
-  return m ? Date.parse(m[1] as string) : NaN;
-};
-
-function rssMiB(pid: number): number {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-  } catch {
-    return 0;
-  }
 }
 
 /** utime + stime of a process, in seconds (clock ticks of 1/100 s on Linux). */

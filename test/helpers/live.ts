@@ -3,7 +3,7 @@
 // whose stdout is appended to a file that survives SIGKILL and restart.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, closeSync, copyFileSync, existsSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, copyFileSync, createReadStream, existsSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, REPO, ensureBuilt } from './cli.js';
 
@@ -136,4 +136,36 @@ export function liveLogArgs(dir: string, m: { brokerTimeZone: string; brokerNode
     '--broker-node-id', String(m.brokerNodeId),
     '--proxy-address', ...m.proxyAddresses,
   ];
+}
+
+/** Lines of files in order with their event time (ms), without loading the files. Split on LF only:
+ * readline also splits on U+2028/2029 from Node 22 on, which log lines hold. */
+export async function* timedLines(paths: string[], timeOf: (line: string) => number): AsyncGenerator<[number, string]> {
+  for (const p of paths) {
+    let rest = '';
+    for await (const chunk of createReadStream(p, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+      const parts = (rest + (chunk as string)).split('\n');
+      rest = parts.pop() as string;
+      for (const line of parts) if (line) yield [timeOf(line), line];
+    }
+    if (rest) yield [timeOf(rest), rest];
+  }
+}
+
+/** The event time (ms) of a log4j line as the simulator writes it (`[yyyy-MM-dd HH:mm:ss,SSS] …`, UTC). */
+export const log4jTime = (l: string): number => Date.parse(`${l.slice(1, 11)}T${l.slice(12, 24).replace(',', '.')}Z`);
+
+/** The event time (ms) of a proxy audit-event JSON line. */
+export const proxyTime = (l: string): number => {
+  const m = /"time":"([^"]+)"/.exec(l);
+  return m ? Date.parse(m[1] as string) : NaN;
+};
+
+/** Resident set size of a process, in MiB (0 once it is gone). */
+export function rssMiB(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
 }

@@ -8,12 +8,12 @@
 // is generated (100k lines) when that is missing. Prints one line per sample and a JSON summary.
 
 import { spawn } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BIN, REPO } from '../helpers/cli.js';
-import { LogWriter } from '../helpers/live.js';
+import { LogWriter, log4jTime, proxyTime, rssMiB, timedLines } from '../helpers/live.js';
 import { generateScenario, type ScenarioManifest } from '../sim/scenario.js';
 
 function arg(name: string): string | undefined {
@@ -25,33 +25,6 @@ const minutes = Number(arg('--minutes') ?? 10);
 const heapMb = Number(arg('--heap-mb') ?? 256);
 const benchCache = join(tmpdir(), 'ktrail-bench-cache', 'seed-bench-lines-1000000');
 
-/** Lines of files in order, with their event time (ms), without loading the files. */
-async function* timedLines(paths: string[], timeOf: (line: string) => number): AsyncGenerator<[number, string]> {
-  for (const p of paths) {
-    // Split on LF only: readline also splits on U+2028/2029 from Node 22 on, which log lines hold.
-    let rest = '';
-    for await (const chunk of createReadStream(p, { encoding: 'utf8' })) {
-      const parts = (rest + (chunk as string)).split('\n');
-      rest = parts.pop() as string;
-      for (const line of parts) if (line) yield [timeOf(line), line];
-    }
-    if (rest) yield [timeOf(rest), rest];
-  }
-}
-
-const brokerTime = (l: string) => Date.parse(`${l.slice(1, 11)}T${l.slice(12, 24).replace(',', '.')}Z`);
-const proxyTime = (l: string) => {
-  const m = /"time":"([^"]+)"/.exec(l);
-  return m ? Date.parse(m[1] as string) : NaN;
-};
-
-function rssMiB(pid: number): number {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-  } catch {
-    return 0;
-  }
-}
 
 function stat(db: string, key: string): number {
   try {
@@ -82,7 +55,7 @@ async function main(): Promise<void> {
   const proxy = new LogWriter(live, 'proxy-audit.log', 'copytruncate');
   writeFileSync(join(live, 'kafka-authorizer.log'), '');
 
-  const brokerIt = timedLines(m.files.brokerRequest, brokerTime);
+  const brokerIt = timedLines(m.files.brokerRequest, log4jTime);
   const proxyIt = timedLines(m.files.proxy, proxyTime);
   let nextBroker = await brokerIt.next();
   let nextProxy = await proxyIt.next();
