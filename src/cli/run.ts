@@ -17,6 +17,7 @@ import { Counters } from '../pipeline/counters.js';
 import { runLive, type LiveOptions, type LiveState } from '../pipeline/live.js';
 import { emptyJoinStats } from '../window/join.js';
 import { WindowStore } from '../window/store.js';
+import type { Sink } from '../sinks/sink.js';
 import { VERSION } from '../version.js';
 import { addOutputOptions, addSourceOptions } from './options.js';
 import { flagDuration, openSink, recordRenderer, UsageError, withOutputFlags, type ReplayArgs } from './replay.js';
@@ -63,21 +64,12 @@ export function runConfig(a: RunArgs): KtrailConfig {
 export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<number> {
   const cfg = runConfig(a);
   if (cfg.output.sink === 'forward') return forwardCommand(cfg, extra);
-  const tmp = cfg.state.db ? null : mkdtempSync(join(tmpdir(), 'ktrail-run-'));
-  const dbPath = cfg.state.db ?? join(tmp as string, 'state.db');
-  const store = new WindowStore(dbPath, { reportRetentionMs: cfg.state.reportRetentionMicros / 1000 });
-  const sink = await openSink(cfg);
-  const stop = new AbortController();
-  const watchParent = stopOnSignals(stop);
-
-  let state: LiveState | null = null;
-  const server = await serveHttp(cfg, extra, () => state, stop.signal);
-
-  const sources = configSources(cfg).map((s) => ({ name: s.name, patterns: s.globs }));
-  log.info({ db: dbPath, sources: sources.map((s) => s.name), sink: cfg.output.sink, format: cfg.output.format }, 'starting');
-  try {
+  const storeOptions = { reportRetentionMs: cfg.state.reportRetentionMicros / 1000 };
+  return withRunResources<LiveState>(cfg, extra, { storeOptions }, async ({ dbPath, store, sink, signal, publish }) => {
+    const sources = configSources(cfg).map((s) => ({ name: s.name, patterns: s.globs }));
+    log.info({ db: dbPath, sources: sources.map((s) => s.name), sink: cfg.output.sink, format: cfg.output.format }, 'starting');
     const record = { nodeId: cfg.broker.nodeId, observerHost: cfg.observer.host, version: VERSION };
-    state = await runLive({
+    const state = await runLive({
       sources,
       join: joinOptions(cfg),
       record,
@@ -98,24 +90,16 @@ export async function runCommand(a: RunArgs, extra: RunOverrides = {}): Promise<
       store,
       sink,
       render: recordRenderer(cfg),
-      signal: stop.signal,
+      signal,
       ...(extra.pollIntervalMs === undefined ? {} : { pollIntervalMs: extra.pollIntervalMs }),
       ...(extra.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: extra.shutdownGraceMs }),
-      onState: (s) => {
-        state = s;
-      },
+      onState: publish,
       ...operatorLog(dbPath),
     });
     if (state.undeliveredAtStop) log.warn({ undelivered: state.undeliveredAtStop }, 'stopped while the output was unavailable: these lines stay in the state database and are sent first on the next start');
     log.info({ records: state.recordsEmitted, window: state.joiner.windowSize }, 'stopped');
     return 0;
-  } finally {
-    clearInterval(watchParent);
-    await server?.close();
-    await sink.close();
-    store.close();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-  }
+  });
 }
 
 /**
@@ -128,19 +112,12 @@ async function forwardCommand(cfg: KtrailConfig, extra: RunOverrides): Promise<n
   if (!f.bootstrap.length || !f.nodes.length) throw new ConfigError('config', ['output.forward: bootstrap and nodes are required when output.sink is forward']);
   // One proxy-side instance per proxy node by default (a DaemonSet): the node's name names the sender.
   const sender = f.sender || cfg.observer.host;
-  const tmp = cfg.state.db ? null : mkdtempSync(join(tmpdir(), 'ktrail-run-'));
-  const dbPath = cfg.state.db ?? join(tmp as string, 'state.db');
-  const store = new WindowStore(dbPath);
-  const sink = await openSink(cfg, (err) => log.warn({ error: err instanceof Error ? err.message : String(err) }, 'cannot publish to Kafka: reading paused, retrying'));
-  const stop = new AbortController();
-  const watchParent = stopOnSignals(stop);
-  let current: ForwardState | null = null;
-  const server = await serveHttp(cfg, extra, () => current, stop.signal);
-  const sources = configSources(cfg)
-    .filter((s) => sourceNamed(s.name).role === 'proxy-requests' && sourceNamed(s.name).setting.input !== 'kafka-topics')
-    .map((s) => ({ name: s.name, patterns: s.globs }));
-  log.info({ db: dbPath, sources: sources.map((s) => s.name), topic: f.topic, sender }, 'starting: forwarding proxy events');
-  try {
+  const onSinkError = (err: unknown) => log.warn({ error: err instanceof Error ? err.message : String(err) }, 'cannot publish to Kafka: reading paused, retrying');
+  return withRunResources<ForwardState>(cfg, extra, { onSinkError }, async ({ dbPath, store, sink, signal, publish }) => {
+    const sources = configSources(cfg)
+      .filter((s) => sourceNamed(s.name).role === 'proxy-requests' && sourceNamed(s.name).setting.input !== 'kafka-topics')
+      .map((s) => ({ name: s.name, patterns: s.globs }));
+    log.info({ db: dbPath, sources: sources.map((s) => s.name), topic: f.topic, sender }, 'starting: forwarding proxy events');
     const state = await runForward({
       sources,
       timeZones: { brokerTimeZone: cfg.broker.timeZone, proxyTimeZone: cfg.proxy.timeZone },
@@ -154,15 +131,46 @@ async function forwardCommand(cfg: KtrailConfig, extra: RunOverrides): Promise<n
       brokerEndpoints: f.brokerEndpoints,
       heartbeatIntervalMs: f.heartbeatIntervalMs,
       idleAfterMicros: cfg.join.idleAfterMicros,
-      signal: stop.signal,
+      signal,
       ...(extra.pollIntervalMs === undefined ? {} : { pollIntervalMs: extra.pollIntervalMs }),
       ...(extra.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: extra.shutdownGraceMs }),
-      onState: (s) => {
-        current = s;
-      },
+      onState: publish,
     });
     log.info({ messages: state.messagesSent, heartbeats: state.heartbeatsSent, sinkErrors: state.sinkErrors }, 'stopped');
     return 0;
+  });
+}
+
+interface RunResources<S> {
+  dbPath: string;
+  store: WindowStore;
+  sink: Sink;
+  signal: AbortSignal;
+  /** The loop's newest state, for /metrics, /healthz and /readyz. */
+  publish: (state: S) => void;
+}
+
+/**
+ * What both kinds of run hold while they run — the state database (a temporary one unless
+ * configured), the output, the signal handlers and the HTTP listener — and release in reverse
+ * order however the body ends.
+ */
+async function withRunResources<S extends ServedState>(
+  cfg: KtrailConfig,
+  extra: RunOverrides,
+  open: { storeOptions?: { reportRetentionMs?: number }; onSinkError?: (err: unknown) => void },
+  body: (r: RunResources<S>) => Promise<number>,
+): Promise<number> {
+  const tmp = cfg.state.db ? null : mkdtempSync(join(tmpdir(), 'ktrail-run-'));
+  const dbPath = cfg.state.db ?? join(tmp as string, 'state.db');
+  const store = new WindowStore(dbPath, open.storeOptions);
+  const sink = await openSink(cfg, open.onSinkError);
+  const stop = new AbortController();
+  const watchParent = stopOnSignals(stop);
+  let current: S | null = null;
+  const server = await serveHttp(cfg, extra, () => current, stop.signal);
+  try {
+    return await body({ dbPath, store, sink, signal: stop.signal, publish: (s) => { current = s; } });
   } finally {
     clearInterval(watchParent);
     await server?.close();
