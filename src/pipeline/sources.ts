@@ -88,13 +88,40 @@ export function feed(source: OpenSource, lines: string[], counters: Counters, jo
   if (newest > (source.newestEvent ?? -Infinity)) source.newestEvent = newest;
 }
 
-/** The readers' state to commit with the checkpoints (only readers that keep any). */
+/**
+ * Where the sources' watermarks are kept beside the readers' state (not a source name). Without
+ * them a restart that finds nothing new to read — the logs were quiet, or the last lines were read
+ * just before the kill — would know no source's progress and hold every undecided event until the
+ * next line arrives, however long that takes (the idle advance needs a newest event to start from).
+ */
+const PROGRESS_KEY = '~progress';
+
+interface SavedProgress {
+  watermark?: number;
+  newestEvent?: number;
+}
+
+/** The readers' state (only readers that keep any) and every source's progress, to commit with the checkpoints. */
 export function readerSnapshots(sources: readonly OpenSource[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const s of sources) if (s.reader.snapshot) out[s.def.name] = s.reader.snapshot();
+  const progress: Record<string, SavedProgress> = {};
+  for (const s of sources) {
+    if (s.reader.snapshot) out[s.def.name] = s.reader.snapshot();
+    progress[s.def.name] = {
+      ...(Number.isFinite(s.watermark) ? { watermark: s.watermark } : {}),
+      ...(s.newestEvent !== undefined && Number.isFinite(s.newestEvent) ? { newestEvent: s.newestEvent } : {}),
+    };
+  }
+  out[PROGRESS_KEY] = progress;
   return out;
 }
 
 export function restoreReaders(sources: readonly OpenSource[], saved: Record<string, unknown>): void {
-  for (const s of sources) if (s.reader.restore && saved[s.def.name] !== undefined) s.reader.restore(saved[s.def.name]);
+  const progress = (saved[PROGRESS_KEY] ?? {}) as Record<string, SavedProgress | undefined>;
+  for (const s of sources) {
+    if (s.reader.restore && saved[s.def.name] !== undefined) s.reader.restore(saved[s.def.name]);
+    const p = progress[s.def.name];
+    if (typeof p?.watermark === 'number' && p.watermark > s.watermark) s.watermark = p.watermark;
+    if (typeof p?.newestEvent === 'number') s.newestEvent = p.newestEvent;
+  }
 }
