@@ -5,16 +5,13 @@
 // after a close, dropped lines on both sides, SASL-terminated connections whose first ApiVersions
 // the broker never logs) to the Joiner in three orders and checks every order against the truth.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseKafkaRequestLine } from '../parsers/kafka-request-log/parse.js';
-import { parseKroxyliciousLine } from '../parsers/kroxylicious-audit/parse.js';
 import type { BrokerRequestEvent, ProxyEvent } from '../src/events.js';
 import type { AuditRecord } from '../src/records/record.js';
 import { Joiner } from '../src/window/join.js';
-import { generateScenario, loadExpected, type ScenarioManifest } from './sim/scenario.js';
+import { joinOrderScenario } from './helpers/join-scenario.js';
+import type { ScenarioManifest } from './sim/scenario.js';
 import type { ExpectedTruth } from './sim/truth.js';
 
 let dir: string;
@@ -24,20 +21,7 @@ let brokerEvents: BrokerRequestEvent[];
 let proxyEvents: ProxyEvent[];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ktrail-join-order-'));
-  m = await generateScenario(dir, { seed: 'join-order', sessions: 600, durationMs: 5 * 60_000 });
-  truth = loadExpected(dir);
-  const ctx = { brokerTimeZone: m.brokerTimeZone };
-  const events = <T>(kind: 'broker-request' | 'proxy', files: string[]): T[] =>
-    files.flatMap((f) =>
-      readFileSync(f, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => (kind === 'proxy' ? parseKroxyliciousLine(line) : parseKafkaRequestLine(line, ctx)))
-        .flatMap((r) => (r.kind === 'event' ? [r.event as T] : [])),
-    );
-  brokerEvents = events<BrokerRequestEvent>('broker-request', m.files.brokerRequest);
-  proxyEvents = events<ProxyEvent>('proxy', m.files.proxy);
+  ({ dir, m, truth, brokerEvents, proxyEvents } = await joinOrderScenario('ktrail-join-order-'));
 }, 120_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

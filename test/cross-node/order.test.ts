@@ -11,18 +11,15 @@
 // into two senders' messages on one partition, one sender `lag` seconds behind the other, broker
 // lines on time, the join advanced after every step with the readers' watermarks.
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseKafkaRequestLine } from '../../parsers/kafka-request-log/parse.js';
-import { parseKroxyliciousLine } from '../../parsers/kroxylicious-audit/parse.js';
 import { encodeForward } from '../../parsers/proxy-forwarded/message.js';
 import { createForwardedReader } from '../../parsers/proxy-forwarded/source.js';
 import type { BrokerRequestEvent, ProxyEvent } from '../../src/events.js';
 import type { AuditRecord } from '../../src/records/record.js';
 import { Joiner } from '../../src/window/join.js';
-import { generateScenario, loadExpected, type ScenarioManifest } from '../sim/scenario.js';
+import { joinOrderScenario } from '../helpers/join-scenario.js';
+import type { ScenarioManifest } from '../sim/scenario.js';
 import type { ExpectedTruth } from '../sim/truth.js';
 
 let dir: string;
@@ -32,14 +29,7 @@ let brokerEvents: BrokerRequestEvent[];
 let proxyEvents: ProxyEvent[];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ktrail-xnode-order-'));
-  m = await generateScenario(dir, { seed: 'join-order', sessions: 600, durationMs: 5 * 60_000 });
-  truth = loadExpected(dir);
-  const ctx = { brokerTimeZone: m.brokerTimeZone };
-  const events = <T>(files: string[], parse: (line: string) => { kind: string; event?: unknown }): T[] =>
-    files.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map(parse).flatMap((r) => (r.kind === 'event' ? [r.event as T] : [])));
-  brokerEvents = events<BrokerRequestEvent>(m.files.brokerRequest, (l) => parseKafkaRequestLine(l, ctx));
-  proxyEvents = events<ProxyEvent>(m.files.proxy, parseKroxyliciousLine);
+  ({ dir, m, truth, brokerEvents, proxyEvents } = await joinOrderScenario('ktrail-xnode-order-'));
 }, 120_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
