@@ -23,11 +23,11 @@ export class ErrorList {
     if (code !== 0) {
       this.failed = true;
       if (this.nonZero < MAX_ERRORS) {
-        this.items.push({ resource, code, name: errorName(code) });
+        this.items.push({ code, name: errorName(code), resource });
         this.nonZero++;
       }
     } else if (this.items.length < MAX_ZERO_ERRORS) {
-      this.items.push({ resource, code, name: errorName(code) });
+      this.items.push({ code, name: errorName(code), resource });
     }
   }
 }

@@ -155,14 +155,15 @@ export function extractRequestEvent(rec: Log4jRecord, body: unknown, facts?: Res
   const totalMs = body['totalTimeMs'];
   if (totalMs === undefined) return reject('missing_field', 'totalTimeMs');
   if (!isNonNegNumber(totalMs)) return reject('bad_field_type', 'totalTimeMs');
+  // Keys in code-unit order, as records carry them (records/chain.ts serializes such objects once).
   const timing: BrokerTiming = {
-    totalMs,
-    requestQueueMs: 0,
     localMs: 0,
     remoteMs: 0,
-    throttleMs: 0,
+    requestQueueMs: 0,
     responseQueueMs: 0,
     sendMs: 0,
+    throttleMs: 0,
+    totalMs,
   };
   // Always written by 2.8+; tolerated when absent so a record is not lost over a timing detail.
   // Unrolled (a loop over a table of them measured a few % of the parser); the order of the checks

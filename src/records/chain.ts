@@ -15,7 +15,7 @@
 
 import * as crypto from 'node:crypto';
 import { healthRecord, type RecordContext } from '../window/records.js';
-import { MAX_RECORD_BYTES } from './native.js';
+import { keepNativeLine, MAX_RECORD_BYTES } from './native.js';
 import { renderer } from './formats.js';
 import type { AuditRecord, RecordChainFields } from './record.js';
 
@@ -119,7 +119,56 @@ export function withoutChain(r: object): Record<string, unknown> {
  * without `chain`.
  */
 export function fingerprintOf(record: object, uid: string, sequence: number, prev: string | null): string {
-  return sha256Hex(canonicalJson({ chain_uid: uid, sequence, prev_event: prev, record: withoutChain(record) }));
+  return sha256Hex(fingerprintText(canonicalBody(withoutChain(record)), uid, sequence, prev));
+}
+
+/**
+ * canonicalJson({ chain_uid, sequence, prev_event, record }) from the record's canonical text: the
+ * four keys are already in code-unit order, so the wrapper is written, not sorted.
+ */
+function fingerprintText(body: string, uid: string, sequence: number, prev: string | null): string {
+  return `{"chain_uid":${JSON.stringify(uid)},"prev_event":${prev === null ? 'null' : JSON.stringify(prev)},"record":${body},"sequence":${canonicalJson(sequence)}}`;
+}
+
+/**
+ * canonicalJson(r), by the engine's JSON.stringify when every object of r already has its keys in
+ * code-unit order (the record builders write them so: src/window/records.ts) — then the two are the
+ * same text, and the native serializer is ~3× faster than canonicalJson's loops. Anything else (an
+ * object built in another order, integer-like keys, which engines enumerate first, a class instance)
+ * takes canonicalJson.
+ */
+export function canonicalBody(r: object): string {
+  if (inCanonicalOrder(r)) return JSON.stringify(r);
+  slowBodies++;
+  return canonicalJson(r);
+}
+
+let slowBodies = 0;
+/** How many records canonicalBody had to serialize the slow way (built out of order), in this process. */
+export function slowCanonicalBodies(): number {
+  return slowBodies;
+}
+
+/** Are the keys of every plain object in v in code-unit order (so JSON.stringify(v) === canonicalJson(v))? */
+export function inCanonicalOrder(v: object): boolean {
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (x !== null && typeof x === 'object' && !inCanonicalOrder(x)) return false;
+    }
+    return true;
+  }
+  // toJSON (a Date) and other prototypes serialize differently in the two forms.
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return false;
+  let prev: string | null = null;
+  for (const k in v) {
+    if (prev !== null && !(prev < k)) return false;
+    prev = k;
+    const x = (v as Record<string, unknown>)[k];
+    if (x !== null && typeof x === 'object' && !inCanonicalOrder(x)) return false;
+  }
+  return true;
 }
 
 // ---- checkpoints and signatures ----
@@ -220,18 +269,22 @@ function fitted(r: AuditRecord): AuditRecord {
 }
 
 /**
- * fitted(r) and its fingerprint at the chain's position. The canonical text holds the same members
- * as r's native line (a record is plain JSON data without `chain` here), so it is never shorter:
- * when it fits, so does the line, and the JSON.stringify that fitted() would spend on the question
- * is saved (~7% of a replay's CPU, BENCHMARKS.md session 4).
+ * A record sealed at the chain's position: the record the line holds (fitted to 16 KiB), its
+ * fingerprint, and its native line — the canonical text the fingerprint covers with `chain`
+ * appended as the last member, so each record is serialized once (docs/spec/record-v1.md, "The
+ * chain"). The canonical text holds the same members as the native line without `chain`, so when it
+ * fits with room for the chain, so does the line.
  */
-function fittedAndFingerprint(r: AuditRecord, s: ChainState): { base: AuditRecord; fingerprint: string } {
+function sealOne(r: AuditRecord, s: ChainState): { base: AuditRecord; fingerprint: string; body: string } {
   if (r.chain === undefined) {
-    const canonical = canonicalJson({ chain_uid: s.uid, sequence: s.next, prev_event: s.prev, record: r });
-    if (canonical.length * 3 + 512 <= MAX_RECORD_BYTES) return { base: r, fingerprint: sha256Hex(canonical) };
+    const body = canonicalBody(r);
+    if (body.length * 3 + 512 <= MAX_RECORD_BYTES || Buffer.byteLength(body) + 512 <= MAX_RECORD_BYTES) {
+      return { base: r, fingerprint: sha256Hex(fingerprintText(body, s.uid, s.next, s.prev)), body };
+    }
   }
   const base = fitted(r);
-  return { base, fingerprint: fingerprintOf(base, s.uid, s.next, s.prev) };
+  const body = canonicalBody(withoutChain(base));
+  return { base, fingerprint: sha256Hex(fingerprintText(body, s.uid, s.next, s.prev)), body };
 }
 
 export class RecordChain {
@@ -258,8 +311,12 @@ export class RecordChain {
     const s: ChainState = { ...(this.opts.load ? (this.opts.load() ?? this.memory) : this.memory) };
     const out: AuditRecord[] = [];
     const append = (r: AuditRecord) => {
-      const { base, fingerprint } = fittedAndFingerprint(r, s);
-      out.push({ ...base, chain: { chain_uid: s.uid, sequence: s.next, prev_event: s.prev, fingerprint: { algorithm: FINGERPRINT_ALGORITHM, value: fingerprint } } });
+      const { base, fingerprint, body } = sealOne(r, s);
+      const chain: RecordChainFields = { chain_uid: s.uid, sequence: s.next, prev_event: s.prev, fingerprint: { algorithm: FINGERPRINT_ALGORITHM, value: fingerprint } };
+      const sealed: AuditRecord = { ...base, chain };
+      // `{}` is the only body without members, and no record is empty; the comma is always right.
+      keepNativeLine(sealed, `${body.slice(0, -1)},"chain":${JSON.stringify(chain)}}`);
+      out.push(sealed);
       s.prev = fingerprint;
       s.next += 1;
       this.headTime = base.time;
@@ -292,17 +349,18 @@ export class RecordChain {
   private checkpointRecord(s: ChainState, trigger: string, headTime: string | null): AuditRecord {
     const wall = this.opts.now?.();
     const micros = wall !== undefined ? wall * 1000 : headTime ? Date.parse(headTime) * 1000 + Number(headTime.slice(23, 26) || 0) : 0;
+    // Keys in code-unit order, as every object of a record (see canonicalBody).
     const facts: CheckpointFacts = {
+      authority_uid: this.opts.signer?.keyId ?? null,
       chain_uid: s.uid,
       first_sequence: s.since,
-      last_sequence: s.next - 1,
       head_fingerprint: s.prev as string,
-      trigger,
       interval_seconds: this.opts.everyMs === null ? null : Math.round(this.opts.everyMs / 1000),
-      signed: this.opts.signer !== null,
-      signature_algorithm: this.opts.signer ? SIGNATURE_ALGORITHM : null,
-      authority_uid: this.opts.signer?.keyId ?? null,
+      last_sequence: s.next - 1,
       signature: null,
+      signature_algorithm: this.opts.signer ? SIGNATURE_ALGORITHM : null,
+      signed: this.opts.signer !== null,
+      trigger,
     };
     const r = healthRecord(this.opts.record, micros, CHECKPOINT_ACTION, 'success', { ...facts }, [s.uid, s.next - 1]);
     if (this.opts.signer) (r.health as Record<string, unknown>).signature = this.opts.signer.sign(checkpointStatement(facts, r.time));

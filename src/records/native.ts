@@ -8,7 +8,18 @@ import type { AuditRecord } from './record.js';
 
 export const MAX_RECORD_BYTES = 16 * 1024 - 1; // minus the newline
 
+// The native line of each record the chain sealed (records/chain.ts writes it with the fingerprint,
+// from the same canonical text): a sealed record is serialized once.
+const SEALED_LINES = new WeakMap<AuditRecord, string>();
+
+/** Remember `line` as r's native line (r is a sealed record, never changed after). */
+export function keepNativeLine(r: AuditRecord, line: string): void {
+  SEALED_LINES.set(r, line);
+}
+
 export function renderNative(r: AuditRecord): string {
+  const sealed = SEALED_LINES.get(r);
+  if (sealed !== undefined) return sealed;
   const line = JSON.stringify(r);
   // JSON.stringify escapes control characters and never emits a raw newline, so one record is one line.
   if (line.length * 3 <= MAX_RECORD_BYTES || Buffer.byteLength(line) <= MAX_RECORD_BYTES) return line;

@@ -136,7 +136,8 @@ export interface RecordChainFields {
 }
 
 export function emptyActor(): RecordActor {
-  return { principal: null, principalSource: null, address: null, port: null, clientId: null, software: null, sessionId: null };
+  // Keys in code-unit order: records are built so (records/chain.ts serializes them once).
+  return { address: null, clientId: null, port: null, principal: null, principalSource: null, sessionId: null, software: null };
 }
 
 /** µs since epoch → ISO 8601 UTC with microseconds (`2026-11-22T10:00:00.123456Z`). */

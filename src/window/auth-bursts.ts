@@ -63,13 +63,13 @@ export class AuthBursts {
 
   private finding(s: BurstState): RecordFinding {
     return {
-      tag: POSTURE.authFailureBurst,
-      threshold: this.threshold,
-      windowSeconds: this.window / 1_000_000,
       failures: s.times.length,
       firstTime: isoMicros(s.times[0] as number),
       lastTime: isoMicros(s.times[s.times.length - 1] as number),
       records: [...s.ids],
+      tag: POSTURE.authFailureBurst,
+      threshold: this.threshold,
+      windowSeconds: this.window / 1_000_000,
     };
   }
 

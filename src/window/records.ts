@@ -60,7 +60,22 @@ function proxySource(from: { dialect?: 'P4' } | null | undefined): string {
 function withBinding(c: RecordCorrelation, e: PendingEgress): RecordCorrelation {
   if (!e.binding) return c;
   const quality = e.binding.session !== 'none' ? e.binding.session : e.clientAddress ? 'inferred' : 'none';
-  return { ...c, clientBinding: { quality, via: e.binding.via } };
+  return correlation(c.status, c.quality, c.candidates, { quality, via: e.binding.via });
+}
+
+/** A record's `correlation`, its keys in code-unit order (as every object of a record: see below). */
+function correlation(
+  status: RecordCorrelation['status'],
+  quality: RecordCorrelation['quality'],
+  candidates?: string[],
+  clientBinding?: RecordCorrelation['clientBinding'],
+): RecordCorrelation {
+  const c = {} as RecordCorrelation;
+  if (candidates !== undefined) c.candidates = candidates;
+  if (clientBinding !== undefined) c.clientBinding = clientBinding;
+  c.quality = quality;
+  c.status = status;
+  return c;
 }
 
 /**
@@ -89,7 +104,7 @@ function egressClient(actor: RecordActor, e: PendingEgress): RecordActor {
 }
 
 function observer(ctx: RecordContext, sources: string[]): AuditRecord['observer'] {
-  return { host: ctx.observerHost, name: 'ktrail', version: ctx.version, sources };
+  return { host: ctx.observerHost, name: 'ktrail', sources, version: ctx.version };
 }
 
 export function endpointText(e: Endpoint | null | undefined): string | null {
@@ -125,18 +140,19 @@ function sessionActor(session: SessionState | undefined, fallback?: { clientId?:
 }
 
 function proxyAuthz(a: ProxyAuthorization): RecordAuthorization {
-  return { operation: a.operation, resourceType: a.resourceType, resourceName: a.resourceName, decision: a.decision };
+  return { decision: a.decision, operation: a.operation, resourceName: a.resourceName, resourceType: a.resourceType };
 }
 
 function brokerAuthz(a: BrokerAuthorizationEvent): RecordAuthorization {
-  return { operation: a.operation, resourceType: a.resourceType, resourceName: a.resourceName, decision: a.decision, rule: a.rule };
+  return { decision: a.decision, operation: a.operation, resourceName: a.resourceName, resourceType: a.resourceType, rule: a.rule };
 }
 
 function toRecordResources(list: Resource[]): RecordResource[] {
   return list.map((r) => {
-    const out: RecordResource = { type: r.type, name: r.name };
-    if (r.topicId !== undefined) out.topicId = r.topicId;
+    const out = { name: r.name } as RecordResource;
     if (r.partitions !== undefined) out.partitions = r.partitions;
+    if (r.topicId !== undefined) out.topicId = r.topicId;
+    out.type = r.type;
     return out;
   });
 }
@@ -158,21 +174,21 @@ function mergeResources(broker: Resource[], proxy: Resource[]): RecordResource[]
 function authorizationResources(list: ProxyAuthorization[]): Resource[] {
   return list
     .filter((a) => a.resourceName !== '')
-    .map((a) => ({ type: (a.resourceType as Resource['type']) ?? 'other', name: a.resourceName }));
+    .map((a) => ({ name: a.resourceName, type: (a.resourceType as Resource['type']) ?? 'other' }));
 }
 
 function brokerSide(ctx: RecordContext, ev: BrokerRequestEvent, authz: BrokerAuthorizationEvent[]): RecordBroker {
   return {
-    nodeId: ctx.nodeId,
-    time: isoMicros(ev.receiveTime),
+    apiVersion: ev.apiVersion,
+    authorizations: authz.map(brokerAuthz),
     connection: ev.connection.raw,
     correlationId: ev.correlationId,
-    apiVersion: ev.apiVersion,
-    principal: ev.principal,
-    listener: ev.listener,
-    securityProtocol: ev.securityProtocol,
     errors: ev.errors,
-    authorizations: authz.map(brokerAuthz),
+    listener: ev.listener,
+    nodeId: ctx.nodeId,
+    principal: ev.principal,
+    securityProtocol: ev.securityProtocol,
+    time: isoMicros(ev.receiveTime),
     timing: ev.timing,
   };
 }
@@ -185,18 +201,18 @@ function proxySide(
 ): RecordProxy {
   const time = unit?.ingressTime ?? egress?.time ?? unit?.shortCircuit?.time ?? null;
   return {
-    executionId: egress?.executionId ?? session?.executionId ?? null,
-    instance: session?.instance ?? null,
-    virtualCluster: session?.virtualCluster ?? null,
-    time: time === null ? null : isoMicros(time),
+    authorizations: (unit?.authorizations ?? []).map(proxyAuthz),
     clientCorrelationId: unit?.clientCorrelationId ?? egress?.clientCorrelationId ?? null,
-    upstreamCorrelationId: egress?.upstreamCorrelationId ?? null,
-    origin: egress ? egress.origin : unit ? 'client' : null,
-    filter: egress?.filter ?? unit?.shortCircuit?.filter ?? null,
     decision,
     errorCode: unit?.response?.errorCode ?? unit?.shortCircuit?.errorCode ?? null,
-    authorizations: (unit?.authorizations ?? []).map(proxyAuthz),
+    executionId: egress?.executionId ?? session?.executionId ?? null,
+    filter: egress?.filter ?? unit?.shortCircuit?.filter ?? null,
+    instance: session?.instance ?? null,
+    origin: egress ? egress.origin : unit ? 'client' : null,
+    time: time === null ? null : isoMicros(time),
     upstream: egress ? { local: endpointText(egress.local), remote: endpointText(egress.remote) } : null,
+    upstreamCorrelationId: egress?.upstreamCorrelationId ?? null,
+    virtualCluster: session?.virtualCluster ?? null,
   };
 }
 
@@ -239,23 +255,20 @@ export function joinedRecord(
   if (j.broker.authorizations.length) sources.push(SOURCE_AUTHORIZER);
   const time = unit?.ingressTime ?? j.egress.time;
   return {
-    schema: SCHEMA,
-    id: stableId('request', j.broker.id, j.egress.id),
-    time: isoMicros(time),
-    kind: 'request',
     action: ev.apiKeyName,
-    outcome: failed ? 'failure' : 'success',
-    reason,
     actor,
-    resources: mergeResources(ev.resources, authorizationResources(unit?.authorizations ?? [])),
-    proxy: proxySide(j.egress, unit, session, 'forwarded'),
     broker: brokerSide(ctx, ev, j.broker.authorizations),
-    correlation: withBinding(
-      j.quality === 'ambiguous' ? { status: 'joined', quality: 'ambiguous', candidates: j.candidates } : { status: 'joined', quality: j.quality },
-      j.egress,
-    ),
-    posture: brokerPosture(ev, { bypass: false, authorizations: j.broker.authorizations, passthroughMechanism: passthroughMechanism(session, ev.principal) }, settingsOf(ctx)),
+    correlation: withBinding(j.quality === 'ambiguous' ? correlation('joined', 'ambiguous', j.candidates) : correlation('joined', j.quality), j.egress),
+    id: stableId('request', j.broker.id, j.egress.id),
+    kind: 'request',
     observer: observer(ctx, sources),
+    outcome: failed ? 'failure' : 'success',
+    posture: brokerPosture(ev, { bypass: false, authorizations: j.broker.authorizations, passthroughMechanism: passthroughMechanism(session, ev.principal) }, settingsOf(ctx)),
+    proxy: proxySide(j.egress, unit, session, 'forwarded'),
+    reason,
+    resources: mergeResources(ev.resources, authorizationResources(unit?.authorizations ?? [])),
+    schema: SCHEMA,
+    time: isoMicros(time),
   };
 }
 
@@ -278,19 +291,19 @@ export function brokerOnlyRecord(
   if (b.authorizations.length) sources.push(SOURCE_AUTHORIZER);
   const brokerError = firstBrokerError(ev);
   return {
-    schema: SCHEMA,
-    id: stableId(gap ?? 'request', b.id),
-    time: isoMicros(ev.receiveTime),
-    kind: gap ? 'gap' : 'request',
     action: ev.apiKeyName,
-    outcome: gap ? 'unknown' : ev.failed ? 'failure' : 'success',
-    reason: gap ?? brokerError,
     actor,
-    resources: toRecordResources(ev.resources),
     broker: brokerSide(ctx, ev, b.authorizations),
-    correlation: { status: 'broker-only', quality: null },
-    posture: brokerPosture(ev, { bypass: !internal && (gap === 'bypass' || gap === null), authorizations: b.authorizations }, settingsOf(ctx)),
+    correlation: correlation('broker-only', null),
+    id: stableId(gap ?? 'request', b.id),
+    kind: gap ? 'gap' : 'request',
     observer: observer(ctx, sources),
+    outcome: gap ? 'unknown' : ev.failed ? 'failure' : 'success',
+    posture: brokerPosture(ev, { bypass: !internal && (gap === 'bypass' || gap === null), authorizations: b.authorizations }, settingsOf(ctx)),
+    reason: gap ?? brokerError,
+    resources: toRecordResources(ev.resources),
+    schema: SCHEMA,
+    time: isoMicros(ev.receiveTime),
   };
 }
 
@@ -309,19 +322,19 @@ export function proxyOnlyRecord(
   if (!e.saslStart) connectionIdentity(actor, session, e.apiKey);
   const responseError = unit?.response?.errorCode ?? null;
   return {
-    schema: SCHEMA,
-    id: stableId(gap ?? 'request-unlogged', e.id),
-    time: isoMicros(unit?.ingressTime ?? e.time),
-    kind: gap ? 'gap' : 'request',
     action: apiKeyName(e.apiKey),
-    outcome: gap ? 'unknown' : responseError ? 'failure' : responseError === 0 ? 'success' : 'unknown',
-    reason: gap ?? (responseError ? errorName(responseError) : null),
     actor,
-    resources: toRecordResources([...(unit?.resources ?? []), ...authorizationResources(unit?.authorizations ?? [])]),
-    proxy: proxySide(e, unit, session, 'forwarded'),
-    correlation: withBinding({ status: 'proxy-only', quality: null }, e),
-    posture: [],
+    correlation: withBinding(correlation('proxy-only', null), e),
+    id: stableId(gap ?? 'request-unlogged', e.id),
+    kind: gap ? 'gap' : 'request',
     observer: observer(ctx, [proxySource(e)]),
+    outcome: gap ? 'unknown' : responseError ? 'failure' : responseError === 0 ? 'success' : 'unknown',
+    posture: [],
+    proxy: proxySide(e, unit, session, 'forwarded'),
+    reason: gap ?? (responseError ? errorName(responseError) : null),
+    resources: toRecordResources([...(unit?.resources ?? []), ...authorizationResources(unit?.authorizations ?? [])]),
+    schema: SCHEMA,
+    time: isoMicros(unit?.ingressTime ?? e.time),
   };
 }
 
@@ -335,20 +348,20 @@ export function shortCircuitRecord(ctx: RecordContext, unit: ProxyUnit, session:
   const denied = proxyDenied(unit);
   const failed = denied || (code !== null && code !== 0) || (sc?.status != null);
   return {
-    schema: SCHEMA,
-    id: stableId('short-circuit', unit.id),
-    time: isoMicros(unit.ingressTime ?? sc?.time ?? unit.lastTime),
-    kind: 'request',
     action: unit.apiKey === null ? 'UNKNOWN' : apiKeyName(unit.apiKey),
+    actor,
+    correlation: correlation('proxy-only', null),
+    id: stableId('short-circuit', unit.id),
+    kind: 'request',
+    observer: observer(ctx, [sc?.inferred ? SOURCE_KROXYLICIOUS_LOG : SOURCE_PROXY]),
     // Inferred (P4): the proxy's log shows the request arrive and never leave, not what it answered.
     outcome: failed ? 'failure' : sc?.inferred ? 'unknown' : 'success',
-    reason: code ? errorName(code) : denied ? 'proxy-denied' : (sc?.status ?? (sc?.inferred ? 'proxy-answered' : null)),
-    actor,
-    resources: toRecordResources([...unit.resources, ...authorizationResources(unit.authorizations)]),
-    proxy: proxySide(null, unit, session, denied ? 'denied' : 'short-circuit'),
-    correlation: { status: 'proxy-only', quality: null },
     posture: [],
-    observer: observer(ctx, [sc?.inferred ? SOURCE_KROXYLICIOUS_LOG : SOURCE_PROXY]),
+    proxy: proxySide(null, unit, session, denied ? 'denied' : 'short-circuit'),
+    reason: code ? errorName(code) : denied ? 'proxy-denied' : (sc?.status ?? (sc?.inferred ? 'proxy-answered' : null)),
+    resources: toRecordResources([...unit.resources, ...authorizationResources(unit.authorizations)]),
+    schema: SCHEMA,
+    time: isoMicros(unit.ingressTime ?? sc?.time ?? unit.lastTime),
   };
 }
 
@@ -360,64 +373,76 @@ export function sessionEventRecord(ctx: RecordContext, d: DeferredProxyRecord, s
     actor.principalSource = 'proxy';
   }
   const failed = d.status !== null;
-  const proxy: RecordProxy = {
-    executionId: session?.executionId ?? null,
-    instance: session?.instance ?? null,
-    virtualCluster: session?.virtualCluster ?? null,
-    time: isoMicros(d.time),
-    clientCorrelationId: d.clientCorrelationId,
-    upstreamCorrelationId: null,
-    origin: null,
-    decision: d.kind === 'authorization' ? (d.authorization?.decision === 'deny' ? 'denied' : 'forwarded') : null,
-    errorCode: null,
-    authorizations: d.authorization ? [proxyAuthz(d.authorization)] : [],
-    upstream: null,
-  };
-  const record: AuditRecord = {
-    schema: SCHEMA,
-    id: stableId('proxy-event', d.key),
-    time: isoMicros(d.time),
-    kind: d.kind,
+  const proxy = withMechanism(
+    {
+      authorizations: d.authorization ? [proxyAuthz(d.authorization)] : [],
+      clientCorrelationId: d.clientCorrelationId,
+      decision: d.kind === 'authorization' ? (d.authorization?.decision === 'deny' ? 'denied' : 'forwarded') : null,
+      errorCode: null,
+      executionId: session?.executionId ?? null,
+      instance: session?.instance ?? null,
+    },
+    d.mechanism ?? null,
+    { origin: null, time: isoMicros(d.time), upstream: null, upstreamCorrelationId: null, virtualCluster: session?.virtualCluster ?? null },
+  );
+  return {
     action: d.action,
-    outcome: failed ? 'failure' : 'success',
-    reason: failed ? d.status : null,
     actor,
-    resources: toRecordResources(d.resources),
-    proxy,
-    posture: [],
+    id: stableId('proxy-event', d.key),
+    kind: d.kind,
     observer: observer(ctx, [proxySource(d)]),
+    outcome: failed ? 'failure' : 'success',
+    posture: [],
+    proxy,
+    reason: failed ? d.status : null,
+    resources: toRecordResources(d.resources),
+    schema: SCHEMA,
+    time: isoMicros(d.time),
   };
-  if (d.mechanism) proxy.mechanism = d.mechanism;
-  return record;
+}
+
+/**
+ * A proxy side whose `mechanism` (authentication records) sits in its code-unit place between the
+ * members before it and after it: every object of a record has its keys in that order, so the
+ * chain serializes it once (records/chain.ts).
+ */
+function withMechanism(
+  before: Pick<RecordProxy, 'authorizations' | 'clientCorrelationId' | 'decision' | 'errorCode' | 'executionId' | 'instance'>,
+  mechanism: string | null,
+  after: Pick<RecordProxy, 'origin' | 'time' | 'upstream' | 'upstreamCorrelationId' | 'virtualCluster'>,
+): RecordProxy {
+  const proxy = before as RecordProxy;
+  if (mechanism) proxy.mechanism = mechanism;
+  return Object.assign(proxy, after);
 }
 
 export function orphanSessionRecord(ctx: RecordContext, session: SessionState): AuditRecord {
   return {
-    schema: SCHEMA,
-    id: stableId('orphan-session', session.sessionId),
-    time: isoMicros(session.firstRequestTime ?? session.lastTime),
-    kind: 'gap',
     action: 'SESSION',
-    outcome: 'unknown',
-    reason: 'orphan-session' satisfies GapKind,
     actor: sessionActor(session),
-    resources: [],
+    correlation: correlation('proxy-only', null),
+    id: stableId('orphan-session', session.sessionId),
+    kind: 'gap',
+    observer: observer(ctx, [SOURCE_PROXY]),
+    outcome: 'unknown',
+    posture: [],
     proxy: {
-      executionId: session.executionId,
-      instance: session.instance,
-      virtualCluster: session.virtualCluster,
-      time: session.firstRequestTime === null ? null : isoMicros(session.firstRequestTime),
+      authorizations: [],
       clientCorrelationId: null,
-      upstreamCorrelationId: null,
-      origin: null,
       decision: null,
       errorCode: null,
-      authorizations: [],
+      executionId: session.executionId,
+      instance: session.instance,
+      origin: null,
+      time: session.firstRequestTime === null ? null : isoMicros(session.firstRequestTime),
       upstream: null,
+      upstreamCorrelationId: null,
+      virtualCluster: session.virtualCluster,
     },
-    correlation: { status: 'proxy-only', quality: null },
-    posture: [],
-    observer: observer(ctx, [SOURCE_PROXY]),
+    reason: 'orphan-session' satisfies GapKind,
+    resources: [],
+    schema: SCHEMA,
+    time: isoMicros(session.firstRequestTime ?? session.lastTime),
   };
 }
 
@@ -431,31 +456,31 @@ export function brokerAuthorizationRecord(ctx: RecordContext, ev: BrokerAuthoriz
   const parts: unknown[] = [ctx.nodeId, ev.logTime, ev.principal, ev.host, ev.operation, ev.resourceType, ev.resourceName, ev.api];
   if (occurrence > 0) parts.push(occurrence);
   return {
-    schema: SCHEMA,
-    id: stableId('broker-authorization', ...parts),
-    time: isoMicros(ev.logTime),
-    kind: 'authorization',
     action: ev.operation,
-    outcome: ev.decision === 'deny' ? 'failure' : 'success',
-    reason: ev.decision === 'deny' ? 'broker-denied' : null,
     actor,
-    resources: [{ type: ev.resourceType, name: ev.resourceName }],
     broker: {
-      nodeId: ctx.nodeId,
-      time: isoMicros(ev.logTime),
+      apiVersion: null,
+      authorizations: [brokerAuthz(ev)],
       connection: null,
       correlationId: null,
-      apiVersion: null,
-      principal: ev.principal,
-      listener: null,
-      securityProtocol: null,
       errors: [],
-      authorizations: [brokerAuthz(ev)],
+      listener: null,
+      nodeId: ctx.nodeId,
+      principal: ev.principal,
+      securityProtocol: null,
+      time: isoMicros(ev.logTime),
       timing: null,
     },
-    correlation: { status: 'broker-only', quality: null },
-    posture: authorizationPosture(ev, settingsOf(ctx)),
+    correlation: correlation('broker-only', null),
+    id: stableId('broker-authorization', ...parts),
+    kind: 'authorization',
     observer: observer(ctx, [SOURCE_AUTHORIZER]),
+    outcome: ev.decision === 'deny' ? 'failure' : 'success',
+    posture: authorizationPosture(ev, settingsOf(ctx)),
+    reason: ev.decision === 'deny' ? 'broker-denied' : null,
+    resources: [{ name: ev.resourceName, type: ev.resourceType }],
+    schema: SCHEMA,
+    time: isoMicros(ev.logTime),
   };
 }
 
@@ -488,22 +513,17 @@ function authFailureActor(ev: BrokerAuthFailureEvent, via: AuthFailureProxySide 
 
 function authFailureProxy(ev: BrokerAuthFailureEvent, via: AuthFailureProxySide): RecordProxy {
   const { hop, session, proxyFailure } = via;
-  const proxy: RecordProxy = {
-    executionId: hop.executionId ?? session?.executionId ?? null,
-    instance: session?.instance ?? null,
-    virtualCluster: session?.virtualCluster ?? null,
-    time: isoMicros(proxyFailure?.time ?? hop.time),
-    clientCorrelationId: null,
-    upstreamCorrelationId: null,
-    origin: null,
-    decision: null,
-    errorCode: null,
-    authorizations: [],
-    upstream: { local: hop.local, remote: endpointText(ev.connection?.local) },
-  };
-  const mechanism = proxyFailure?.mechanism ?? session?.mechanism ?? null;
-  if (mechanism) proxy.mechanism = mechanism;
-  return proxy;
+  return withMechanism(
+    { authorizations: [], clientCorrelationId: null, decision: null, errorCode: null, executionId: hop.executionId ?? session?.executionId ?? null, instance: session?.instance ?? null },
+    proxyFailure?.mechanism ?? session?.mechanism ?? null,
+    {
+      origin: null,
+      time: isoMicros(proxyFailure?.time ?? hop.time),
+      upstream: { local: hop.local, remote: endpointText(ev.connection?.local) },
+      upstreamCorrelationId: null,
+      virtualCluster: session?.virtualCluster ?? null,
+    },
+  );
 }
 
 /**
@@ -515,38 +535,37 @@ function authFailureProxy(ev: BrokerAuthFailureEvent, via: AuthFailureProxySide)
 export function brokerAuthFailureRecord(ctx: RecordContext, ev: BrokerAuthFailureEvent, via?: AuthFailureProxySide, securityProtocol: string | null = null): AuditRecord {
   const sources = [SOURCE_SERVER];
   if (via) sources.push(proxySource(via.hop));
-  const record: AuditRecord = {
-    schema: SCHEMA,
-    id: stableId('broker-auth-failure', ctx.nodeId, ev.logTime, ev.peerHost, ev.connection?.raw ?? null, ev.message),
-    time: isoMicros(ev.logTime),
-    kind: 'authentication',
+  const binding = via?.hop.binding;
+  // Members before `proxy` and after it, so that the keys stay in code-unit order (see withMechanism).
+  const head = {
     action: ev.reauthentication ? 'REAUTHENTICATE' : 'AUTHENTICATE',
-    outcome: 'failure',
-    reason: ev.message,
     actor: authFailureActor(ev, via),
-    resources: [],
     broker: {
-      nodeId: ctx.nodeId,
-      time: isoMicros(ev.logTime),
+      apiVersion: null,
+      authorizations: [],
       connection: ev.connection?.raw ?? null,
       correlationId: null,
-      apiVersion: null,
-      principal: null,
-      listener: ev.listenerType,
-      securityProtocol,
       errors: [],
-      authorizations: [],
+      listener: ev.listenerType,
+      nodeId: ctx.nodeId,
+      principal: null,
+      securityProtocol,
+      time: isoMicros(ev.logTime),
       timing: null,
     },
-    correlation: via ? { status: 'joined', quality: 'exact' } : { status: 'broker-only', quality: null },
-    posture: authFailurePosture(failureMechanism(ev.message), securityProtocol),
+    correlation: !via
+      ? correlation('broker-only', null)
+      : binding
+        ? correlation('joined', 'exact', undefined, { quality: binding.session === 'none' && via.hop.clientAddress ? 'inferred' : binding.session, via: binding.via })
+        : correlation('joined', 'exact'),
+    id: stableId('broker-auth-failure', ctx.nodeId, ev.logTime, ev.peerHost, ev.connection?.raw ?? null, ev.message),
+    kind: 'authentication',
     observer: observer(ctx, sources),
-  };
-  if (via) {
-    record.proxy = authFailureProxy(ev, via);
-    if (via.hop.binding) record.correlation = { status: 'joined', quality: 'exact', clientBinding: { quality: via.hop.binding.session === 'none' && via.hop.clientAddress ? 'inferred' : via.hop.binding.session, via: via.hop.binding.via } };
-  }
-  return record;
+    outcome: 'failure',
+    posture: authFailurePosture(failureMechanism(ev.message), securityProtocol),
+  } satisfies Partial<AuditRecord>;
+  const tail = { reason: ev.message, resources: [], schema: SCHEMA, time: isoMicros(ev.logTime) } satisfies Partial<AuditRecord>;
+  return via ? { ...head, proxy: authFailureProxy(ev, via), ...tail } : { ...head, ...tail };
 }
 
 /** One finding over many records: a burst of failed authentications from one client address. */
@@ -554,18 +573,18 @@ export function burstFindingRecord(ctx: RecordContext, address: string, finding:
   const actor = emptyActor();
   actor.address = address;
   return {
-    schema: SCHEMA,
-    id: stableId('finding', finding.tag, address, finding.firstTime),
-    time: isoMicros(micros),
-    kind: 'finding',
     action: finding.tag,
-    outcome: 'failure',
-    reason: finding.tag,
     actor,
-    resources: [],
-    posture: [POSTURE.authFailureBurst],
     finding,
+    id: stableId('finding', finding.tag, address, finding.firstTime),
+    kind: 'finding',
     observer: observer(ctx, []),
+    outcome: 'failure',
+    posture: [POSTURE.authFailureBurst],
+    reason: finding.tag,
+    resources: [],
+    schema: SCHEMA,
+    time: isoMicros(micros),
   };
 }
 
@@ -578,17 +597,17 @@ export function healthRecord(
   keyParts: unknown[],
 ): AuditRecord {
   return {
-    schema: SCHEMA,
-    id: stableId('health', action, ...keyParts),
-    time: isoMicros(time),
-    kind: 'health',
     action,
-    outcome,
-    reason: outcome === 'failure' ? action : null,
     actor: emptyActor(),
-    resources: [],
-    posture: [],
     health,
+    id: stableId('health', action, ...keyParts),
+    kind: 'health',
     observer: observer(ctx, []),
+    outcome,
+    posture: [],
+    reason: outcome === 'failure' ? action : null,
+    resources: [],
+    schema: SCHEMA,
+    time: isoMicros(time),
   };
 }
