@@ -261,12 +261,26 @@ export class WindowStore {
   }
 
   /**
-   * The batch's lines as one row, joined by newlines (one insert instead of one per line): a
-   * rendered record is one line. Should a line ever hold a newline itself, the batch is stored a
-   * row per line, so the split on load gives back exactly the lines committed.
+   * The batch's lines in rows of up to OUTBOX_ROW_CHARS, each row its lines joined by newlines: a
+   * few inserts instead of one per line (a rendered record is one line). Not one row per batch: a
+   * row of a whole batch (hundreds of KiB) cost more than a row per line (measured: the large
+   * buffers SQLite and the binding allocate for it). Should a line ever hold a newline itself, its
+   * rows are stored a line each, so the split on load gives back exactly the lines committed.
    */
   private insertOutboxLines(lines: string[]): void {
-    if (!lines.length) return;
+    let start = 0;
+    let chars = 0;
+    for (let i = 0; i <= lines.length; i++) {
+      if (i === lines.length || (chars > 0 && chars + lines[i]!.length > OUTBOX_ROW_CHARS)) {
+        if (i > start) this.insertOutboxRow(lines.slice(start, i));
+        start = i;
+        chars = 0;
+      }
+      if (i < lines.length) chars += lines[i]!.length + 1;
+    }
+  }
+
+  private insertOutboxRow(lines: string[]): void {
     const text = lines.join('\n');
     if (countNewlines(text) === lines.length - 1) this.insertOutbox.run(text, lines.length);
     else for (const line of lines) this.insertOutbox.run(line, 1);
@@ -332,7 +346,12 @@ export class WindowStore {
    */
   private plan(changes: WindowChange[], stats: Record<string, number>): WritePlan {
     const known = this.persistedKeys;
-    const window = known ? changes.filter((c) => c.value !== null || known.has(c.key)) : changes;
+    let window = changes;
+    if (known) {
+      // The joiner gives one change per key; a list that names a key twice still comes out right.
+      const written = new Set<string>();
+      window = changes.filter((c) => (c.value === null ? known.has(c.key) || written.has(c.key) : written.add(c.key)));
+    }
     const changed: [string, number][] = [];
     for (const [k, v] of Object.entries(stats)) if (this.committedStats.get(k) !== v) changed.push([k, v]);
     return { window, stats: changed };
@@ -390,6 +409,9 @@ export class WindowStore {
     if (this.db.open) this.db.close();
   }
 }
+
+/** Characters of output lines per outbox row (32 KiB of ASCII: records are JSON lines). */
+const OUTBOX_ROW_CHARS = 32 * 1024;
 
 /** A batch's writes after plan(): window rows and counters. */
 interface WritePlan {
