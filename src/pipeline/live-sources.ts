@@ -51,6 +51,9 @@ export interface Cursor {
   drained: boolean;
   /** The source's event count when last fed: a batch of heartbeats alone is not a sign of traffic. */
   eventsSeen?: number;
+  /** Its last read (lines, the watermark before it) and the lines per µs of event time it came to (readRound). */
+  lastRead?: { lines: number; from: number; reads: number };
+  linesPerMicro?: number;
 }
 
 /** A live round: the batches read, the checkpoints they move to, how many lines they hold. */
@@ -139,17 +142,24 @@ function isAuthorizer(c: Cursor): boolean {
  * every request read before it. The batches are fed authorizer lines first: a request line joined
  * in this round must find its authorizer lines already in the window.
  */
-export function readRound(cursors: Cursor[], batchLines: number, counters: Counters): LiveRound {
+export function readRound(cursors: Cursor[], batchLines: number, counters: Counters, pace = false): LiveRound {
   let read = 0;
   const checkpoints: Checkpoint[] = [];
   const batches: { c: Cursor; batch: Batch }[] = [];
   const order = [...cursors.filter((c) => !isAuthorizer(c)).sort((a, b) => a.source.watermark - b.source.watermark), ...cursors.filter(isAuthorizer)];
+  const until = pace ? alignedEnd(cursors, batchLines) : null;
   for (const c of order) {
+    const want = !pace || isAuthorizer(c) ? batchLines : learning(c) ? FIRST_READ_LINES : until === null ? batchLines : linesUntil(c, until, batchLines);
+    if (want === 0) {
+      c.drained = false;
+      continue;
+    }
     // Drained must mean "holds every line written so far": look for a file the authorizer log
     // was just rotated into before concluding that, when request lines came in this round.
     if (isAuthorizer(c) && read > 0) c.tailer.rescan();
-    const batch = c.tailer.read(batchLines);
-    c.drained = batch.lines.length < batchLines;
+    const batch = c.tailer.read(want);
+    c.drained = batch.lines.length < want;
+    c.lastRead = { lines: batch.lines.length, from: c.source.watermark, reads: (c.lastRead?.reads ?? 0) + 1 };
     if (isAuthorizer(c)) c.source.finished = c.drained;
     for (let i = 0; i < batch.oversize; i++) counters.reject(c.source.def.name, 'oversize_line');
     for (const [reason, n] of Object.entries(batch.errors)) for (let i = 0; i < n; i++) counters.reject(c.source.def.name, reason);
@@ -162,6 +172,55 @@ export function readRound(cursors: Cursor[], batchLines: number, counters: Count
   batches.sort((a, b) => Number(isAuthorizer(b.c)) - Number(isAuthorizer(a.c)));
   return { batches: batches.map((b) => b.batch), checkpoints, read };
 }
+
+/**
+ * Catching up, reading every log a whole batch per round lets a dense log run far ahead of a sparse
+ * one (4,096 request-log lines span ~8 times the event time of 4,096 proxy-log lines in the
+ * benchmark's scenario), and everything it read ahead waits in the window — durably: a row written
+ * at one commit, deleted at a later one — until the other log gets there. So while logs have more
+ * to read, each reads only about as far in event time as the first of them is expected to reach
+ * with a whole batch (each log's lines per µs of event time, measured on its previous reads).
+ * Returns that event time, or null: nothing to align (every log drained, or no estimate yet) —
+ * then every log reads a whole batch.
+ */
+function alignedEnd(cursors: Cursor[], batchLines: number): number | null {
+  let end = Infinity;
+  for (const c of cursors) {
+    learnRate(c);
+    if (isAuthorizer(c) || c.drained || !Number.isFinite(c.source.watermark) || !c.linesPerMicro) continue;
+    end = Math.min(end, c.source.watermark + batchLines / c.linesPerMicro);
+  }
+  return end === Infinity ? null : end;
+}
+
+/** The lines per µs of event time of the last read, once its batch was fed (a read that moved the watermark). */
+function learnRate(c: Cursor): void {
+  const r = c.lastRead;
+  if (!r || !Number.isFinite(r.from) || r.lines < MIN_ALIGNED_LINES) return;
+  const span = c.source.watermark - r.from;
+  if (span <= 0) return;
+  // Smoothed: traffic comes in bursts, one read's rate is a rough guess.
+  const rate = r.lines / span;
+  c.linesPerMicro = c.linesPerMicro === undefined ? rate : (c.linesPerMicro + rate) / 2;
+}
+
+/** Its first reads, small, until the log's rate is known (the first read starts from no watermark). */
+function learning(c: Cursor): boolean {
+  return c.linesPerMicro === undefined && (c.lastRead?.reads ?? 0) < LEARNING_READS;
+}
+
+/** Lines a log reads to reach about `until` (alignedEnd); a whole batch without an estimate. */
+function linesUntil(c: Cursor, until: number, batchLines: number): number {
+  if (!c.linesPerMicro || !Number.isFinite(c.source.watermark)) return batchLines;
+  const lines = Math.ceil((until - c.source.watermark) * c.linesPerMicro);
+  return lines <= 0 ? 0 : Math.min(batchLines, Math.max(MIN_ALIGNED_LINES, lines));
+}
+
+/** The fewest lines an aligned read asks for (and the fewest a rate is learnt from). */
+const MIN_ALIGNED_LINES = 64;
+/** A log's first reads, to learn its rate before a whole batch of a dense log runs ahead. */
+const FIRST_READ_LINES = 256;
+const LEARNING_READS = 3;
 
 /**
  * A quiet cluster: every source read to its end, and none has had a line for `idleMicros`. The

@@ -3,7 +3,8 @@
 // commit-and-deliver policy in outbox.ts.
 //
 // Order of one batch, and why:
-//   1. read a bounded batch from each source (pull: a slow sink simply stops the reading);
+//   1. read a bounded batch from each source (pull: a slow sink simply stops the reading), catching
+//      up each only about as far in event time as the others (live-sources.ts, alignedEnd);
 //   2. parse and join it, advance the watermarks;
 //   3. commit the window changes, the checkpoints AND the rendered output lines (the outbox) in
 //      one SQLite transaction — if we die after this, the next start sends the outbox: no loss;
@@ -139,7 +140,7 @@ class LiveDriver implements Driver<LiveRound> {
 
   read(): LiveRound | null {
     if (this.opts.signal.aborted) return null;
-    const round = readRound(this.cursors, this.opts.batchLines ?? 4096, this.p.counters);
+    const round = readRound(this.cursors, this.opts.batchLines ?? 4096, this.p.counters, true);
     if (round.read === 0 && this.opts.idleAfterMicros) advanceIdle(this.cursors, this.now(), this.opts.idleAfterMicros, this.opts.join.toleranceMicros);
     return round;
   }

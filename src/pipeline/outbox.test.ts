@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +69,55 @@ describe('Outbox', () => {
     sink.bytes = Buffer.from('half');
     expect(await new Outbox({ store, sink, signal: new AbortController().signal }).recover()).toBe(2);
     expect(sink.bytes.toString()).toBe('half\nx\ny\n');
+  });
+
+  it('gives a large batch back line for line, in order, across the rows it is stored in', async () => {
+    const lines = Array.from({ length: 400 }, (_, i) => JSON.stringify({ id: `r-${i}`, pad: 'x'.repeat(i % 7 === 0 ? 3000 : 300) }));
+    await new Outbox({ store, sink: fileSink(), signal: new AbortController().signal }).commit(batch(lines));
+    expect((store.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n).toBeGreaterThan(1);
+    expect((store.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n).toBeLessThan(20);
+    expect(store.loadOutbox()).toEqual(lines);
+    const got: string[] = [];
+    const records: Sink = { write: async (l) => void got.push(...l), flush: async () => {}, close: async () => {} };
+    const outbox = new Outbox({ store, sink: records, signal: new AbortController().signal });
+    expect(outbox.pending()).toBe(400);
+    expect(await outbox.recover()).toBe(400);
+    expect(got).toEqual(lines); // a record sink (OTLP) gets the batch as it was
+    expect(outbox.pending()).toBe(0);
+  });
+
+  it('gives back lines that hold newlines themselves exactly as committed', async () => {
+    const lines = ['one', 'two\nstill two', '', 'four\n', 'five'];
+    await new Outbox({ store, sink: fileSink(), signal: new AbortController().signal }).commit(batch(lines));
+    const outbox = new Outbox({ store, sink: fileSink(), signal: new AbortController().signal });
+    expect(outbox.pending()).toBe(5);
+    expect(store.loadOutbox()).toEqual(lines);
+  });
+
+  it('keeps what it queues behind a batch in order, and counts both', async () => {
+    const outbox = new Outbox({ store, sink: fileSink(), signal: new AbortController().signal });
+    await outbox.commit(batch(['a', 'b']));
+    outbox.queue([], [], ['stop'], {});
+    expect(outbox.pending()).toBe(3);
+    expect(store.loadOutbox()).toEqual(['a', 'b', 'stop']);
+  });
+
+  it('sends the lines an older version left in the outbox (one row per line, no lines column) after an upgrade', async () => {
+    store.close();
+    rmSync(join(dir, 'state.db'));
+    const old = new Database(join(dir, 'state.db'));
+    old.exec('CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); CREATE TABLE outbox (seq INTEGER PRIMARY KEY, line TEXT NOT NULL);');
+    for (const l of ['{"id":"x"}', '{"id":"y"}']) old.prepare('INSERT INTO outbox(line) VALUES (?)').run(l);
+    old.close();
+    store = new WindowStore(join(dir, 'state.db'));
+    const sink = fileSink();
+    sink.bytes = Buffer.from('partial');
+    const outbox = new Outbox({ store, sink, signal: new AbortController().signal });
+    expect(outbox.pending()).toBe(2);
+    expect(await outbox.recover()).toBe(2);
+    expect(sink.bytes.toString()).toBe('partial\n{"id":"x"}\n{"id":"y"}\n'); // no saved position: resent after a newline
+    await outbox.commit(batch(['z1', 'z2']));
+    expect(store.loadOutbox()).toEqual(['z1', 'z2']);
   });
 
   it('retries a failing sink; a closed one surfaces as SinkClosedError once the retries are given up', async () => {

@@ -61,7 +61,7 @@ export class Outbox {
 
   /** Lines committed but not known to be delivered. */
   pending(): number {
-    return this.opts.store.loadOutbox().length;
+    return this.opts.store.outboxLines();
   }
 
   /** Put a batch behind the lines waiting (the sink is down), for the next start to send; no retry. */

@@ -128,7 +128,16 @@ export class WindowStore {
   private readonly upsertCheckpoint: Database.Statement;
   private readonly upsertStat: Database.Statement;
   private readonly insertOutbox: Database.Statement;
+  private readonly clearOutboxRows: Database.Statement;
+  private readonly clearOutboxPosition: Database.Statement;
   private readonly setMeta: Database.Statement;
+  /**
+   * The keys the `window` table holds, known once loadWindow() ran (null before: then every delete
+   * is written). Most entries are added and decided inside one batch: their delete is skipped.
+   */
+  private persistedKeys: Set<string> | null = null;
+  /** The counters as this process last committed them: a batch writes only those that changed. */
+  private readonly committedStats = new Map<string, number>();
   /** The report's aggregate tables (tally.ts); null when read-only. */
   private readonly tally: TallyWriter | null;
 
@@ -164,7 +173,9 @@ export class WindowStore {
           'INSERT INTO checkpoints(source, file_key, path, offset, fingerprint_bytes) VALUES (@source, @fileKey, @path, @offset, @fingerprintBytes) ON CONFLICT(source, file_key) DO UPDATE SET path = excluded.path, offset = excluded.offset, fingerprint_bytes = excluded.fingerprint_bytes',
         );
     this.upsertStat = ro ? this.db.prepare('SELECT 1') : this.db.prepare('INSERT INTO stats(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
-    this.insertOutbox = ro ? this.db.prepare('SELECT 1') : this.db.prepare('INSERT INTO outbox(line) VALUES (?)');
+    this.insertOutbox = ro ? this.db.prepare('SELECT 1') : this.db.prepare('INSERT INTO outbox(line, lines) VALUES (?, ?)');
+    this.clearOutboxRows = ro ? this.db.prepare('SELECT 1') : this.db.prepare('DELETE FROM outbox');
+    this.clearOutboxPosition = ro ? this.db.prepare('SELECT 1') : this.db.prepare("DELETE FROM meta WHERE key = 'outbox_position'");
     this.setMeta = ro ? this.db.prepare('SELECT 1') : this.db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
     this.tally = ro ? null : new TallyWriter(this.db, opts.reportRetentionMs);
   }
@@ -214,6 +225,8 @@ export class WindowStore {
   reset(): void {
     this.db.exec("DELETE FROM window; DELETE FROM gaps; DELETE FROM checkpoints; DELETE FROM stats; DELETE FROM outbox; DELETE FROM meta WHERE key LIKE 'reader:%';");
     clearTally(this.db);
+    if (this.persistedKeys) this.persistedKeys.clear();
+    this.committedStats.clear();
   }
 
   /**
@@ -232,21 +245,56 @@ export class WindowStore {
     readerState: Record<string, unknown> = {},
     chainState?: unknown,
   ): void {
+    const plan = this.plan(changes, stats);
     this.db.transaction(() => {
-      this.tx(changes, records, stats, checkpoints, new Tally().add(records));
+      this.write(plan, records, checkpoints, new Tally().add(records));
       // The hash chain's next sequence number and last fingerprint belong to the lines that carry
       // them (records/chain.ts): same transaction, so a restart neither skips nor reuses a number.
       if (chainState !== undefined) this.setMeta.run('chain', JSON.stringify(chainState));
       // A reader's state belongs to the same line positions as the checkpoints: same transaction.
       for (const [source, state] of Object.entries(readerState)) this.setMeta.run(`reader:${source}`, JSON.stringify(state));
-      for (const line of lines) this.insertOutbox.run(line);
+      this.insertOutboxLines(lines);
       // Where the output ended before this batch (file outputs), so a restart can finish it exactly.
       if (lines.length && position !== null) this.setMeta.run('outbox_position', JSON.stringify(position));
     })();
+    this.applied(plan);
   }
 
+  /**
+   * The batch's lines in rows of up to OUTBOX_ROW_CHARS, each row its lines joined by newlines: a
+   * few inserts instead of one per line (a rendered record is one line). Not one row per batch: a
+   * row of a whole batch (hundreds of KiB) cost more than a row per line (measured: the large
+   * buffers SQLite and the binding allocate for it). Should a line ever hold a newline itself, its
+   * rows are stored a line each, so the split on load gives back exactly the lines committed.
+   */
+  private insertOutboxLines(lines: string[]): void {
+    let start = 0;
+    let chars = 0;
+    for (let i = 0; i <= lines.length; i++) {
+      if (i === lines.length || (chars > 0 && chars + lines[i]!.length > OUTBOX_ROW_CHARS)) {
+        if (i > start) this.insertOutboxRow(lines.slice(start, i));
+        start = i;
+        chars = 0;
+      }
+      if (i < lines.length) chars += lines[i]!.length + 1;
+    }
+  }
+
+  private insertOutboxRow(lines: string[]): void {
+    const text = lines.join('\n');
+    if (countNewlines(text) === lines.length - 1) this.insertOutbox.run(text, lines.length);
+    else for (const line of lines) this.insertOutbox.run(line, 1);
+  }
+
+  /** The lines committed and not yet cleared, in order (rows of a batch or, from older versions, of one line). */
   loadOutbox(): string[] {
-    return (this.db.prepare('SELECT line FROM outbox ORDER BY seq').all() as { line: string }[]).map((r) => r.line);
+    const rows = this.db.prepare('SELECT line, lines FROM outbox ORDER BY seq').all() as { line: string; lines: number }[];
+    return rows.flatMap((r) => (r.lines === 1 ? [r.line] : r.line.split('\n')));
+  }
+
+  /** How many lines the outbox holds. */
+  outboxLines(): number {
+    return (this.db.prepare('SELECT coalesce(sum(lines), 0) AS n FROM outbox').get() as { n: number }).n;
   }
 
   loadOutboxPosition(): unknown {
@@ -266,8 +314,12 @@ export class WindowStore {
     return Object.fromEntries(rows.map((r) => [r.key.slice('reader:'.length), JSON.parse(r.value) as unknown]));
   }
 
+  /** One transaction (one WAL commit), prepared statements. */
   clearOutbox(): void {
-    this.db.exec("DELETE FROM outbox; DELETE FROM meta WHERE key = 'outbox_position';");
+    this.db.transaction(() => {
+      this.clearOutboxRows.run();
+      this.clearOutboxPosition.run();
+    })();
   }
 
   deleteCheckpoints(source: string, fileKeys: string[]): void {
@@ -282,24 +334,52 @@ export class WindowStore {
    * the report's counts of the records emitted since the last commit (`tally`, replay: it passes only the gaps as `records`).
    */
   commit(changes: WindowChange[], records: AuditRecord[], stats: Record<string, number>, checkpoints: Checkpoint[], tally: Tally | null = null): void {
-    this.tx(changes, records, stats, checkpoints, tally);
+    const plan = this.plan(changes, stats);
+    this.db.transaction(() => this.write(plan, records, checkpoints, tally))();
+    this.applied(plan);
   }
 
-  private readonly tx = (changes: WindowChange[], records: AuditRecord[], stats: Record<string, number>, checkpoints: Checkpoint[], tally: Tally | null) => {
-    this.db.transaction(() => {
-      for (const c of changes) {
-        if (c.value === null) this.deleteEntry.run(c.key);
-        else this.upsertEntry.run(c.key, Number.isFinite(c.time) ? c.time : 0, JSON.stringify(c.value));
-      }
-      for (const r of records) if (r.kind === 'gap') this.insertGap.run(gapRow(r));
-      for (const [k, v] of Object.entries(stats)) this.upsertStat.run(k, v);
-      for (const cp of checkpoints) this.upsertCheckpoint.run(cp);
-      if (tally && !tally.empty) this.tally?.write(tally);
-    })();
-  };
+  /**
+   * What a batch must write: its window changes less the deletes of entries the table never held
+   * (added and decided between two commits), and the counters that changed since the last commit.
+   * Nothing is remembered until the transaction committed (applied()): a failed one is planned again.
+   */
+  private plan(changes: WindowChange[], stats: Record<string, number>): WritePlan {
+    const known = this.persistedKeys;
+    let window = changes;
+    if (known) {
+      // The joiner gives one change per key; a list that names a key twice still comes out right.
+      const written = new Set<string>();
+      window = changes.filter((c) => (c.value === null ? known.has(c.key) || written.has(c.key) : written.add(c.key)));
+    }
+    const changed: [string, number][] = [];
+    for (const [k, v] of Object.entries(stats)) if (this.committedStats.get(k) !== v) changed.push([k, v]);
+    return { window, stats: changed };
+  }
 
+  /** The plan's transaction committed: the table now holds what it wrote. */
+  private applied(plan: WritePlan): void {
+    const known = this.persistedKeys;
+    if (known) for (const c of plan.window) c.value === null ? known.delete(c.key) : known.add(c.key);
+    for (const [k, v] of plan.stats) this.committedStats.set(k, v);
+  }
+
+  /** One batch's rows, inside the caller's transaction. */
+  private write(plan: WritePlan, records: AuditRecord[], checkpoints: Checkpoint[], tally: Tally | null): void {
+    for (const c of plan.window) {
+      if (c.value === null) this.deleteEntry.run(c.key);
+      else this.upsertEntry.run(c.key, Number.isFinite(c.time) ? c.time : 0, JSON.stringify(c.value));
+    }
+    for (const r of records) if (r.kind === 'gap') this.insertGap.run(gapRow(r));
+    for (const [k, v] of plan.stats) this.upsertStat.run(k, v);
+    for (const cp of checkpoints) this.upsertCheckpoint.run(cp);
+    if (tally && !tally.empty) this.tally?.write(tally);
+  }
+
+  /** The durable window; from here on the store knows which keys it holds (plan()). */
   loadWindow(): { key: string; value: unknown }[] {
     const rows = this.db.prepare('SELECT key, value FROM window ORDER BY time, key').all() as { key: string; value: string }[];
+    this.persistedKeys = new Set(rows.map((r) => r.key));
     return rows.map((r) => ({ key: r.key, value: JSON.parse(r.value) as unknown }));
   }
 
@@ -328,6 +408,21 @@ export class WindowStore {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+/** Characters of output lines per outbox row (32 KiB of ASCII: records are JSON lines). */
+const OUTBOX_ROW_CHARS = 32 * 1024;
+
+/** A batch's writes after plan(): window rows and counters. */
+interface WritePlan {
+  window: WindowChange[];
+  stats: [string, number][];
+}
+
+function countNewlines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 export function gapRow(r: AuditRecord): GapRow {
@@ -362,8 +457,11 @@ function migrate(db: Database.Database): void {
       PRIMARY KEY (source, file_key)
     );
     CREATE TABLE IF NOT EXISTS stats (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-    CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, line TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, line TEXT NOT NULL, lines INTEGER NOT NULL DEFAULT 1);
   `);
+  // Older versions stored one line per row, with no `lines` column: such rows, left by a crash, still load as one line each.
+  const outboxColumns = db.prepare('PRAGMA table_info(outbox)').all() as { name: string }[];
+  if (!outboxColumns.some((c) => c.name === 'lines')) db.exec('ALTER TABLE outbox ADD COLUMN lines INTEGER NOT NULL DEFAULT 1');
   migrateTally(db);
   db.prepare('INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
 }
