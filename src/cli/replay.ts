@@ -117,6 +117,7 @@ export async function executeReplay(cfg: KtrailConfig, sink: Sink, progress?: (t
       timeZones: { brokerTimeZone: cfg.broker.timeZone, proxyTimeZone: cfg.proxy.timeZone },
       maxLineBytes: cfg.input.maxLineBytes,
       containerFormat: cfg.input.containerFormat,
+      parseThreads: cfg.input.parseThreads,
       sink,
       store,
       render: recordRenderer(cfg),
