@@ -76,7 +76,7 @@ export function prepareBatch(batch: LineBatch, brokerNodeId: number, mode: Hando
   return mode === 'json' ? { ...head, json: JSON.stringify(outcomes) } : { ...head, outcomes };
 }
 
-/** Main-thread side: the batch's outcomes (parses the JSON text of `json` mode). */
+/** Main-thread side: the batch's outcomes (parses the JSON text of `json` mode when the batch is fed, not on arrival). */
 export function outcomesOf(b: PreparedBatch): Outcome[] {
   return b.outcomes ?? (JSON.parse(b.json ?? '[]') as Outcome[]);
 }

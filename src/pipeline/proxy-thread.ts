@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ContainerFormat } from '../sources/container-format.js';
-import { outcomesOf, type HandoverMode, type PreparedBatch } from './proxy-prepared.js';
+import type { HandoverMode, PreparedBatch } from './proxy-prepared.js';
 import type { ProxyWorkerData, ProxyWorkerMessage } from './proxy-worker.js';
 
 export interface ProxyThreadOptions {
@@ -93,6 +93,13 @@ export class ProxyParseThread {
     });
   }
 
+  /** Batches received and not yet taken (at most maxMessages × batchesPerMessage). */
+  get buffered(): number {
+    let n = 0;
+    for (const m of this.queue) n += m.length;
+    return n - this.at;
+  }
+
   /** Stop the worker (at the end, or when the replay fails); safe to call twice. */
   async close(): Promise<void> {
     Atomics.store(this.control, 1, 1);
@@ -113,11 +120,6 @@ export class ProxyParseThread {
         // The message is ours now: its slot is free for the worker's next one.
         Atomics.add(this.control, 0, 1);
         Atomics.notify(this.control, 0);
-      }
-      // Decoded now, not on arrival: arrival order is the worker's pace, this is the join's.
-      if (b.json !== undefined) {
-        b.outcomes = outcomesOf(b);
-        delete b.json;
       }
       return b;
     }
