@@ -111,26 +111,30 @@ export class ProxyParseThread {
   /** A batch if one is here, null at the end, undefined when the worker is behind; throws a failure. */
   private take(): PreparedBatch | null | undefined {
     if (this.failure) throw this.failure;
-    const first = this.queue[0];
-    if (first && this.at < first.length) {
-      const b = first[this.at++] as PreparedBatch;
-      if (this.at === first.length) {
-        this.queue.shift();
-        this.at = 0;
-        // The message is ours now: its slot is free for the worker's next one.
-        Atomics.add(this.control, 0, 1);
-        Atomics.notify(this.control, 0);
+    for (let first = this.queue[0]; first; first = this.queue[0]) {
+      if (this.at < first.length) {
+        const b = first[this.at++] as PreparedBatch;
+        if (this.at === first.length) this.release();
+        return b;
       }
-      return b;
+      this.release(); // the empty last message
     }
-    if (first) {
-      this.queue.shift();
-      this.at = 0;
-      Atomics.add(this.control, 0, 1);
-      Atomics.notify(this.control, 0);
-      return this.take();
-    }
+    this.wakeWorker();
     return this.done ? null : undefined;
+  }
+
+  /** The first message is taken: its slot is free for the worker's next one. */
+  private release(): void {
+    this.queue.shift();
+    this.at = 0;
+    const free = Atomics.add(this.control, 0, 1) + 1;
+    // Waking the worker is a futex call and a context switch: done once two slots are free (it
+    // then prepares two in a row), or when nothing is left here.
+    if (free >= 2 || this.queue.length === 0) this.wakeWorker();
+  }
+
+  private wakeWorker(): void {
+    Atomics.notify(this.control, 0);
   }
 
   private fail(e: Error): void {
