@@ -28,8 +28,8 @@ export interface ProxyThreadOptions {
 
 // How far the worker reads ahead: MAX_MESSAGES messages of BATCHES_PER_MESSAGE 1,024-line batches
 // (plus the one it is preparing). Peak RSS grows with it — at 20k, 1×2 ~260 MB, 4×2 ~295 MB, 16×2
-// 310-340 MB — and the main thread's CPU did not measurably fall past one batch per message
-// (BENCHMARKS.md): messages are cheap, memory is not.
+// 310-340 MB (V8's default young generation for the worker) — and the main thread's CPU did not
+// measurably fall past one batch per message: messages are cheap, memory is not.
 const BATCHES_PER_MESSAGE = 1;
 const MAX_MESSAGES = 3;
 const WORKER_OLD_SPACE_MB = 256;
