@@ -10,7 +10,7 @@ import { addSettingOptions } from '../config/flags.js';
 import { configFromReplayFlags, sourceGlobsFromOptions, type ReplayFlags } from '../config/from-flags.js';
 import { addOutputOptions, addSourceOptions } from './options.js';
 import { configSources, durationToMicros, joinOptions, type KtrailConfig } from '../config/load.js';
-import { runReplay, type ReplaySummary, type SourceSpec } from '../pipeline/replay.js';
+import { runReplay, type ReplayOptions, type ReplaySummary, type SourceSpec } from '../pipeline/replay.js';
 import { renderer } from '../records/formats.js';
 import { renderNative } from '../records/native.js';
 import { openSink as openConfiguredSink } from '../sinks/open.js';
@@ -101,7 +101,13 @@ export function recordRenderer(cfg: KtrailConfig) {
 }
 
 /** Runs a replay into `sink`; the state database is the configured one, or a temporary one removed afterwards. */
-export async function executeReplay(cfg: KtrailConfig, sink: Sink, progress?: (totalBytes: number) => ((s: ProgressSample) => void) | null): Promise<ReplaySummary> {
+export async function executeReplay(
+  cfg: KtrailConfig,
+  sink: Sink,
+  progress?: (totalBytes: number) => ((s: ProgressSample) => void) | null,
+  /** Tests and the bench: how the parse thread hands batches over (proxy-prepared.ts). */
+  tuning: Pick<ReplayOptions, 'handover'> = {},
+): Promise<ReplaySummary> {
   const sources = replaySources(cfg);
   const tmp = cfg.state.db ? null : mkdtempSync(join(tmpdir(), 'ktrail-'));
   const store = new WindowStore(cfg.state.db ?? join(tmp as string, 'state.db'), { reportRetentionMs: cfg.state.reportRetentionMicros / 1000 });
@@ -117,6 +123,8 @@ export async function executeReplay(cfg: KtrailConfig, sink: Sink, progress?: (t
       timeZones: { brokerTimeZone: cfg.broker.timeZone, proxyTimeZone: cfg.proxy.timeZone },
       maxLineBytes: cfg.input.maxLineBytes,
       containerFormat: cfg.input.containerFormat,
+      parseThreads: cfg.input.parseThreads,
+      ...tuning,
       sink,
       store,
       render: recordRenderer(cfg),

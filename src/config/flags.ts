@@ -32,6 +32,7 @@ export const SETTING_FLAGS: readonly SettingFlag[] = [
   { key: 'join.max_window_events', flag: '--max-window-events', arg: '<n>', help: 'bound of events waiting in the join window' },
   { key: 'observer.host', flag: '--observer-host', arg: '<name>', help: 'observer.host in records ($NODE_NAME or the host name if empty)' },
   { key: 'join.idle_after', flag: '--idle-after', arg: '<duration>', help: 'all logs read to their end and silent this long: decide what waits (0s: never)' },
+  { key: 'input.parse_threads', flag: '--parse-threads', arg: '<n>', help: 'worker threads that read and parse the proxy audit log ahead of the join (0: none; replay only for now)', commands: ['replay'] },
   { key: 'input.container_format', flag: '--container-format', arg: '<format>', help: 'Kubernetes container log wrapper around each line' },
   { key: 'broker.super_users', flag: '--super-user', arg: '<principal...>', help: "the broker's super.users (posture super-user)" },
   { key: 'broker.sasl_plain_listeners', flag: '--sasl-plain-listener', arg: '<name...>', help: 'listeners with SASL/PLAIN enabled (posture sasl-plain-cleartext)' },

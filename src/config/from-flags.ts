@@ -23,6 +23,7 @@ export interface ReplayFlags {
   tolerance?: string;
   bypass?: string;
   maxLineBytes?: string;
+  parseThreads?: string;
   maxWindowEvents?: string;
   observerHost?: string;
   containerFormat?: string;
@@ -86,7 +87,7 @@ function rawFromFlags(flags: Partial<ReplayFlags>): Record<string, Record<string
   return withoutUndefined({
     broker,
     proxy,
-    input: { max_line_bytes: wholeNumber(flags.maxLineBytes), container_format: flags.containerFormat },
+    input: { max_line_bytes: wholeNumber(flags.maxLineBytes), container_format: flags.containerFormat, parse_threads: wholeNumber(flags.parseThreads) },
     join: { tolerance: flags.tolerance, bypass: flags.bypass, max_window_events: wholeNumber(flags.maxWindowEvents), idle_after: flags.idleAfter },
     posture: flags.authFailureBurst === undefined && flags.authFailureBurstWindow === undefined
       ? {}

@@ -69,7 +69,7 @@ describe('parseConfigText', () => {
         'kroxylicious-log': [],
         'proxy-forwarded': [],
       },
-      input: { containerFormat: 'none', maxLineBytes: 1048576, startAt: 'beginning' },
+      input: { containerFormat: 'none', maxLineBytes: 1048576, startAt: 'beginning', parseThreads: 0 },
       join: { toleranceMicros: 30_000_000, maxWindowEvents: 50000, bypass: 'report', unattributedSessions: 'emit', stallAfterMicros: 120_000_000, idleAfterMicros: 30_000_000 },
       posture: { authFailureBurst: { threshold: 5, windowMicros: 60_000_000 } },
       state: { db: '/var/lib/ktrail/state.db', reportRetentionMicros: 168 * 3600e6 },

@@ -58,6 +58,8 @@ export interface KtrailConfig {
     containerFormat: ContainerFormat;
     maxLineBytes: number;
     startAt: 'beginning' | 'end';
+    /** Worker threads for the proxy audit log in `replay` (0 or 1; pipeline/proxy-thread.ts). */
+    parseThreads: number;
   };
   join: {
     toleranceMicros: number;
@@ -505,7 +507,7 @@ interface RawConfig {
     [source: string]: unknown;
   };
   proxy: { addresses: string[]; time_zone: string; forwarded_from: { bootstrap: string[]; allowed_senders: string[]; client: Record<string, unknown> }; [source: string]: unknown };
-  input: { container_format: ContainerFormat; max_line_bytes: number; start_at: 'beginning' | 'end' };
+  input: { container_format: ContainerFormat; max_line_bytes: number; start_at: 'beginning' | 'end'; parse_threads: number };
   join: { tolerance: string; max_window_events: number; bypass: 'report' | 'allow'; unattributed_sessions: 'emit' | 'drop'; stall_after: string; idle_after: string };
   posture: { auth_failure_burst: { threshold: number; window: string } };
   state: { db: string; report_retention: string };
@@ -694,7 +696,7 @@ function typedConfig(r: RawConfig, c: Checked, baseDir?: string): KtrailConfig {
         return [s.name, s.setting.input === 'kafka-topics' ? values : abs(values)];
       }),
     ),
-    input: { containerFormat: r.input.container_format, maxLineBytes: r.input.max_line_bytes, startAt: r.input.start_at },
+    input: { containerFormat: r.input.container_format, maxLineBytes: r.input.max_line_bytes, startAt: r.input.start_at, parseThreads: r.input.parse_threads },
     join: {
       toleranceMicros: durationToMicros(r.join.tolerance),
       maxWindowEvents: r.join.max_window_events,

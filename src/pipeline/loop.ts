@@ -10,12 +10,16 @@ import type { Joiner, JoinOptions } from '../window/join.js';
 import { ProxyClock } from '../window/proxy-clock.js';
 import { Counters } from './counters.js';
 import { diagnoserFor, findingRecord, newestWatermark, type Diagnoser, type Finding } from './diagnose.js';
-import { feed, openSources, watermarks, type OpenSource, type SourceSettings } from './sources.js';
+import type { NormalizedEvent } from '../events.js';
+import type { PreparedBatch } from './proxy-prepared.js';
+import { feed, feedPrepared, openSources, watermarks, type OpenSource, type SourceSettings } from './sources.js';
 
 /** Lines of one source, read in one go. */
 export interface Batch {
   source: OpenSource;
   lines: string[];
+  /** Instead of `lines`: the batch as the parse thread prefiltered and parsed it (proxy-thread.ts). */
+  prepared?: PreparedBatch;
 }
 
 /** What a driver read in one round: the batches in the order they are fed (maybe none). */
@@ -24,8 +28,8 @@ export interface Round {
 }
 
 export interface Driver<R extends Round> {
-  /** (a) Pick the source(s) to read next and read them; null: the loop ends. */
-  read(): R | null;
+  /** (a) Pick the source(s) to read next and read them; null: the loop ends. A promise when the read waits (a parse thread behind). */
+  read(): R | null | Promise<R | null>;
   /** A batch was fed: the records this says (live: a stalled source resumed). */
   fed?(batch: Batch): AuditRecord[];
   /** (c) The round's findings, before they become the records that lead the round's output. */
@@ -58,7 +62,9 @@ export class Pipeline {
 
   /** (b) Parse one batch and hand its events to the join (and the diagnoser). */
   feed(batch: Batch): void {
-    feed(batch.source, batch.lines, this.counters, this.joiner, this.clock, (ev) => this.diagnoser.observe(ev));
+    const observe = (ev: NormalizedEvent) => this.diagnoser.observe(ev);
+    if (batch.prepared) feedPrepared(batch.source, batch.prepared, this.counters, this.joiner, this.clock, observe);
+    else feed(batch.source, batch.lines, this.counters, this.joiner, this.clock, observe);
   }
 
   /** (c) New findings, each once per run. */
@@ -84,7 +90,11 @@ export class Pipeline {
 
 /** Run rounds until the driver reads null. */
 export async function runLoop<R extends Round>(p: Pipeline, driver: Driver<R>): Promise<void> {
-  for (let round = driver.read(); round; round = driver.read()) {
+  for (;;) {
+    // Awaited only when the read waits: a sync read (the live loop's) stays sync.
+    const next = driver.read();
+    const round = next instanceof Promise ? await next : next;
+    if (!round) return;
     const extra: AuditRecord[] = [];
     for (const batch of round.batches) {
       p.feed(batch);

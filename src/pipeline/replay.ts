@@ -16,6 +16,9 @@ import type { Counters, SourceName } from './counters.js';
 import type { Finding } from './diagnose.js';
 import { Pipeline, runLoop, yieldToEventLoop, type Driver, type Round } from './loop.js';
 import type { OpenSource, SourceSettings } from './sources.js';
+import { kroxyliciousAuditLog } from '../../parsers/kroxylicious-audit/source.js';
+import type { HandoverMode, PreparedBatch } from './proxy-prepared.js';
+import { ProxyParseThread } from './proxy-thread.js';
 
 // Where src/window/join-stats.ts points for it.
 export { flatStats } from './loop.js';
@@ -40,6 +43,13 @@ export interface ReplayOptions {
   /** The hash chain records are sealed with before rendering (records/chain.ts); the last batch ends with a checkpoint. */
   chain?: RecordChain;
   batchLines?: number;
+  /**
+   * 1: the proxy audit log is read, prefiltered and parsed on a worker thread (proxy-thread.ts);
+   * 0 (default): everything on this thread. The records are the same byte for byte.
+   */
+  parseThreads?: number;
+  /** How the parse thread hands batches over (proxy-prepared.ts); for the bench's comparisons. */
+  handover?: HandoverMode;
   /** Called after each committed batch (progress, metrics). */
   onBatch?: (p: Progress) => void;
 }
@@ -66,9 +76,11 @@ export interface ReplaySummary {
   recordsByKind: Record<string, number>;
 }
 
+/** Where one source's batches come from: this thread's reader, or the proxy parse thread. */
 interface SourceCursor {
   source: OpenSource;
-  batches: Generator<LineBatch>;
+  batches?: Generator<LineBatch>;
+  thread?: ProxyParseThread;
 }
 
 export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
@@ -78,7 +90,11 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplaySummary> {
   opts.store.reset();
   const p = new Pipeline(joiner, opts.sources.map((s) => s.name), opts.join, opts.record, opts.timeZones);
   const driver = new ReplayDriver(p, opts);
-  await runLoop(p, driver);
+  try {
+    await runLoop(p, driver);
+  } finally {
+    await driver.close();
+  }
 
   joiner.finish();
   const unanchored = p.clock.finish();
@@ -119,25 +135,53 @@ class ReplayDriver implements Driver<Round> {
     private readonly opts: ReplayOptions,
   ) {
     this.render = opts.render ?? renderer('native');
-    this.cursors = p.open.map((source) => ({
-      source,
-      // Small batches keep peak memory down (see file-reader.ts); per-batch costs stay small.
-      batches: readLineBatches(opts.sources.find((s) => s.name === source.def.name)?.paths ?? [], opts.maxLineBytes, opts.batchLines ?? 1024, opts.containerFormat ?? 'none'),
-    }));
+    this.cursors = p.open.map((source) => this.cursorOf(source));
+  }
+
+  private cursorOf(source: OpenSource): SourceCursor {
+    const opts = this.opts;
+    const paths = opts.sources.find((s) => s.name === source.def.name)?.paths ?? [];
+    // Small batches keep peak memory down (see file-reader.ts); per-batch costs stay small.
+    const batchLines = opts.batchLines ?? 1024;
+    const containerFormat = opts.containerFormat ?? 'none';
+    if ((opts.parseThreads ?? 0) > 0 && source.def.name === kroxyliciousAuditLog.name && paths.length) {
+      const thread = new ProxyParseThread({ paths, maxLineBytes: opts.maxLineBytes, batchLines, containerFormat, brokerNodeId: opts.join.brokerNodeId, mode: opts.handover ?? 'json' });
+      return { source, thread };
+    }
+    return { source, batches: readLineBatches(paths, opts.maxLineBytes, batchLines, containerFormat) };
   }
 
   /** One batch of the unfinished source furthest behind (none when it has just ended); null when all have. */
-  read(): Round | null {
+  read(): Round | null | Promise<Round | null> {
     let next: SourceCursor | undefined;
     for (const c of this.cursors) if (!c.source.finished && (!next || c.source.watermark < next.source.watermark)) next = c;
     if (!next) return null;
-    const r = next.batches.next();
+    if (next.thread) {
+      const b = next.thread.next();
+      const cursor = next;
+      return b instanceof Promise ? b.then((x) => this.preparedRound(cursor, x)) : this.preparedRound(cursor, b);
+    }
+    const r = (next.batches as Generator<LineBatch>).next();
     if (r.done) {
       next.source.finished = true;
       return { batches: [] };
     }
     this.count(next.source.def.name, r.value);
     return { batches: [{ source: next.source, lines: r.value.lines }] };
+  }
+
+  private preparedRound(cursor: SourceCursor, b: PreparedBatch | null): Round {
+    if (b === null) {
+      cursor.source.finished = true;
+      return { batches: [] };
+    }
+    this.count(cursor.source.def.name, b);
+    return { batches: [{ source: cursor.source, lines: [], prepared: b }] };
+  }
+
+  /** Stops the parse thread, if any. */
+  async close(): Promise<void> {
+    for (const c of this.cursors) await c.thread?.close();
   }
 
   found(findings: Finding[]): void {
@@ -173,7 +217,7 @@ class ReplayDriver implements Driver<Round> {
   }
 
   /** What the reader rejected before parsing: oversize lines, read errors, a cut last line. */
-  private count(name: SourceName, batch: LineBatch): void {
+  private count(name: SourceName, batch: Pick<LineBatch, 'oversize' | 'errors' | 'partialTailBytes' | 'path'>): void {
     const counters = this.p.counters;
     if (batch.oversize) this.oversize[name] = (this.oversize[name] ?? 0) + batch.oversize;
     if (batch.oversize) for (let i = 0; i < batch.oversize; i++) counters.reject(name, 'oversize_line');

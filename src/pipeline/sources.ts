@@ -2,11 +2,12 @@
 // counters. Replay and the live loop both feed batches through here, and both ask `watermarks()`
 // what the join may decide — one policy for the two (src/window/DESIGN.md, step 8).
 
-import { SOURCES, type SourceDefinition, type SourceReader } from '../../parsers/index.js';
+import { SOURCES, type ParseOutcome, type SourceDefinition, type SourceReader } from '../../parsers/index.js';
 import type { NormalizedEvent } from '../events.js';
 import type { Joiner, Watermarks } from '../window/join.js';
 import type { ProxyClock } from '../window/proxy-clock.js';
 import type { Counters } from './counters.js';
+import { outcomesOf, type Outcome, type PreparedBatch } from './proxy-prepared.js';
 
 export interface OpenSource {
   def: SourceDefinition;
@@ -54,38 +55,83 @@ export function watermarks(sources: readonly OpenSource[]): Watermarks {
   return { proxy: of('proxy-requests'), brokerRequest: of('broker-requests'), brokerAuthorizer: of('broker-authorizer') };
 }
 
+type JoinInput = Pick<Joiner, 'addProxy' | 'addBroker'>;
+
+/** Hands one source's events to the join, keeping the newest event time handed over. */
+function eventSink(source: OpenSource, counters: Counters, joiner: JoinInput, clock: Pick<ProxyClock, 'accept'>, observe?: (ev: NormalizedEvent) => void) {
+  const sc = counters.of(source.def.name);
+  const out = {
+    newest: -Infinity,
+    accept(ev: NormalizedEvent): void {
+      sc.events += 1;
+      observe?.(ev);
+      if (ev.type === 'proxy') {
+        // P3 events wait for their clock anchor; the others pass straight through.
+        for (const anchored of clock.accept(ev)) {
+          joiner.addProxy(anchored);
+          if (anchored.time !== null && anchored.time > out.newest) out.newest = anchored.time;
+        }
+      } else {
+        joiner.addBroker(ev);
+        if (ev.logTime > out.newest) out.newest = ev.logTime;
+      }
+    },
+  };
+  return out;
+}
+
+/** After a batch: the source's watermark and newest event move forward. */
+function advanceSource(source: OpenSource, newest: number): void {
+  const w = source.reader.watermark ? source.reader.watermark() : newest;
+  if (w > source.watermark) source.watermark = w;
+  if (newest > (source.newestEvent ?? -Infinity)) source.newestEvent = newest;
+}
+
 /** Parse one batch of a source and hand the events to the join; moves the source's watermark. */
-export function feed(source: OpenSource, lines: string[], counters: Counters, joiner: Pick<Joiner, 'addProxy' | 'addBroker'>, clock: Pick<ProxyClock, 'accept'>, observe?: (ev: NormalizedEvent) => void): void {
+export function feed(source: OpenSource, lines: string[], counters: Counters, joiner: JoinInput, clock: Pick<ProxyClock, 'accept'>, observe?: (ev: NormalizedEvent) => void): void {
   const name = source.def.name;
   const sc = counters.of(name);
-  const reader = source.reader;
-  let newest = -Infinity;
-  const accept = (ev: NormalizedEvent) => {
-    sc.events += 1;
-    observe?.(ev);
-    if (ev.type === 'proxy') {
-      // P3 events wait for their clock anchor; the others pass straight through.
-      for (const anchored of clock.accept(ev)) {
-        joiner.addProxy(anchored);
-        if (anchored.time !== null && anchored.time > newest) newest = anchored.time;
-      }
-    } else {
-      joiner.addBroker(ev);
-      if (ev.logTime > newest) newest = ev.logTime;
-    }
-  };
+  const sink = eventSink(source, counters, joiner, clock, observe);
   for (const line of lines) {
     sc.lines += 1;
     sc.bytes += line.length + 1;
-    const r = reader.parse(line);
-    if (r.kind === 'event') accept(r.event);
-    else if (r.kind === 'events') for (const ev of r.events) accept(ev);
-    else if (r.kind === 'skip') counters.skip(name, r.reason);
-    else counters.reject(name, r.reason);
+    feedOutcome(source.reader.parse(line), name, counters, sink);
   }
-  const w = reader.watermark ? reader.watermark() : newest;
-  if (w > source.watermark) source.watermark = w;
-  if (newest > (source.newestEvent ?? -Infinity)) source.newestEvent = newest;
+  advanceSource(source, sink.newest);
+}
+
+function feedOutcome(r: ParseOutcome, name: string, counters: Counters, sink: { accept(ev: NormalizedEvent): void }): void {
+  if (r.kind === 'event') sink.accept(r.event);
+  else if (r.kind === 'events') for (const ev of r.events) sink.accept(ev);
+  else if (r.kind === 'skip') counters.skip(name, r.reason);
+  else counters.reject(name, r.reason);
+}
+
+/**
+ * feed() for a batch the parse thread already prefiltered and parsed (proxy-prepared.ts): the same
+ * events, counters and watermark as feed() of the batch's lines. The one decision left to this
+ * thread is the prefilter's question to the join (is this node-less line's session another node's?),
+ * asked here in line order, as feed() would have asked it.
+ */
+export function feedPrepared(source: OpenSource, batch: PreparedBatch, counters: Counters, joiner: JoinInput & Pick<Joiner, 'isForeignSession'>, clock: Pick<ProxyClock, 'accept'>, observe?: (ev: NormalizedEvent) => void): void {
+  const name = source.def.name;
+  const sc = counters.of(name);
+  sc.lines += batch.lines;
+  sc.bytes += batch.bytes;
+  const sink = eventSink(source, counters, joiner, clock, observe);
+  const outcomes = outcomesOf(batch);
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i] as Outcome;
+    if (typeof o === 'number') sc.skipped['other_broker'] = (sc.skipped['other_broker'] ?? 0) + o;
+    else if (typeof o !== 'string') Array.isArray(o) ? o.forEach((ev) => sink.accept(ev)) : sink.accept(o);
+    else if (o.charCodeAt(0) === 70 /* F */ && joiner.isForeignSession(o.slice(1))) {
+      counters.skip(name, 'other_broker');
+      i++; // the line's own outcome, parsed ahead in case the session was not foreign
+    } else if (o.charCodeAt(0) === 83 /* S */) counters.skip(name, o.slice(1));
+    else if (o.charCodeAt(0) === 82 /* R */) counters.reject(name, o.slice(1));
+    else if (o.charCodeAt(0) === 76 /* L */) feedOutcome(source.reader.parse(o.slice(1)), name, counters, sink);
+  }
+  advanceSource(source, sink.newest);
 }
 
 /**

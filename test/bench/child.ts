@@ -2,7 +2,7 @@
 // <scenario dir>`), so CPU seconds and peak RSS belong to that case alone. Records go to stdout
 // (a pipe the parent drains); the measurement goes to fd 3 as one JSON object.
 
-import { statSync, writeSync } from 'node:fs';
+import { readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseKafkaRequestLine, parseKafkaRequestLineWithJsonParse, parseKafkaRequestLineWithScanner } from '../../parsers/kafka-request-log/parse.js';
@@ -20,6 +20,8 @@ export interface CaseResult {
   records: number;
   wallSec: number;
   cpuSec: number;
+  /** The main thread's CPU alone (Linux /proc): the replay's critical path when a parse thread runs beside it. */
+  mainCpuSec?: number;
   maxRssMb: number;
   windowPeak?: number;
   /** Gap records by kind (replay cases): checked against the simulator's truth by run.ts. */
@@ -35,6 +37,17 @@ const ctx = { brokerTimeZone: m.brokerTimeZone };
 const nullSink: Sink = { write: async () => {}, flush: async () => {}, close: async () => {} };
 /** Every file the replay reads, in the replay's order: broker request, authorizer, server, proxy. */
 const allFiles = [...m.files.brokerRequest, ...m.files.brokerAuthorizer, ...m.files.brokerServer, ...m.files.proxy].map((f) => join(dir, f));
+
+/** User + system CPU of the main thread alone, from /proc (the main thread's id is the pid); undefined elsewhere. */
+function mainThreadCpuSec(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks (USER_HZ 100 on Linux)
+  } catch {
+    return undefined;
+  }
+}
 
 async function run(): Promise<Omit<CaseResult, 'case' | 'wallSec' | 'cpuSec' | 'maxRssMb'>> {
   const brokerBytes = m.counts.brokerBytes;
@@ -96,6 +109,7 @@ async function run(): Promise<Omit<CaseResult, 'case' | 'wallSec' | 'cpuSec' | '
     case 'replay_to_null':
     case 'replay_to_stdout':
     case 'replay_to_file':
+    case 'replay_to_file_threads':
     case 'replay_wide_window_to_null': {
       const cfg = replayConfig({
         sources: {
@@ -112,9 +126,11 @@ async function run(): Promise<Omit<CaseResult, 'case' | 'wallSec' | 'cpuSec' | '
         // stay in the window ten times longer.
         tolerance: caseName === 'replay_wide_window_to_null' ? '300s' : '30s',
         observerHost: 'bench',
+        // replay_to_file_threads: the proxy log on a worker thread (src/pipeline/proxy-thread.ts).
+        ...(caseName === 'replay_to_file_threads' ? { parseThreads: '1' } : { parseThreads: '0' }),
       });
       // replay_to_file: run.ts opened a file as this process's stdout, as `ktrail replay > file`.
-      const sink = caseName === 'replay_to_stdout' || caseName === 'replay_to_file' ? new StreamSink(process.stdout) : nullSink;
+      const sink = caseName === 'replay_to_stdout' || caseName.startsWith('replay_to_file') ? new StreamSink(process.stdout) : nullSink;
       const s = await executeReplay(cfg, sink);
       await sink.flush();
       return { brokerLines: m.counts.brokerRequestLines, brokerBytes, inputBytes: all, records: s.recordsWritten, windowPeak: s.windowPeak, gaps: { ...s.stats.gaps } };
@@ -126,6 +142,7 @@ async function run(): Promise<Omit<CaseResult, 'case' | 'wallSec' | 'cpuSec' | '
 
 (globalThis as { gc?: () => void }).gc?.();
 const cpu0 = process.cpuUsage();
+const main0 = mainThreadCpuSec();
 const t0 = performance.now();
 const r = await run();
 const wallSec = (performance.now() - t0) / 1000;
@@ -135,6 +152,7 @@ const result: CaseResult = {
   ...r,
   wallSec,
   cpuSec: (cpu.user + cpu.system) / 1e6,
+  ...(main0 === undefined ? {} : { mainCpuSec: (mainThreadCpuSec() as number) - main0 }),
   // maxRSS is in KiB on Linux.
   maxRssMb: process.resourceUsage().maxRSS / 1024,
 };

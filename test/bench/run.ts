@@ -11,8 +11,11 @@
 //
 // The default cases are #16's: `naive_all` (stream every input file, split lines, JSON.parse +
 // JSON.stringify each line's JSON) and `replay_to_file` (`ktrail replay` of all four sources,
-// native records into a file). It prints their MB/s and CPU ratios, and checks every replay's
-// records against the simulator's truth (truth-check.ts): a wrong answer exits 1.
+// native records into a file), and `replay_to_file_threads` (the same with the proxy log parsed on
+// a worker thread, input.parse_threads 1). It prints their MB/s and CPU ratios (and the main
+// thread's CPU alone, the critical path when the parse thread runs beside it), checks every
+// replay's records against the simulator's truth (truth-check.ts) and the two replays' records
+// against each other, byte for byte: a wrong answer exits 1.
 //
 // replay_to_stdout writes its records into a real pipe that this process drains (and counts),
 // the way a kubelet or `| fluent-bit` would read it; the other cases write nothing.
@@ -20,6 +23,7 @@
 // request log (the proxy log comes on top for the replay cases: see inputMBps).
 
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -30,10 +34,11 @@ import { checkAgainstTruth, type TruthCheck } from './truth-check.js';
 import { formatProbe, probe, searchRate, type ProbeResult } from './live.js';
 
 const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
-const DEFAULT_CASES = ['naive_all', 'replay_to_file'];
+const DEFAULT_CASES = ['naive_all', 'replay_to_file', 'replay_to_file_threads'];
 const ALL_CASES = [
   'naive_all',
   'replay_to_file',
+  'replay_to_file_threads',
   'request_log_to_json_naive',
   'request_log_to_events',
   'request_log_to_events_scanner',
@@ -56,11 +61,11 @@ const seed = arg('--seed') ?? '7';
 const outDir = 'bench-results';
 mkdirSync(outDir, { recursive: true });
 
-type RunResult = CaseResult & { stdoutBytes: number; truth?: TruthCheck };
+type RunResult = CaseResult & { stdoutBytes: number; truth?: TruthCheck; sha256?: string };
 
 function runChild(caseName: string, dir: string): Promise<RunResult> {
-  // replay_to_file: the child's stdout is a file, as in `ktrail replay … > records.jsonl`.
-  const recordsFile = caseName === 'replay_to_file' ? join(outDir, 'replay-records.jsonl') : null;
+  // replay_to_file(_threads): the child's stdout is a file, as in `ktrail replay … > records.jsonl`.
+  const recordsFile = caseName.startsWith('replay_to_file') ? join(outDir, `${caseName}-records.jsonl`) : null;
   const out = recordsFile ? openSync(recordsFile, 'w') : 'pipe';
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--expose-gc', CHILD, caseName, dir], { stdio: ['ignore', out, 'inherit', 'pipe'] });
@@ -76,6 +81,8 @@ function runChild(caseName: string, dir: string): Promise<RunResult> {
       if (recordsFile) {
         r.stdoutBytes = statSync(recordsFile).size;
         r.truth = checkAgainstTruth(recordsFile, dir);
+        // The parse thread must not change a byte: its case is compared with the single-thread one's.
+        r.sha256 = createHash('sha256').update(readFileSync(recordsFile)).digest('hex');
         rmSync(recordsFile);
       }
       resolve(r);
@@ -98,6 +105,7 @@ interface Row {
   runs: CaseResult[];
   wallSec: number;
   cpuSec: number;
+  mainCpuSec?: number;
   maxRssMb: number;
   linesPerSec: number;
   brokerMBps: number;
@@ -131,7 +139,7 @@ for (const size of sizes) {
       byCase.get(c)!.push(r);
       const check = r.truth ? (r.truth.ok ? ', records = truth' : `, RECORDS WRONG: ${r.truth.problems.join('; ')}`) : '';
       if (r.truth && !r.truth.ok) wrong++;
-      process.stderr.write(`${c} ${size} run ${i + 1}: ${r.wallSec.toFixed(2)} s wall, ${r.cpuSec.toFixed(2)} s cpu, ${r.maxRssMb.toFixed(0)} MB rss${check}\n`);
+      process.stderr.write(`${c} ${size} run ${i + 1}: ${r.wallSec.toFixed(2)} s wall, ${r.cpuSec.toFixed(2)} s cpu${r.mainCpuSec === undefined ? '' : ` (main thread ${r.mainCpuSec.toFixed(2)})`}, ${r.maxRssMb.toFixed(0)} MB rss${check}\n`);
     }
   }
   for (const c of cases) {
@@ -151,8 +159,9 @@ for (const size of sizes) {
       brokerMBps: m.counts.brokerBytes / 1e6 / wall,
       inputMBps: rs[0]!.inputBytes / 1e6 / wall,
     };
+    if (rs[0]!.mainCpuSec !== undefined) row.mainCpuSec = median(rs.map((r) => r.mainCpuSec!));
     if (rs[0]!.windowPeak !== undefined) row.windowPeak = median(rs.map((r) => r.windowPeak!));
-    if (c === 'replay_to_stdout' || c === 'replay_to_file') row.stdoutMB = median(rs.map((r) => r.stdoutBytes)) / 1e6;
+    if (c === 'replay_to_stdout' || c.startsWith('replay_to_file')) row.stdoutMB = median(rs.map((r) => r.stdoutBytes)) / 1e6;
     // Speed bought with wrong answers is no speed: every replay run's gaps must be the truth's.
     if (rs[0]!.gaps) {
       const kinds = ['proxy-only', 'broker-only', 'bypass'];
@@ -172,12 +181,12 @@ for (const r of rows) {
 }
 
 const fmt = (n: number, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-const header = ['case', 'broker lines', 'broker MB/s', 'lines/s', 'vs naive', 'all input MB/s', 'wall s', 'cpu s', 'peak RSS MB', 'window peak', 'gaps = truth'];
+const header = ['case', 'broker lines', 'broker MB/s', 'lines/s', 'vs naive', 'all input MB/s', 'wall s', 'cpu s', 'main thread cpu s', 'peak RSS MB', 'window peak', 'gaps = truth'];
 const table = [header.join(' | ')];
 for (const r of rows) {
   table.push([
     r.case, String(r.brokerLines), fmt(r.brokerMBps), fmt(r.linesPerSec, 0), r.vsNaive !== undefined ? `${fmt(r.vsNaive, 2)}×` : '',
-    fmt(r.inputMBps), fmt(r.wallSec, 2), fmt(r.cpuSec, 2), fmt(r.maxRssMb, 0), r.windowPeak !== undefined ? String(r.windowPeak) : '',
+    fmt(r.inputMBps), fmt(r.wallSec, 2), fmt(r.cpuSec, 2), r.mainCpuSec !== undefined ? fmt(r.mainCpuSec, 2) : '', fmt(r.maxRssMb, 0), r.windowPeak !== undefined ? String(r.windowPeak) : '',
     r.gapsVsTruth ?? '',
   ].join(' | '));
 }
@@ -188,15 +197,27 @@ process.stdout.write(table.join('\n') + '\n');
 const targets: string[] = [];
 for (const size of sizes) {
   const naive = rows.find((x) => x.size === size && x.case === 'naive_all');
-  const replay = rows.find((x) => x.size === size && x.case === 'replay_to_file');
-  if (!naive || !replay) continue;
-  const speed = naive.wallSec / replay.wallSec;
-  const cpu = naive.cpuSec / replay.cpuSec;
-  targets.push(
-    `${size}: replay_to_file ${fmt(replay.inputMBps)} MB/s vs naive_all ${fmt(naive.inputMBps)} MB/s = ${fmt(speed, 2)}× (target ≥ 1.60×); ` +
-      `CPU ${fmt(replay.cpuSec, 2)} s vs ${fmt(naive.cpuSec, 2)} s = ${fmt(cpu, 2)}× less (target ≥ 1.30×); peak RSS ${fmt(replay.maxRssMb, 0)} MB (target < 250); ` +
-      `records ${replay.gapsVsTruth}`,
-  );
+  for (const replay of rows.filter((x) => x.size === size && x.case.startsWith('replay_to_file'))) {
+    if (!naive) continue;
+    const speed = naive.wallSec / replay.wallSec;
+    const cpu = naive.cpuSec / replay.cpuSec;
+    targets.push(
+      `${size}: ${replay.case} ${fmt(replay.inputMBps)} MB/s vs naive_all ${fmt(naive.inputMBps)} MB/s = ${fmt(speed, 2)}× (target ≥ 1.60×); ` +
+        `CPU ${fmt(replay.cpuSec, 2)} s vs ${fmt(naive.cpuSec, 2)} s = ${fmt(cpu, 2)}× less (target ≥ 1.30×); peak RSS ${fmt(replay.maxRssMb, 0)} MB (target < 250); ` +
+        `records ${replay.gapsVsTruth}`,
+    );
+  }
+  const one = rows.find((x) => x.size === size && x.case === 'replay_to_file');
+  const two = rows.find((x) => x.size === size && x.case === 'replay_to_file_threads');
+  if (one && two) {
+    // Run i of each ran next to the other: their records must be the same bytes.
+    const differ = one.runs.filter((r, i) => (r as RunResult).sha256 !== (two.runs[i] as RunResult | undefined)?.sha256).length;
+    if (differ) wrong++;
+    targets.push(
+      `${size}: parse thread vs one thread: wall ${fmt(one.wallSec / two.wallSec, 2)}× faster, main-thread CPU ${fmt(one.mainCpuSec ?? NaN, 2)} → ${fmt(two.mainCpuSec ?? NaN, 2)} s, ` +
+        `CPU ${fmt(one.cpuSec, 2)} → ${fmt(two.cpuSec, 2)} s, peak RSS ${fmt(one.maxRssMb, 0)} → ${fmt(two.maxRssMb, 0)} MB; records ${differ ? `DIFFER in ${differ} run(s)` : 'byte-identical in every run'}`,
+    );
+  }
 }
 if (targets.length) process.stdout.write(`#16 targets (medians of ${runs}, interleaved):\n${targets.map((t) => `  ${t}`).join('\n')}\n`);
 // #16's live figure, beside the naive replay rate of the same files.
