@@ -105,8 +105,8 @@ export async function executeReplay(
   cfg: KtrailConfig,
   sink: Sink,
   progress?: (totalBytes: number) => ((s: ProgressSample) => void) | null,
-  /** Tests and the bench: how the parse thread hands batches over (proxy-prepared.ts). */
-  tuning: Pick<ReplayOptions, 'handover'> = {},
+  /** Tests and the bench: how the parse thread hands batches over (proxy-prepared.ts), lines per read. */
+  tuning: Pick<ReplayOptions, 'handover' | 'batchLines'> = {},
 ): Promise<ReplaySummary> {
   const sources = replaySources(cfg);
   const tmp = cfg.state.db ? null : mkdtempSync(join(tmpdir(), 'ktrail-'));

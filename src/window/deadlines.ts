@@ -11,7 +11,7 @@ import type { JoinContext, Watermarks } from './context.js';
 import type { Joins } from './joins.js';
 import type { Matcher } from './matching.js';
 import type { Sessions } from './sessions.js';
-import type { PendingEgress, SessionState } from './state.js';
+import type { PendingEgress, ProxyUnit, SessionState } from './state.js';
 import { API_VERSIONS, unloggedByBroker } from './unlogged.js';
 import type { WindowBound } from './window-bound.js';
 
@@ -91,6 +91,10 @@ export class Deadlines {
     for (const u of this.sessions.allUnits()) {
       if (w.proxy <= u.lastTime + tol) continue;
       if (this.joins.carries(u.id)) continue;
+      // A record of the proxy's own answer takes the connection's identity from the broker's lines
+      // of its other requests (records.ts connectionIdentity): wait until the request log is past
+      // it too, however far ahead the proxy log was read (a rotated request log, a slow source).
+      if (!u.forwarded && this.awaitsIdentity(u, w)) continue;
       if (u.shortCircuit) this.sessions.finishShortCircuit(u);
       else if (!u.forwarded && u.forwardLogged) {
         // The proxy logs every request it forwards, and never forwarded this one: it answered it.
@@ -104,6 +108,12 @@ export class Deadlines {
         this.sessions.deleteUnit(u); // its upstream request was evicted; nothing will finalize it
       }
     }
+  }
+
+  private awaitsIdentity(u: ProxyUnit, w: Watermarks): boolean {
+    if (!u.forwardLogged || w.brokerRequest > u.lastTime + this.c.tolerance) return false;
+    const s = this.sessions.get(u.sessionId);
+    return !!s && !s.brokerIdentity;
   }
 
   /** Orphan sessions (no connect, no authenticate) are reported once; closed sessions leave. */
