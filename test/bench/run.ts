@@ -5,6 +5,9 @@
 //
 //   node dist/test/bench/run.js [--sizes 100000,1000000] [--runs 3] [--quick] [--cases a,b] [--seed 7]
 //
+// --stages: one more profiled run of replay_to_file and naive_all at the largest size, and where
+// their main thread's CPU went, stage by stage (stages.ts).
+//
 // Then the live rate (live.ts): the highest broker request rate `ktrail run` follows with record
 // latency and lag < 2 s and flat RSS, in short probes (--live-seconds, default 20; --no-live to
 // skip; --long adds a 5-minute run at the rate found), beside naive_all's replay rate.
@@ -24,7 +27,7 @@
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +35,7 @@ import type { CaseResult } from './child.js';
 import { loadManifest, scenario } from './data.js';
 import { checkAgainstTruth, type TruthCheck } from './truth-check.js';
 import { formatProbe, probe, searchRate, type ProbeResult } from './live.js';
+import { STAGES, stageSeconds } from './stages.js';
 
 const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
 const DEFAULT_CASES = ['naive_all', 'replay_to_file', 'replay_to_file_threads'];
@@ -63,12 +67,12 @@ mkdirSync(outDir, { recursive: true });
 
 type RunResult = CaseResult & { stdoutBytes: number; truth?: TruthCheck; sha256?: string };
 
-function runChild(caseName: string, dir: string): Promise<RunResult> {
+function runChild(caseName: string, dir: string, nodeArgs: string[] = []): Promise<RunResult> {
   // replay_to_file(_threads): the child's stdout is a file, as in `ktrail replay … > records.jsonl`.
   const recordsFile = caseName.startsWith('replay_to_file') ? join(outDir, `${caseName}-records.jsonl`) : null;
   const out = recordsFile ? openSync(recordsFile, 'w') : 'pipe';
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', CHILD, caseName, dir], { stdio: ['ignore', out, 'inherit', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, '--expose-gc', CHILD, caseName, dir], { stdio: ['ignore', out, 'inherit', 'pipe'] });
     if (typeof out === 'number') closeSync(out);
     let stdoutBytes = 0;
     let result = '';
@@ -220,6 +224,35 @@ for (const size of sizes) {
   }
 }
 if (targets.length) process.stdout.write(`#16 targets (medians of ${runs}, interleaved):\n${targets.map((t) => `  ${t}`).join('\n')}\n`);
+if (process.argv.includes('--stages')) await printStages(Math.max(...sizes));
+
+/** #16 asks, when the targets are not met, where the time goes: one profiled run of each, side by side. */
+async function printStages(size: number): Promise<void> {
+  const dir = scenario(size, seed);
+  const profiles = join(outDir, 'profiles');
+  const seconds: Record<string, ReturnType<typeof stageSeconds>> = {};
+  for (const c of ['naive_all', 'replay_to_file']) {
+    const into = join(profiles, c);
+    rmSync(into, { recursive: true, force: true });
+    await runChild(c, dir, ['--cpu-prof', `--cpu-prof-dir=${into}`]);
+    const file = readdirSync(into).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) throw new Error(`${c}: no profile written in ${into}`);
+    seconds[c] = stageSeconds(join(into, file));
+  }
+  const naive = seconds['naive_all']!;
+  const replay = seconds['replay_to_file']!;
+  const lines = [`#16 stages (${size}; one profiled run each, main thread CPU by stage; a builtin such as JSON.parse counts in the stage that called it):`];
+  lines.push('  stage | replay_to_file s | share | naive_all s');
+  for (const st of STAGES) {
+    const r = replay.byStage.get(st) ?? 0;
+    const n = naive.byStage.get(st) ?? 0;
+    if (r < 0.005 && n < 0.005) continue;
+    lines.push(`  ${st} | ${fmt(r, 2)} | ${fmt((100 * r) / replay.total, 1)}% | ${n >= 0.005 ? fmt(n, 2) : ''}`);
+  }
+  lines.push(`  total | ${fmt(replay.total, 2)} | 100% | ${fmt(naive.total, 2)}  (profiles: ${profiles}/)`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
 // #16's live figure, beside the naive replay rate of the same files.
 const live: { size: number; probes: ProbeResult[]; long?: ProbeResult }[] = [];
 if (!process.argv.includes('--no-live')) {
