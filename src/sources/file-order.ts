@@ -34,11 +34,16 @@ export function orderRotatedFiles(paths: string[]): string[] {
 
 const GLOB_CHARS = /[*?[\]{}]/;
 
+/** Whether a path pattern has glob characters (else it names one path). */
+export function hasGlob(pattern: string): boolean {
+  return GLOB_CHARS.test(pattern);
+}
+
 /** Expand globs (plain paths pass through untouched, existing or not, so the caller can report them). */
 export function expandPaths(patterns: string[]): string[] {
   const out: string[] = [];
   for (const p of patterns) {
-    if (GLOB_CHARS.test(p)) out.push(...globSync(p, { absolute: true, onlyFiles: true, dot: true }));
+    if (hasGlob(p)) out.push(...globSync(p, { absolute: true, onlyFiles: true, dot: true }));
     else out.push(p);
   }
   return out;

@@ -11,6 +11,7 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { ContainerLineAssembler, type ContainerFormat } from './container-format.js';
 import { expandPaths, orderRotatedFiles } from './file-order.js';
+import { GlobCache } from './glob-cache.js';
 import { FINGERPRINT_MAX_BYTES, fingerprintOf, keyOf, matchesIdentity, prefixesAgree, readPrefix, readPrefixOf, type FileIdentity } from './fingerprint.js';
 import { LineSplitter, type LineSink } from './line-splitter.js';
 
@@ -151,6 +152,7 @@ export class FileTailer {
   private closed = false;
   private timer: NodeJS.Timeout | null = null;
   private readonly waiters = new Set<() => void>();
+  private readonly globs = new GlobCache();
   private notices: TailNotice[] = [];
   private errors: Record<string, number> = {};
   private oversize = 0;
@@ -261,7 +263,7 @@ export class FileTailer {
     if (this.closed) return;
     let paths: string[];
     try {
-      paths = orderRotatedFiles(expandPaths(this.patterns));
+      paths = orderRotatedFiles(this.globs.expand(this.patterns));
     } catch {
       this.count('discovery_failed');
       return;

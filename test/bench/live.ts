@@ -109,8 +109,10 @@ export async function probe(dir: string, rate: number, seconds: number): Promise
     rest = parts.pop() as string;
     for (const line of parts) {
       records++;
-      // `"time":"…"` is the record's third member (record-v1): no need to parse the whole line.
-      const at = line.indexOf('"time":"');
+      // The record's own `"time":"…"` is its last member before `chain` (the native line is the
+      // canonical text, keys in code-unit order: docs/spec/record-v1.md); broker.time and
+      // proxy.time come before it. No need to parse the whole line.
+      const at = line.lastIndexOf('"time":"');
       if (at < 0 || line.indexOf('"kind":"request"') < 0) continue;
       const t = Date.parse(line.slice(at + 8, line.indexOf('"', at + 8)));
       const w = wallOf(t);
