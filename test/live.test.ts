@@ -4,27 +4,17 @@
 // of the same files: no record lost, none written twice.
 
 import Database from 'better-sqlite3';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../src/records/record.js';
 import { generateScenario, type ScenarioManifest } from './sim/scenario.js';
 import { jsonLines, runCli } from './helpers/cli.js';
 import { KtrailProcess, LogWriter, liveLogArgs, readLines, sleep, trailerLines, waitFor } from './helpers/live.js';
 import { Rng } from './sim/rng.js';
+import { tempDirs } from './helpers/temp.js';
 
-const dirs: string[] = [];
-afterAll(() => {
-  if (process.env.KTRAIL_KEEP_TEST_DIRS) return;
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs();
 
 function logArgs(dir: string, m: ScenarioManifest, db: string): string[] {
   return [...liveLogArgs(dir, m, { authorizer: true }), '--db', db];

@@ -3,26 +3,17 @@
 // must say exactly what happened, with an exit code a script can act on (README, "Verifying a trail").
 
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { checkpointStatement, fingerprintOf } from '../src/records/chain.js';
 import type { AuditRecord } from '../src/records/record.js';
 import { REPO, runCli } from './helpers/cli.js';
 import { KtrailProcess, LogWriter, sleep, waitFor } from './helpers/live.js';
 import { sign, createPrivateKey } from 'node:crypto';
+import { tempDirs } from './helpers/temp.js';
 
-const dirs: string[] = [];
-afterAll(() => {
-  if (process.env.KTRAIL_KEEP_TEST_DIRS) return;
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs();
 
 const demo = join(REPO, 'config/demo');
 const demoArgs = [
