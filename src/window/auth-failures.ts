@@ -106,12 +106,17 @@ export class AuthFailures {
       this.release(f);
     }
     for (const p of this.heldProxy.values()) {
-      if (w.proxy <= p.record.time + tol) continue;
+      // The broker's line it would pair with is released only once the request log is past it (above).
+      if (w.proxy <= p.record.time + tol || w.brokerRequest <= p.record.time + tol) continue;
       this.forgetProxy(p);
       this.sessions.emitSessionRecord(this.sessions.get(p.sessionId), p.record);
     }
+    // A socket's frames are kept while a failure line could still meet them: the oldest held one
+    // may be waiting for the request log, however far the proxy's log was read past it.
+    const oldestHeld = this.held.values().next().value?.event.logTime ?? Infinity;
+    const horizon = Math.min(w.proxy, oldestHeld) - tol - HOP_RETENTION;
     for (const list of this.hops.values()) {
-      if ((list.hops[list.hops.length - 1]?.time ?? -Infinity) >= w.proxy - tol - HOP_RETENTION) break;
+      if ((list.hops[list.hops.length - 1]?.time ?? -Infinity) >= horizon) break;
       this.dropSocket(list);
     }
   }

@@ -12,7 +12,7 @@ import type { Joins } from './joins.js';
 import type { Matcher } from './matching.js';
 import type { Sessions } from './sessions.js';
 import type { PendingEgress, ProxyUnit, SessionState } from './state.js';
-import { API_VERSIONS, unloggedByBroker } from './unlogged.js';
+import { unloggedByBroker } from './unlogged.js';
 import type { WindowBound } from './window-bound.js';
 
 export class Deadlines {
@@ -42,10 +42,11 @@ export class Deadlines {
   private expireEgress(w: Watermarks): void {
     const tol = this.c.tolerance;
     for (const e of this.matcher.waitingEgress()) {
-      if (w.brokerRequest <= e.time + tol) break; // insertion order is proxy log order, i.e. time order
-      // Whether an ApiVersions was the start of a SASL exchange (unlogged by design) is known only
-      // once the proxy's own later events for that connection have been read.
-      if (e.apiKey === API_VERSIONS && w.proxy <= e.time + tol) continue;
+      // Insertion order is proxy log order, i.e. time order. Both logs must be past the request: the
+      // request log to know the broker never logged it, the proxy's for what it logged after it —
+      // the response the record carries, and whether an ApiVersions opened a SASL exchange
+      // (unlogged by design) — however far ahead one of them was read.
+      if (w.brokerRequest <= e.time + tol || w.proxy <= e.time + tol) break;
       this.resolveEgress(e);
     }
   }
