@@ -7,7 +7,9 @@
 // request a client sent straight to the broker must be one `bypass` gap; denied operations must
 // carry the broker's decision; nothing may be a false gap; `run` must give the records `replay`
 // gives; and a copy of the capture with one broker line cut out must give exactly one `proxy-only`
-// gap, for exactly that request. It prints one table per capture and exits non-zero on any miss.
+// gap, for exactly that request; and the records must not change with how many lines each read
+// takes (how far one log gets ahead of another). It prints one table per capture and exits non-zero
+// on any miss.
 //
 // The command line is check-cli.ts; test/real-corpus.test.ts runs the same check on the captures
 // committed under test/real/corpus, so `npm test` reads real lines without Java.
@@ -16,7 +18,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { executeReplay, replayConfig } from '../../src/cli/replay.js';
 import type { AuditRecord } from '../../src/records/record.js';
+import { orderRotatedFiles } from '../../src/sources/file-order.js';
 import { burstsOf } from '../sim/truth.js';
 
 /** The repository root, from test/real (vitest) or dist/test/real (compiled). */
@@ -98,6 +102,46 @@ function logArgs(capture: string): string[] {
     '--super-user', ...SUPER_USERS, '--sasl-plain-listener', ...SASL_PLAIN_LISTENERS,
     '--auth-failure-burst', String(BURST.threshold), '--auth-failure-burst-window', `${BURST.windowUs / 1_000_000}s`,
   ];
+}
+
+/** Lines per read of the read-order check: one line at a time would take long; 7 interleaves the logs finely. */
+const READ_SIZES = [7, 1024, 100_000];
+
+/**
+ * The records of in-process replays at READ_SIZES lines a read (the CLI's is 1,024), order and
+ * chain aside: how far one log is read ahead of another must never change a record. Returns the
+ * first difference, or null.
+ */
+async function readOrderDifference(capture: string): Promise<string | null> {
+  const files = (re: RegExp) => orderRotatedFiles(readdirSync(capture).filter((f) => re.test(f)).map((f) => join(capture, f)));
+  const cfg = replayConfig({
+    sources: { 'broker-request': files(/^kafka-request\.log/), 'broker-authorizer': files(/^kafka-authorizer\.log/), 'broker-server': files(/^server\.log/), 'kroxylicious-log': [join(capture, 'proxy.log')] },
+    brokerNodeId: '1',
+    proxyAddress: [PROXY_ADDRESS],
+    observerHost: 'real-stack',
+    superUser: SUPER_USERS,
+    saslPlainListener: SASL_PLAIN_LISTENERS,
+    authFailureBurst: String(BURST.threshold),
+    authFailureBurstWindow: `${BURST.windowUs / 1_000_000}s`,
+  });
+  const runs: string[][] = [];
+  for (const batchLines of READ_SIZES) {
+    const out: string[] = [];
+    await executeReplay(cfg, { write: async (lines) => void out.push(...lines), flush: async () => {}, close: async () => {} }, undefined, { batchLines });
+    // The chain and its checkpoint follow the order records were decided in.
+    runs.push(out.map((l) => JSON.parse(l) as AuditRecord).filter((r) => r.action !== 'chain-checkpoint').map(({ chain: _chain, ...r }) => JSON.stringify(r)));
+  }
+  const [first, ...others] = runs as [string[], ...string[][]];
+  const firstSet = new Set(first);
+  for (const [i, other] of others.entries()) {
+    const otherSet = new Set(other);
+    const missing = first.find((r) => !otherSet.has(r));
+    const extra = other.find((r) => !firstSet.has(r));
+    if (missing || extra || first.length !== other.length) {
+      return `${READ_SIZES[0]} vs ${READ_SIZES[i + 1]} lines a read: ${first.length} vs ${other.length} records, e.g. ${(missing ?? extra ?? '').slice(0, 300)}`;
+    }
+  }
+  return null;
 }
 
 function records(text: string): AuditRecord[] {
@@ -261,6 +305,9 @@ export async function checkCapture(capture: string): Promise<CheckResult> {
       if (!ok) fail(`cutting one broker line gave ${cutResult}`);
     } else fail('could not cut exactly one broker PRODUCE line out of a copy');
 
+    const readOrder = await readOrderDifference(capture);
+    if (readOrder) fail(`records change with the lines per read: ${readOrder}`);
+
     const byQuality = count(rs.filter((r) => r.correlation?.status === 'joined'), (r) => String(r.correlation?.quality));
     const binding = count(rs.filter((r) => r.correlation?.clientBinding), (r) => `${r.correlation?.clientBinding?.quality}:${r.correlation?.clientBinding?.via}`);
     const rows: [string, string | number][] = [
@@ -284,6 +331,7 @@ export async function checkCapture(capture: string): Promise<CheckResult> {
       ['client requests with no record (expected: none)', missing.length],
       ['run vs replay', liveOnly.length || replayOnly.length ? `${replayOnly.length}/${liveOnly.length} differ` : `same ${rs.length - waiting} records; ${waiting} of the last 30 s still waiting in run's window`],
       ['one broker line cut out of a copy', cutResult],
+      ['records at 7, 1,024 and 100,000 lines a read', readOrder ?? 'the same'],
     ];
     return { capture, rows, failures };
   } finally {
