@@ -99,6 +99,10 @@ export async function runLoop<R extends Round>(p: Pipeline, driver: Driver<R>): 
     for (const batch of round.batches) {
       p.feed(batch);
       if (driver.fed) extra.push(...driver.fed(batch));
+      // The text is garbage once parsed: let it go before the commit and the sink's write, which
+      // the round waits for, so that collections in between need not copy it (live: MBs a round).
+      batch.lines = [];
+      delete batch.prepared;
     }
     // A suspected misconfiguration goes out ahead of the gaps it would explain.
     const findings = p.takeFindings();
