@@ -28,8 +28,8 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CaseResult } from './child.js';
 import { loadManifest, scenario } from './data.js';
@@ -194,7 +194,8 @@ for (const r of rows) {
     r.gapsVsTruth ?? '',
   ].join(' | '));
 }
-process.stdout.write(`medians of ${runs} run(s) per case; node ${process.version}; ${cpus().length} cpus (${cpus()[0]?.model ?? '?'})\n`);
+process.stdout.write(`command: node ${relative(process.cwd(), process.argv[1] ?? 'dist/test/bench/run.js')} ${process.argv.slice(2).join(' ')}`.trimEnd() + '\n');
+process.stdout.write(`medians of ${runs} run(s) per case; node ${process.version}; ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
 process.stdout.write(table.join('\n') + '\n');
 
 // #16's figures: the replay against the naive loop over the same files, per size.
@@ -269,8 +270,9 @@ if (!process.argv.includes('--no-live')) {
     const naive = rows.find((x) => x.size === size && x.case === 'naive_all');
     const naiveRate = naive ? naive.linesPerSec : NaN;
     const sustained = entry.long?.pass ? entry.long : best;
+    const rerun = sustained ? `node dist/test/bench/live.js --size ${size} --rate ${sustained.rate} --seconds ${Math.round(sustained.seconds)}` : '';
     process.stdout.write(
-      `#16 live (${size}): ${sustained ? `ktrail run sustains ${sustained.rate} broker requests/s (${sustained.inputMBps} MB/s of logs), record latency p50 ${sustained.latencyMs.p50} ms / p95 ${sustained.latencyMs.p95} ms, over ${sustained.seconds} s` : 'no rate sustained'}` +
+      `#16 live (${size}${rerun ? `; one rate again: ${rerun}` : ''}): ${sustained ? `ktrail run sustains ${sustained.rate} broker requests/s (${sustained.inputMBps} MB/s of logs), record latency p50 ${sustained.latencyMs.p50} ms / p95 ${sustained.latencyMs.p95} ms, over ${sustained.seconds} s` : 'no rate sustained'}` +
         `; naive_all replays the same files at ${fmt(naiveRate, 0)} broker lines/s = ${sustained ? fmt(sustained.rate / naiveRate, 2) : '0'}× (target ≥ 1.00×)\n`,
     );
     for (const r of probes) process.stdout.write(`  ${formatProbe(r)}\n`);
