@@ -109,7 +109,7 @@ describe('deploy/helm/ktrail', () => {
         expect(pod.tolerations).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'kafka', effect: 'NoSchedule' }]);
         expect(pod.priorityClassName).toBe('system-node-critical');
         expect(mainOf(objs).resources).toEqual({ requests: { cpu: '200m', memory: '600Mi' }, limits: { cpu: '2', memory: '1Gi' } });
-        expect(mainOf(objs).env).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=640' });
+        expect(mainOf(objs).env).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=640 --max-semi-space-size=16' });
         const r = kubeValidate(render('-f', values).stdout);
         expect(r.ok, r.output).toBe(true);
       } finally {

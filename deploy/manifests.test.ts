@@ -203,6 +203,13 @@ describe('deploy/kubernetes', () => {
       expect(heapMi).toBeLessThan(512);
     });
 
+    it("keeps the image's young-generation cap: the pod's NODE_OPTIONS replaces the image's", () => {
+      const opts = (main.env as Obj[]).find((e) => e.name === 'NODE_OPTIONS')?.value as string;
+      const image = /NODE_OPTIONS=(\S+)/.exec(readFileSync(join(here, 'Dockerfile'), 'utf8'))?.[1];
+      expect(image).toMatch(/^--max-semi-space-size=\d+$/);
+      expect(opts.split(' ')).toContain(image);
+    });
+
     it('takes NODE_NAME from the downward API', () => {
       expect((main.env as Obj[]).find((e) => e.name === 'NODE_NAME')).toEqual({ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
     });
