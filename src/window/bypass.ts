@@ -37,7 +37,7 @@ export class Bypass {
   /** Emit every line whose authorizer decisions have all been read. */
   flush(): void {
     for (const b of this.lines.values()) {
-      if (!this.claims.authorizerPast(b)) continue;
+      if (!this.claims.decisionsFinal(b)) continue;
       this.lines.delete(b.id);
       this.c.drop({ kind: 'bypass', id: b.id }, b.event.logTime);
       this.claims.unindex(b);

@@ -22,6 +22,12 @@ import type { PendingAuthorization, PendingBroker } from './state.js';
  */
 const AUTHZ_SLACK = 2000;
 const AUTHZ_SLACK_BEFORE = 50_000;
+/**
+ * Request-log lines are written by several handler threads: a line can follow one logged a few
+ * milliseconds later (3 ms in a real Kafka 4.4 capture: a forwarded CreateTopics after its broker
+ * side). A request line's decisions wait until the log is this far past it, µs.
+ */
+const REQUEST_LOG_DISORDER = 100_000;
 
 function authzKey(principal: string, host: string, api: string | null): string {
   return `${principal}|${host}|${api ?? ''}`;
@@ -85,9 +91,15 @@ export class Claims {
     return this.authz.values();
   }
 
-  /** The authorizer log has delivered everything logged up to this broker line (its lines come first). */
-  authorizerPast(b: PendingBroker): boolean {
-    return this.c.wm.brokerAuthorizer > b.event.logTime + AUTHZ_SLACK;
+  /**
+   * The broker line's decisions are final: the authorizer log has delivered everything logged up to
+   * it (its lines come first), and the request log is past it by more than its lines are out of
+   * order, so that the forwarded twin of a request (the controller's line, which takes the
+   * decisions: takeFromBrokerSide) has been read even when it was written after a later line.
+   */
+  decisionsFinal(b: PendingBroker): boolean {
+    const t = b.event.logTime;
+    return this.c.wm.brokerAuthorizer > t + AUTHZ_SLACK && (b.event.isForwarded || this.c.wm.brokerRequest > t + REQUEST_LOG_DISORDER);
   }
 
   /**

@@ -77,7 +77,7 @@ export class Deadlines {
   private expireBrokers(w: Watermarks): void {
     const tol = this.c.tolerance;
     for (const b of this.matcher.waitingBrokers()) {
-      if (w.proxy <= b.event.logTime + tol || !this.claims.authorizerPast(b)) break;
+      if (w.proxy <= b.event.logTime + tol || !this.claims.decisionsFinal(b)) break;
       if (this.matcher.joinBrokerAtDeadline(b)) continue;
       this.matcher.removeBroker(b);
       this.claims.unindex(b);

@@ -66,7 +66,7 @@ export class Joins {
   }
 
   tryFinish(j: JoinedPending): void {
-    if (!this.claims.authorizerPast(j.broker)) return;
+    if (!this.claims.decisionsFinal(j.broker)) return;
     if (j.responseSeen || this.c.wm.proxy > j.readyAt) this.finish(j);
   }
 
