@@ -19,11 +19,15 @@ export interface PairState {
 }
 
 const INT32_MAX = 2147483647;
+/** Broker connection ids whose last correlation id is remembered (the newest; a broker holds far fewer open). */
+const MAX_BROKER_CONNECTIONS = 50_000;
 
 export class Epochs {
   private pairs = new Map<string, PairState>();
   /** broker connection id → the epoch it is bound to. */
   private connToEpoch = new Map<string, string>();
+  /** broker connection id as logged → its last correlation id and lifetime (brokerConnection). */
+  private brokerLives = new Map<string, { corr: number; life: number }>();
 
   constructor(private readonly c: JoinContext) {}
 
@@ -50,6 +54,25 @@ export class Epochs {
     }
     p.lastCorr = corr;
     return p;
+  }
+
+  /**
+   * The broker side's epochs: a restarted broker numbers its connections from the start again, so
+   * one connection id can name a connection before the restart and another after it (a real Kafka
+   * 3.9 capture: the proxy's ephemeral port reused a minute later). One connection's requests are
+   * logged in correlation-id order, so an id that steps back starts a new lifetime, named
+   * `<id>#<n>` from the second on. Decided by the request log's own order, so the same whatever is
+   * read first. (Not kept across a restart of ktrail: a lifetime that began before it counts from
+   * the id as logged again.)
+   */
+  brokerConnection(raw: string, corr: number): string {
+    const seen = this.brokerLives.get(raw);
+    const wrapped = seen !== undefined && seen.corr > INT32_MAX - 100_000 && corr < -INT32_MAX + 100_000;
+    const life = seen === undefined ? 0 : corr <= seen.corr && !wrapped ? seen.life + 1 : seen.life;
+    this.brokerLives.delete(raw);
+    this.brokerLives.set(raw, { corr, life });
+    if (this.brokerLives.size > MAX_BROKER_CONNECTIONS) this.brokerLives.delete(this.brokerLives.keys().next().value as string);
+    return life === 0 ? raw : `${raw}#${life}`;
   }
 
   epochOf(p: PairState): string {

@@ -161,7 +161,7 @@ export class Matcher {
     }
     if (e.apiVersion !== null && e.apiVersion !== ev.apiVersion) return false;
     if (partial) return this.c.proxyAddresses.has(ev.connection.remote.host);
-    return this.epochs.agrees(e.epoch, ev.connection.raw);
+    return this.epochs.agrees(e.epoch, b.connection ?? ev.connection.raw);
   }
 
   // ---------------------------------------------------------------- broker side
@@ -175,6 +175,8 @@ export class Matcher {
       partialKey: partialKey(ev.connection.local, ev.correlationId, ev.apiKey),
       authorizations: this.claims.claim(ev),
     };
+    const connection = this.epochs.brokerConnection(ev.connection.raw, ev.correlationId);
+    if (connection !== ev.connection.raw) b.connection = connection;
     this.claims.index(b);
     if (this.internalListeners.has(ev.listener.toUpperCase())) b.internal = true;
     if (b.internal || !this.c.proxyAddresses.has(ev.connection.remote.host)) {
@@ -242,7 +244,7 @@ export class Matcher {
     this.removeBroker(b);
     e.owned = true;
     this.sessions.setOwned(this.sessions.get(e.sessionId));
-    if (quality === 'exact' && e.epoch) this.epochs.bind(e.epoch, b.event.connection.raw);
+    if (quality === 'exact' && e.epoch) this.epochs.bind(e.epoch, b.connection ?? b.event.connection.raw);
     this.c.stats.joined[quality] += 1;
     const j: JoinedPending = {
       // A broker event joins at most one egress, so its key names the pair (a plain key: no hash).

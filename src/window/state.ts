@@ -131,6 +131,11 @@ export interface PendingBroker {
   authorizations: BrokerAuthorizationEvent[];
   /** On an internal listener (join.internalListeners): a record, never a gap. */
   internal?: true;
+  /**
+   * The connection id with its lifetime when a restarted broker reused it (`<id>#<n>`, epochs.ts
+   * `brokerConnection`); absent: the id as logged.
+   */
+  connection?: string;
 }
 
 /** A proxy request joined to its broker line, waiting for the proxy's response to the client. */
