@@ -93,13 +93,15 @@ export class Claims {
 
   /**
    * The broker line's decisions are final: the authorizer log has delivered everything logged up to
-   * it (its lines come first), and the request log is past it by more than its lines are out of
-   * order, so that the forwarded twin of a request (the controller's line, which takes the
+   * it (its lines come first), and, when it holds decisions, the request log is past it by more than
+   * its lines are out of order, so that the forwarded twin of a request (the controller's line, which takes the
    * decisions: takeFromBrokerSide) has been read even when it was written after a later line.
    */
   decisionsFinal(b: PendingBroker): boolean {
     const t = b.event.logTime;
-    return this.c.wm.brokerAuthorizer > t + AUTHZ_SLACK && (b.event.isForwarded || this.c.wm.brokerRequest > t + REQUEST_LOG_DISORDER);
+    // Only a line holding decisions can lose them to its twin: the others wait for nothing more.
+    const twinPast = b.event.isForwarded || b.authorizations.length === 0 || this.c.wm.brokerRequest > t + REQUEST_LOG_DISORDER;
+    return this.c.wm.brokerAuthorizer > t + AUTHZ_SLACK && twinPast;
   }
 
   /**
