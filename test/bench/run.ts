@@ -63,6 +63,8 @@ const cases = (arg('--cases') ?? DEFAULT_CASES.join(',')).split(',');
 for (const c of cases) if (!ALL_CASES.includes(c)) throw new Error(`unknown case ${c}; cases: ${ALL_CASES.join(', ')}`);
 const seed = arg('--seed') ?? '7';
 const outDir = 'bench-results';
+// The children inherit NODE_OPTIONS (heap caps change peak RSS: deploy/README.md, "Memory"), so the command names it.
+const nodeOptions = process.env.NODE_OPTIONS ? `NODE_OPTIONS=${JSON.stringify(process.env.NODE_OPTIONS)} ` : '';
 mkdirSync(outDir, { recursive: true });
 
 type RunResult = CaseResult & { stdoutBytes: number; truth?: TruthCheck; sha256?: string };
@@ -194,7 +196,7 @@ for (const r of rows) {
     r.gapsVsTruth ?? '',
   ].join(' | '));
 }
-process.stdout.write(`command: node ${relative(process.cwd(), process.argv[1] ?? 'dist/test/bench/run.js')} ${process.argv.slice(2).join(' ')}`.trimEnd() + '\n');
+process.stdout.write(`command: ${nodeOptions}node ${relative(process.cwd(), process.argv[1] ?? 'dist/test/bench/run.js')} ${process.argv.slice(2).join(' ')}`.trimEnd() + '\n');
 process.stdout.write(`medians of ${runs} run(s) per case; node ${process.version}; ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}); load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
 process.stdout.write(table.join('\n') + '\n');
 
@@ -270,7 +272,7 @@ if (!process.argv.includes('--no-live')) {
     const naive = rows.find((x) => x.size === size && x.case === 'naive_all');
     const naiveRate = naive ? naive.linesPerSec : NaN;
     const sustained = entry.long?.pass ? entry.long : best;
-    const rerun = sustained ? `node dist/test/bench/live.js --size ${size} --rate ${sustained.rate} --seconds ${Math.round(sustained.seconds)}` : '';
+    const rerun = sustained ? `${nodeOptions}node dist/test/bench/live.js --size ${size} --rate ${sustained.rate} --seconds ${Math.round(sustained.seconds)}` : '';
     process.stdout.write(
       `#16 live (${size}${rerun ? `; one rate again: ${rerun}` : ''}): ${sustained ? `ktrail run sustains ${sustained.rate} broker requests/s (${sustained.inputMBps} MB/s of logs), record latency p50 ${sustained.latencyMs.p50} ms / p95 ${sustained.latencyMs.p95} ms, over ${sustained.seconds} s` : 'no rate sustained'}` +
         `; naive_all replays the same files at ${fmt(naiveRate, 0)} broker lines/s = ${sustained ? fmt(sustained.rate / naiveRate, 2) : '0'}× (target ≥ 1.00×)\n`,
