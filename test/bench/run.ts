@@ -4,6 +4,11 @@
 // interleaved (run 1 of every case, then run 2, …) and the table shows medians over --runs.
 //
 //   node dist/test/bench/run.js [--sizes 100000,1000000] [--runs 3] [--quick] [--cases a,b] [--seed 7]
+//                               [--node-flags "--max-old-space-size=256 --max-semi-space-size=16"]
+//
+// --node-flags: node flags for every measured process (the cases' children and the live probes'
+// ktrail), not for this harness, which holds the simulator's truth in memory: the deploy image's
+// heap caps (deploy/Dockerfile) change peak RSS, and a 1M run's harness does not fit under them.
 //
 // --stages: one more profiled run of replay_to_file and naive_all at the largest size, and where
 // their main thread's CPU went, stage by stage (stages.ts).
@@ -64,6 +69,9 @@ for (const c of cases) if (!ALL_CASES.includes(c)) throw new Error(`unknown case
 const seed = arg('--seed') ?? '7';
 const outDir = 'bench-results';
 // The children inherit NODE_OPTIONS (heap caps change peak RSS: deploy/README.md, "Memory"), so the command names it.
+const nodeFlags = (arg('--node-flags') ?? '').split(' ').filter(Boolean);
+// live.ts gives ktrail these flags (KTRAIL_BENCH_NODE_ARGS).
+if (nodeFlags.length) process.env.KTRAIL_BENCH_NODE_ARGS = [process.env.KTRAIL_BENCH_NODE_ARGS ?? '', ...nodeFlags].join(' ').trim();
 const nodeOptions = process.env.NODE_OPTIONS ? `NODE_OPTIONS=${JSON.stringify(process.env.NODE_OPTIONS)} ` : '';
 mkdirSync(outDir, { recursive: true });
 
@@ -141,7 +149,7 @@ for (const size of sizes) {
   // Interleaved: the machine's load drifts, and a ratio is only fair between neighbouring runs.
   for (let i = 0; i < runs; i++) {
     for (const c of cases) {
-      const r = await runChild(c, dir);
+      const r = await runChild(c, dir, nodeFlags);
       byCase.get(c)!.push(r);
       const check = r.truth ? (r.truth.ok ? ', records = truth' : `, RECORDS WRONG: ${r.truth.problems.join('; ')}`) : '';
       if (r.truth && !r.truth.ok) wrong++;
@@ -237,7 +245,7 @@ async function printStages(size: number): Promise<void> {
   for (const c of ['naive_all', 'replay_to_file']) {
     const into = join(profiles, c);
     rmSync(into, { recursive: true, force: true });
-    await runChild(c, dir, ['--cpu-prof', `--cpu-prof-dir=${into}`]);
+    await runChild(c, dir, [...nodeFlags, '--cpu-prof', `--cpu-prof-dir=${into}`]);
     const file = readdirSync(into).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error(`${c}: no profile written in ${into}`);
     seconds[c] = stageSeconds(join(into, file));
@@ -272,7 +280,7 @@ if (!process.argv.includes('--no-live')) {
     const naive = rows.find((x) => x.size === size && x.case === 'naive_all');
     const naiveRate = naive ? naive.linesPerSec : NaN;
     const sustained = entry.long?.pass ? entry.long : best;
-    const rerun = sustained ? `${nodeOptions}node dist/test/bench/live.js --size ${size} --rate ${sustained.rate} --seconds ${Math.round(sustained.seconds)}` : '';
+    const rerun = sustained ? `${nodeOptions}${process.env.KTRAIL_BENCH_NODE_ARGS ? `KTRAIL_BENCH_NODE_ARGS=${JSON.stringify(process.env.KTRAIL_BENCH_NODE_ARGS)} ` : ''}node dist/test/bench/live.js --size ${size} --rate ${sustained.rate} --seconds ${Math.round(sustained.seconds)}` : '';
     process.stdout.write(
       `#16 live (${size}${rerun ? `; one rate again: ${rerun}` : ''}): ${sustained ? `ktrail run sustains ${sustained.rate} broker requests/s (${sustained.inputMBps} MB/s of logs), record latency p50 ${sustained.latencyMs.p50} ms / p95 ${sustained.latencyMs.p95} ms, over ${sustained.seconds} s` : 'no rate sustained'}` +
         `; naive_all replays the same files at ${fmt(naiveRate, 0)} broker lines/s = ${sustained ? fmt(sustained.rate / naiveRate, 2) : '0'}× (target ≥ 1.00×)\n`,
