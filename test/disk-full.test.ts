@@ -3,13 +3,13 @@
 // dozen MiB (mounting needs root, as CI and the sandbox have; elsewhere the test is skipped).
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../src/records/record.js';
 import { generateScenario } from './sim/scenario.js';
-import { jsonLines, runCli } from './helpers/cli.js';
+import { jsonLines, runCli, wholeJsonLinesOf } from './helpers/cli.js';
 import { KtrailProcess, LogWriter, liveLogArgs, readLines, sleep, trailerLines, waitFor } from './helpers/live.js';
 
 const base = mkdtempSync(join(tmpdir(), 'ktrail-full-'));
@@ -71,7 +71,7 @@ describe.skipIf(!mounted)('ktrail run on a full disk', () => {
     proxy.append([t.proxy]);
     const replay = await runCli(['replay', ...logArgs, '--no-summary']);
     const expected = jsonLines<AuditRecord>(replay.stdout).filter((r) => r.kind !== 'health').map((r) => r.id).sort();
-    const records = () => jsonLines<AuditRecord>(readFileSync(out, 'utf8')).filter((r) => r.kind !== 'health');
+    const records = () => wholeJsonLinesOf<AuditRecord>(out).filter((r) => r.kind !== 'health');
     const caughtUp = await waitFor(() => records().length >= expected.length, 60_000);
     if (!caughtUp) await ktrail.kill('SIGKILL'); // before afterAll unmounts its directory
     expect(caughtUp, ktrail.stderr.split('\n').slice(-6).join('\n')).toBe(true);

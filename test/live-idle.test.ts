@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO, jsonLines, runCli } from './helpers/cli.js';
+import { REPO, jsonLines, runCli, wholeJsonLinesOf } from './helpers/cli.js';
 import { KtrailProcess, sleep, waitFor } from './helpers/live.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ktrail-idle-'));
@@ -36,7 +36,7 @@ async function liveRun(name: string, idleAfter: string, opts: { again?: boolean;
     out,
   );
   k.start();
-  const read = () => jsonLines<Rec>(readFileSync(out, 'utf8')).filter((r) => r.kind !== 'health');
+  const read = () => wholeJsonLinesOf<Rec>(out).filter((r) => r.kind !== 'health');
   // Until nothing new comes for 3 s (well past an idle_after of 1s).
   let last = -1;
   await waitFor(async () => {

@@ -3,13 +3,13 @@
 // runs: /metrics counters move and match the records written, /readyz and /healthz answer, and
 // `ktrail gaps --json` reads the state database while `ktrail run` writes it.
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../src/records/record.js';
 import { generateScenario } from './sim/scenario.js';
-import { jsonLines, runCli } from './helpers/cli.js';
+import { jsonLines, runCli, wholeJsonLinesOf } from './helpers/cli.js';
 import { KtrailProcess, LogWriter, readLines, sleep, trailerLines, waitFor } from './helpers/live.js';
 
 const dirs: string[] = [];
@@ -91,7 +91,7 @@ describe('ktrail run on Kubernetes container logs', () => {
     const replay = await runCli(['replay', '--broker-log', join(bare, 'kafka-request.log'), join(bare, 'kafka-request.log.tail'), '--proxy-log', join(bare, 'proxy-audit.log'), join(bare, 'proxy-audit.log.tail'), ...common, '--no-summary']);
     expect(replay.code, replay.stderr).toBe(0);
     const expected = jsonLines<AuditRecord>(replay.stdout).filter((r) => r.kind !== 'health');
-    const records = () => jsonLines<AuditRecord>(readFileSync(out, 'utf8'));
+    const records = () => wholeJsonLinesOf<AuditRecord>(out);
     expect(await waitFor(() => records().filter((r) => r.kind !== 'health').length >= expected.length, 60_000)).toBe(true);
     await sleep(300); // one more batch commit for the counters
 

@@ -4,12 +4,12 @@
 // of the same files: no record lost, none written twice.
 
 import Database from 'better-sqlite3';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../src/records/record.js';
 import { generateScenario, type ScenarioManifest } from './sim/scenario.js';
-import { jsonLines, runCli } from './helpers/cli.js';
+import { jsonLines, runCli, wholeJsonLinesOf } from './helpers/cli.js';
 import { KtrailProcess, LogWriter, liveLogArgs, readLines, sleep, trailerLines, waitFor } from './helpers/live.js';
 import { Rng } from './sim/rng.js';
 import { tempDirs } from './helpers/temp.js';
@@ -29,16 +29,7 @@ async function replayIds(dir: string, m: ScenarioManifest): Promise<string[]> {
 }
 
 
-/**
- * The records written so far. ktrail may be mid-write(2) while this polls, and a reader can see a
- * prefix of that write: only text up to the last newline is whole lines. A torn line that stays torn
- * is still caught: it never completes, so the records fall short of the replay's.
- */
-function readRecords(file: string): AuditRecord[] {
-  if (!existsSync(file)) return [];
-  const text = readFileSync(file, 'utf8');
-  return jsonLines<AuditRecord>(text.slice(0, text.lastIndexOf('\n') + 1));
-}
+const readRecords = (file: string): AuditRecord[] => wholeJsonLinesOf<AuditRecord>(file);
 
 describe('ktrail run', () => {
   it('loses and duplicates nothing across rename and copytruncate rotation and 20+ SIGKILL restarts', async () => {

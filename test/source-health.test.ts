@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, REPO, jsonLines } from './helpers/cli.js';
+import { BIN, REPO, jsonLines, wholeJsonLinesOf } from './helpers/cli.js';
 import { KtrailProcess, waitFor } from './helpers/live.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ktrail-source-health-'));
@@ -45,7 +45,7 @@ describe('ktrail run with a source that has no input', () => {
       expect(ready.body).toContain(`broker-request: no file matches "${join(logs, 'kafka-request.log*')}"`);
       expect((await get(port, '/healthz')).status).toBe(200); // alive: restarting would not help
       expect((await get(port, '/metrics')).body).toMatch(/ktrail_source_up\{source="broker-request"\} 0/);
-      const records = () => jsonLines<{ kind: string; action: string; health?: Record<string, unknown> }>(readFileSync(out, 'utf8'));
+      const records = () => wholeJsonLinesOf<{ kind: string; action: string; health?: Record<string, unknown> }>(out);
       expect(records().some((r) => r.kind === 'health' && r.action === 'source-unavailable' && r.health?.source === 'broker-request' && r.health?.problem === 'no-files')).toBe(true);
 
       writeFileSync(join(logs, 'kafka-request.log'), `${demoLine('kafka-request.log')}\n`);
