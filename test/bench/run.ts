@@ -68,10 +68,10 @@ const cases = (arg('--cases') ?? DEFAULT_CASES.join(',')).split(',');
 for (const c of cases) if (!ALL_CASES.includes(c)) throw new Error(`unknown case ${c}; cases: ${ALL_CASES.join(', ')}`);
 const seed = arg('--seed') ?? '7';
 const outDir = 'bench-results';
-// The children inherit NODE_OPTIONS (heap caps change peak RSS: deploy/README.md, "Memory"), so the command names it.
 const nodeFlags = (arg('--node-flags') ?? '').split(' ').filter(Boolean);
 // live.ts gives ktrail these flags (KTRAIL_BENCH_NODE_ARGS).
 if (nodeFlags.length) process.env.KTRAIL_BENCH_NODE_ARGS = [process.env.KTRAIL_BENCH_NODE_ARGS ?? '', ...nodeFlags].join(' ').trim();
+// The children inherit NODE_OPTIONS (heap caps change peak RSS: deploy/README.md, "Memory"), so the command names it.
 const nodeOptions = process.env.NODE_OPTIONS ? `NODE_OPTIONS=${JSON.stringify(process.env.NODE_OPTIONS)} ` : '';
 mkdirSync(outDir, { recursive: true });
 
