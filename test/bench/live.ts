@@ -182,6 +182,15 @@ export async function probe(dir: string, rate: number, seconds: number): Promise
   return r;
 }
 
+/**
+ * Broker lines a scenario needs so that a writer at `rate` requests/s does not run out within
+ * `seconds`: 5% to spare, and the simulator writes ~98% of the lines asked for (2.2M asked: 2,155,807
+ * written), rounded up to whole 100k so that nearby rates share one cached scenario.
+ */
+export function linesToLast(rate: number, seconds: number): number {
+  return Math.ceil((rate * seconds * 1.05) / 0.98 / 100_000) * 100_000;
+}
+
 export function formatProbe(r: ProbeResult): string {
   return (
     `${r.pass ? 'PASS' : 'FAIL'} ${r.rate} broker req/s (written ${r.writtenRate}/s, ${r.inputMBps} MB/s of logs, ${r.seconds} s): ` +

@@ -15,7 +15,11 @@
 //
 // Then the live rate (live.ts): the highest broker request rate `ktrail run` follows with record
 // latency and lag < 2 s and flat RSS, in short probes (--live-seconds, default 20; --no-live to
-// skip; --long adds a 5-minute run at the rate found), beside naive_all's replay rate.
+// skip), beside naive_all's replay rate. A short probe is shorter than the join window's tolerance
+// (30 s) and passes rates that fall behind over minutes, so --long confirms the rate found with
+// 5-minute runs (--long-seconds), 10% lower each time one fails (up to 4), on a scenario generated
+// big enough to last (linesToLast; 2.2M broker lines are ~10 GB under os.tmpdir()), and only a
+// passing 5-minute run is printed as what ktrail sustains.
 //
 // The default cases are #16's: `naive_all` (stream every input file, split lines, JSON.parse +
 // JSON.stringify each line's JSON) and `replay_to_file` (`ktrail replay` of all four sources,
@@ -39,7 +43,7 @@ import { fileURLToPath } from 'node:url';
 import type { CaseResult } from './child.js';
 import { loadManifest, scenario } from './data.js';
 import { checkAgainstTruth, type TruthCheck } from './truth-check.js';
-import { formatProbe, probe, searchRate, type ProbeResult } from './live.js';
+import { formatProbe, linesToLast, probe, searchRate, type ProbeResult } from './live.js';
 import { STAGES, stageSeconds } from './stages.js';
 
 const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
@@ -265,27 +269,43 @@ async function printStages(size: number): Promise<void> {
 }
 
 // #16's live figure, beside the naive replay rate of the same files.
-const live: { size: number; probes: ProbeResult[]; long?: ProbeResult }[] = [];
+const live: { size: number; probes: ProbeResult[]; long: { size: number; result: ProbeResult }[] }[] = [];
+const ktrailArgs = process.env.KTRAIL_BENCH_NODE_ARGS ? `KTRAIL_BENCH_NODE_ARGS=${JSON.stringify(process.env.KTRAIL_BENCH_NODE_ARGS)} ` : '';
 if (!process.argv.includes('--no-live')) {
   for (const size of sizes) {
     const dir = scenario(size, seed);
     const probes = await searchRate(dir, { from: Number(arg('--live-from') ?? (quick ? 800 : 1500)), step: 1.4, seconds: Number(arg('--live-seconds') ?? (quick ? 10 : 20)) });
     const best = probes.filter((r) => r.pass).sort((a, b) => a.rate - b.rate).at(-1);
-    const entry: (typeof live)[number] = { size, probes };
-    if (best && process.argv.includes('--long')) {
-      entry.long = await probe(dir, best.rate, 300);
-      process.stderr.write(`live 5 min: ${formatProbe(entry.long)}\n`);
+    const entry: (typeof live)[number] = { size, probes, long: [] };
+    const longWanted = process.argv.includes('--long');
+    if (best && longWanted) {
+      const seconds = Number(arg('--long-seconds') ?? 300);
+      for (let rate = best.rate, tries = 0; tries < 4; tries++, rate = Math.round(rate * 0.9)) {
+        const longSize = linesToLast(rate, seconds);
+        const result = await probe(scenario(longSize, seed), rate, seconds);
+        entry.long.push({ size: longSize, result });
+        process.stderr.write(`live ${seconds} s: ${formatProbe(result)}\n`);
+        if (result.pass) break;
+      }
     }
     live.push(entry);
     const naive = rows.find((x) => x.size === size && x.case === 'naive_all');
     const naiveRate = naive ? naive.linesPerSec : NaN;
-    const sustained = entry.long?.pass ? entry.long : best;
-    const rerun = sustained ? `${nodeOptions}${process.env.KTRAIL_BENCH_NODE_ARGS ? `KTRAIL_BENCH_NODE_ARGS=${JSON.stringify(process.env.KTRAIL_BENCH_NODE_ARGS)} ` : ''}node dist/test/bench/live.js --size ${size} --rate ${sustained.rate} --seconds ${Math.round(sustained.seconds)}` : '';
+    const held = entry.long.find((l) => l.result.pass);
+    // With --long only a passing long run counts; without it, the best probe, said to be one.
+    const sustained = longWanted ? held?.result : best;
+    const sustainedSize = held?.size ?? size;
+    const rerun = sustained ? `${nodeOptions}${ktrailArgs}node dist/test/bench/live.js --size ${sustainedSize} --rate ${sustained.rate} --seconds ${Math.round(sustained.seconds)}` : '';
+    const what = sustained
+      ? `ktrail run sustains ${sustained.rate} broker requests/s (${sustained.inputMBps} MB/s of logs), record latency p50 ${sustained.latencyMs.p50} ms / p95 ${sustained.latencyMs.p95} ms, over ${sustained.seconds} s` +
+        (longWanted ? '' : ' (a short probe: --long confirms a rate over 5 minutes)')
+      : longWanted && best ? `no 5-minute run held (probes passed up to ${best.rate}/s)` : 'no rate sustained';
     process.stdout.write(
-      `#16 live (${size}${rerun ? `; one rate again: ${rerun}` : ''}): ${sustained ? `ktrail run sustains ${sustained.rate} broker requests/s (${sustained.inputMBps} MB/s of logs), record latency p50 ${sustained.latencyMs.p50} ms / p95 ${sustained.latencyMs.p95} ms, over ${sustained.seconds} s` : 'no rate sustained'}` +
+      `#16 live (${size}${rerun ? `; one rate again: ${rerun}` : ''}): ${what}` +
         `; naive_all replays the same files at ${fmt(naiveRate, 0)} broker lines/s = ${sustained ? fmt(sustained.rate / naiveRate, 2) : '0'}× (target ≥ 1.00×)\n`,
     );
     for (const r of probes) process.stdout.write(`  ${formatProbe(r)}\n`);
+    for (const l of entry.long) process.stdout.write(`  ${l.result.seconds >= 120 ? 'long' : 'run'} (${l.size}): ${formatProbe(l.result)}\n`);
   }
 }
 const file = join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
