@@ -299,7 +299,7 @@ if (!process.argv.includes('--no-live')) {
     const what = sustained
       ? `ktrail run sustains ${sustained.rate} broker requests/s (${sustained.inputMBps} MB/s of logs), record latency p50 ${sustained.latencyMs.p50} ms / p95 ${sustained.latencyMs.p95} ms, over ${sustained.seconds} s` +
         (longWanted ? '' : ' (a short probe: --long confirms a rate over 5 minutes)')
-      : longWanted && best ? `no 5-minute run held (probes passed up to ${best.rate}/s)` : 'no rate sustained';
+      : longWanted && best ? `no ${arg('--long-seconds') ?? 300} s run held (probes passed up to ${best.rate}/s)` : 'no rate sustained';
     process.stdout.write(
       `#16 live (${size}${rerun ? `; one rate again: ${rerun}` : ''}): ${what}` +
         `; naive_all replays the same files at ${fmt(naiveRate, 0)} broker lines/s = ${sustained ? fmt(sustained.rate / naiveRate, 2) : '0'}× (target ≥ 1.00×)\n`,
