@@ -270,6 +270,8 @@ async function printStages(size: number): Promise<void> {
 
 // #16's live figure, beside the naive replay rate of the same files.
 const live: { size: number; probes: ProbeResult[]; long: { size: number; result: ProbeResult }[] }[] = [];
+const longWanted = process.argv.includes('--long');
+const longSeconds = Number(arg('--long-seconds') ?? 300);
 const ktrailArgs = process.env.KTRAIL_BENCH_NODE_ARGS ? `KTRAIL_BENCH_NODE_ARGS=${JSON.stringify(process.env.KTRAIL_BENCH_NODE_ARGS)} ` : '';
 if (!process.argv.includes('--no-live')) {
   for (const size of sizes) {
@@ -277,14 +279,12 @@ if (!process.argv.includes('--no-live')) {
     const probes = await searchRate(dir, { from: Number(arg('--live-from') ?? (quick ? 800 : 1500)), step: 1.4, seconds: Number(arg('--live-seconds') ?? (quick ? 10 : 20)) });
     const best = probes.filter((r) => r.pass).sort((a, b) => a.rate - b.rate).at(-1);
     const entry: (typeof live)[number] = { size, probes, long: [] };
-    const longWanted = process.argv.includes('--long');
     if (best && longWanted) {
-      const seconds = Number(arg('--long-seconds') ?? 300);
       for (let rate = best.rate, tries = 0; tries < 4; tries++, rate = Math.round(rate * 0.9)) {
-        const longSize = linesToLast(rate, seconds);
-        const result = await probe(scenario(longSize, seed), rate, seconds);
+        const longSize = linesToLast(rate, longSeconds);
+        const result = await probe(scenario(longSize, seed), rate, longSeconds);
         entry.long.push({ size: longSize, result });
-        process.stderr.write(`live ${seconds} s: ${formatProbe(result)}\n`);
+        process.stderr.write(`live ${longSeconds} s: ${formatProbe(result)}\n`);
         if (result.pass) break;
       }
     }
@@ -299,13 +299,13 @@ if (!process.argv.includes('--no-live')) {
     const what = sustained
       ? `ktrail run sustains ${sustained.rate} broker requests/s (${sustained.inputMBps} MB/s of logs), record latency p50 ${sustained.latencyMs.p50} ms / p95 ${sustained.latencyMs.p95} ms, over ${sustained.seconds} s` +
         (longWanted ? '' : ' (a short probe: --long confirms a rate over 5 minutes)')
-      : longWanted && best ? `no ${arg('--long-seconds') ?? 300} s run held (probes passed up to ${best.rate}/s)` : 'no rate sustained';
+      : longWanted && best ? `no ${longSeconds} s run held (probes passed up to ${best.rate}/s)` : 'no rate sustained';
     process.stdout.write(
       `#16 live (${size}${rerun ? `; one rate again: ${rerun}` : ''}): ${what}` +
         `; naive_all replays the same files at ${fmt(naiveRate, 0)} broker lines/s = ${sustained ? fmt(sustained.rate / naiveRate, 2) : '0'}× (target ≥ 1.00×)\n`,
     );
     for (const r of probes) process.stdout.write(`  ${formatProbe(r)}\n`);
-    for (const l of entry.long) process.stdout.write(`  ${l.result.seconds >= 120 ? 'long' : 'run'} (${l.size}): ${formatProbe(l.result)}\n`);
+    for (const l of entry.long) process.stdout.write(`  long (${l.size} lines): ${formatProbe(l.result)}\n`);
   }
 }
 const file = join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
